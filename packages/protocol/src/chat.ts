@@ -1,0 +1,147 @@
+/** Chat: channels, messages with per-channel sequence numbers, resume, receipts, typing. */
+import { z } from 'zod';
+import { Cursor, DisplayName, Empty, Id, Member, Seq, Timestamp } from './common.js';
+import { command, signal } from './define.js';
+import { CHANNEL_KINDS, ChannelId } from './rooms.js';
+
+/** Content after cleaning is 1–2000 characters; the raw payload may carry whitespace around it. */
+export const MAX_CONTENT_LENGTH = 2000;
+const RawContent = z.string().min(1).max(MAX_CONTENT_LENGTH * 2);
+
+export const ContentType = z.enum(['text', 'emoji', 'gif']);
+export type ContentType = z.infer<typeof ContentType>;
+
+export const Emoji = z.string().min(1).max(32);
+
+export const Message = z.object({
+  id: Id,
+  channelId: ChannelId,
+  seq: Seq,
+  senderId: Id,
+  senderName: z.string(),
+  content: z.string(),
+  contentType: ContentType,
+  clientMsgId: Id,
+  createdAt: Timestamp,
+  editedAt: Timestamp.optional(),
+  deleted: z.literal(true).optional(),
+  /** emoji -> ids of the users who reacted with it */
+  reactions: z.record(z.string(), z.array(Id)),
+});
+export type Message = z.infer<typeof Message>;
+
+export const ChannelInfo = z.object({
+  id: ChannelId,
+  kind: z.enum(CHANNEL_KINDS),
+  name: z.string().optional(),
+  /** Changes when the store lost this channel's history; a client's cursor from another epoch is void. */
+  epoch: Id,
+  /** The seq of the newest message, 0 when there is none. */
+  lastSeq: Cursor,
+});
+export type ChannelInfo = z.infer<typeof ChannelInfo>;
+
+export const ChatJoinPayload = z.object({
+  channelId: ChannelId,
+  historyLimit: z.number().int().min(0).max(100).optional(),
+});
+export const ChatJoinResult = z.object({
+  channel: ChannelInfo,
+  members: z.array(Member),
+  history: z.array(Message),
+  lastReadSeq: Cursor,
+});
+export type ChatJoinResult = z.infer<typeof ChatJoinResult>;
+
+export const ChatChannelPayload = z.object({ channelId: ChannelId });
+
+export const ChatCreatePayload = z.object({
+  name: DisplayName,
+  visibility: z.enum(['public', 'private']),
+  members: z.array(Id).max(100).optional(),
+});
+export const ChatCreateResult = z.object({ channelId: ChannelId });
+
+export const ChatInvitePayload = z.object({ channelId: ChannelId, userId: Id });
+
+export const ChatSendPayload = z.object({
+  channelId: ChannelId,
+  content: RawContent,
+  contentType: ContentType.optional(),
+  /** Idempotency key: a retry with the same key returns the original message and broadcasts nothing. */
+  clientMsgId: Id,
+});
+export type ChatSendPayload = z.input<typeof ChatSendPayload>;
+export const MessageResult = z.object({ message: Message });
+
+export const ChatWhisperPayload = z.object({ toUserId: Id, content: RawContent, clientMsgId: Id });
+
+export const ChatEditPayload = z.object({ channelId: ChannelId, messageId: Id, content: RawContent });
+export const ChatDeletePayload = z.object({ channelId: ChannelId, messageId: Id });
+export const ChatReactPayload = z.object({ channelId: ChannelId, messageId: Id, emoji: Emoji, on: z.boolean() });
+
+export const ChatHistoryPayload = z.object({
+  channelId: ChannelId,
+  /** Only messages with a smaller seq; the newest when absent. */
+  beforeSeq: Seq.optional(),
+  limit: z.number().int().min(1).max(100),
+});
+export const ChatHistoryResult = z.object({ messages: z.array(Message), hasMore: z.boolean() });
+
+export const SyncCursor = z.object({ channelId: ChannelId, epoch: Id, lastSeq: Cursor });
+export type SyncCursor = z.infer<typeof SyncCursor>;
+export const ChatSyncPayload = z.object({ cursors: z.array(SyncCursor).max(50) });
+export const SyncedChannel = z.object({
+  channelId: ChannelId,
+  epoch: Id,
+  /** Every message after the cursor, in order, at most 500. */
+  messages: z.array(Message),
+  /** False when more were missed than returned, or the epoch changed: reload the channel. */
+  complete: z.boolean(),
+});
+export type SyncedChannel = z.infer<typeof SyncedChannel>;
+export const ChatSyncResult = z.object({ channels: z.array(SyncedChannel) });
+
+export const ChatReadPayload = z.object({ channelId: ChannelId, seq: Seq });
+export const ChatTypingSignal = z.object({ channelId: ChannelId, typing: z.boolean() });
+export const ChatBlockPayload = z.object({ userId: Id });
+
+export const ChatEdited = z.object({ channelId: ChannelId, messageId: Id, content: z.string(), editedAt: Timestamp });
+export const ChatDeleted = z.object({ channelId: ChannelId, messageId: Id });
+export const ChatReaction = z.object({ channelId: ChannelId, messageId: Id, userId: Id, emoji: Emoji, on: z.boolean() });
+export const ChatReadReceipt = z.object({ channelId: ChannelId, userId: Id, seq: Seq });
+export const ChatTyping = z.object({ channelId: ChannelId, userId: Id, name: z.string(), typing: z.boolean() });
+export const ChatMemberJoined = z.object({ channelId: ChannelId, member: Member });
+export const ChatMemberLeft = z.object({ channelId: ChannelId, userId: Id });
+
+export const chatCommands = {
+  'chat:join': command(ChatJoinPayload, ChatJoinResult),
+  'chat:leave': command(ChatChannelPayload, Empty),
+  'chat:create': command(ChatCreatePayload, ChatCreateResult),
+  'chat:invite': command(ChatInvitePayload, Empty),
+  'chat:send': command(ChatSendPayload, MessageResult),
+  'chat:whisper': command(ChatWhisperPayload, MessageResult),
+  'chat:edit': command(ChatEditPayload, MessageResult),
+  'chat:delete': command(ChatDeletePayload, Empty),
+  'chat:react': command(ChatReactPayload, Empty),
+  'chat:history': command(ChatHistoryPayload, ChatHistoryResult),
+  'chat:sync': command(ChatSyncPayload, ChatSyncResult),
+  'chat:read': command(ChatReadPayload, Empty),
+  'chat:block': command(ChatBlockPayload, Empty),
+  'chat:unblock': command(ChatBlockPayload, Empty),
+};
+
+export const chatSignals = {
+  'chat:typing': signal(ChatTypingSignal),
+};
+
+export const chatServerEvents = {
+  'chat:message': Message,
+  'chat:edited': ChatEdited,
+  'chat:deleted': ChatDeleted,
+  'chat:reaction': ChatReaction,
+  'chat:read': ChatReadReceipt,
+  'chat:typing': ChatTyping,
+  'chat:member:joined': ChatMemberJoined,
+  'chat:member:left': ChatMemberLeft,
+};

@@ -1,0 +1,41 @@
+/**
+ * JSON Schema (draft 2020-12) for every event, so clients in other languages can validate
+ * what they send and receive. The build writes the same document to `dist/events.schema.json`.
+ */
+import { z } from 'zod';
+import { resultSchema } from './errors.js';
+import { clientEventSchemas, serverEventSchemas, type ClientEventName, type ServerEventName } from './events.js';
+import { PROTOCOL_VERSION } from './session.js';
+
+type JsonSchema = Record<string, unknown>;
+
+export interface ClientEventJsonSchema {
+  kind: 'command' | 'signal';
+  payload: JsonSchema;
+  /** Only for commands: the ack, a `Result` of the command's data. */
+  ack?: JsonSchema;
+}
+
+export interface EventJsonSchemas {
+  protocolVersion: number;
+  clientEvents: Record<ClientEventName, ClientEventJsonSchema>;
+  serverEvents: Record<ServerEventName, JsonSchema>;
+}
+
+function toJson(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
+  return z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as JsonSchema;
+}
+
+export function eventJsonSchemas(): EventJsonSchemas {
+  const clientEvents = {} as Record<ClientEventName, ClientEventJsonSchema>;
+  for (const [name, definition] of Object.entries(clientEventSchemas) as [ClientEventName, (typeof clientEventSchemas)[ClientEventName]][]) {
+    const entry: ClientEventJsonSchema = { kind: definition.kind, payload: toJson(definition.payload, 'input') };
+    if (definition.kind === 'command') entry.ack = toJson(resultSchema(definition.result), 'output');
+    clientEvents[name] = entry;
+  }
+  const serverEvents = {} as Record<ServerEventName, JsonSchema>;
+  for (const [name, schema] of Object.entries(serverEventSchemas) as [ServerEventName, z.ZodType][]) {
+    serverEvents[name] = toJson(schema, 'output');
+  }
+  return { protocolVersion: PROTOCOL_VERSION, clientEvents, serverEvents };
+}

@@ -1,0 +1,89 @@
+/**
+ * Room names. A chat channel id is the room name, so these helpers serve both.
+ *
+ * @example
+ * rooms.zone('tavern-district') // 'zone:tavern-district'
+ * rooms.dm('bob', 'alice')      // 'dm:alice:bob'
+ * parseRoom('dm:alice:bob')     // { kind: 'dm', id: 'alice:bob', userIds: ['alice', 'bob'] }
+ */
+import { z } from 'zod';
+import { ID_PATTERN } from './common.js';
+
+export const ROOM_KINDS = [
+  'user',
+  'zone',
+  'combat',
+  'guild',
+  'party',
+  'lobby',
+  'poker',
+  'room',
+  'dm',
+  'global',
+  'presence',
+] as const;
+export type RoomKind = (typeof ROOM_KINDS)[number];
+
+/** The room kinds that are also chat channels. */
+export const CHANNEL_KINDS = ['zone', 'guild', 'party', 'lobby', 'room', 'dm', 'global'] as const;
+export type ChannelKind = (typeof CHANNEL_KINDS)[number];
+
+export const GLOBAL_ROOM = 'global:main';
+
+export const rooms = {
+  user: (userId: string) => `user:${userId}`,
+  zone: (zoneId: string) => `zone:${zoneId}`,
+  combat: (sessionId: string) => `combat:${sessionId}`,
+  guild: (guildId: string) => `guild:${guildId}`,
+  party: (partyId: string) => `party:${partyId}`,
+  lobby: (lobbyId: string) => `lobby:${lobbyId}`,
+  poker: (sessionId: string) => `poker:${sessionId}`,
+  room: (roomId: string) => `room:${roomId}`,
+  /** The direct-message room of two users; the ids are sorted so both sides name it alike. */
+  dm: (userA: string, userB: string) => (userA < userB ? `dm:${userA}:${userB}` : `dm:${userB}:${userA}`),
+  global: () => GLOBAL_ROOM,
+  presence: (userId: string) => `presence:${userId}`,
+} as const;
+
+export interface ParsedRoom {
+  kind: RoomKind;
+  /** Everything after `kind:`; for dm rooms `a:b`. */
+  id: string;
+  /** Only for dm rooms: the two user ids, sorted. */
+  userIds?: [string, string];
+}
+
+const KIND_SET: ReadonlySet<string> = new Set(ROOM_KINDS);
+
+/** Splits a room name into kind and id; returns null when it is not a well-formed Tavern room. */
+export function parseRoom(name: string): ParsedRoom | null {
+  const colon = name.indexOf(':');
+  if (colon <= 0) return null;
+  const kind = name.slice(0, colon);
+  const id = name.slice(colon + 1);
+  if (!KIND_SET.has(kind)) return null;
+  if (kind === 'dm') {
+    const parts = id.split(':');
+    const [a, b] = parts;
+    if (parts.length !== 2 || a === undefined || b === undefined) return null;
+    if (!ID_PATTERN.test(a) || !ID_PATTERN.test(b) || a >= b) return null;
+    return { kind, id, userIds: [a, b] };
+  }
+  if (kind === 'global' && id !== 'main') return null;
+  if (!ID_PATTERN.test(id)) return null;
+  return { kind: kind as RoomKind, id };
+}
+
+export function isChannelKind(kind: string): kind is ChannelKind {
+  return (CHANNEL_KINDS as readonly string[]).includes(kind);
+}
+
+/** A chat channel id: `zone:…`, `guild:…`, `party:…`, `lobby:…`, `room:…`, `dm:a:b` or `global:main`. */
+export const ChannelId = z
+  .string()
+  .max(140)
+  .refine((value) => {
+    const parsed = parseRoom(value);
+    return parsed !== null && isChannelKind(parsed.kind);
+  }, 'a channel id is kind:id with kind one of zone, guild, party, lobby, room, dm, global');
+export type ChannelId = z.infer<typeof ChannelId>;
