@@ -1,0 +1,118 @@
+/**
+ * Keeps the cluster-wide socket registry true: registers and unregisters this node's
+ * sockets, heart-beats the node, reaps nodes that died (their users' sockets are handed to
+ * `onReaped` listeners, i.e. presence), and re-publishes everything after a Redis outage.
+ */
+import { rooms } from '@tavern/protocol';
+import type { Config } from '../config.js';
+import type { Logger } from '../platform/logger.js';
+import type { Metrics } from '../platform/metrics.js';
+import type { RedisConnections } from '../platform/redis.js';
+import { AppError } from '../transport/app-error.js';
+import type { TavernServer, TavernSocket } from '../transport/socket-types.js';
+import type { ConnectionStore, SocketEntry } from './connection.store.js';
+
+export class ConnectionRegistry {
+  private timer: NodeJS.Timeout | null = null;
+  private healthySince = 0;
+  private readonly reapListeners: ((entries: SocketEntry[]) => void | Promise<void>)[] = [];
+
+  constructor(
+    readonly store: ConnectionStore,
+    private readonly io: TavernServer,
+    private readonly config: Config,
+    private readonly logger: Logger,
+    private readonly metrics: Metrics,
+    private readonly redis: RedisConnections | null,
+  ) {
+    redis?.onRecover(() => this.restore());
+  }
+
+  get nodeId(): string {
+    return this.config.nodeId;
+  }
+
+  async start(): Promise<void> {
+    await this.tick();
+    this.timer = setInterval(() => void this.tick(), this.config.cluster.heartbeatMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.store.removeNode(this.nodeId).catch((error: unknown) => {
+      this.logger.warn({ err: error }, 'could not remove this node from the registry');
+    });
+  }
+
+  /** Called with the sockets of nodes that died without saying goodbye. */
+  onReaped(listener: (entries: SocketEntry[]) => void | Promise<void>): void {
+    this.reapListeners.push(listener);
+  }
+
+  /**
+   * Registers a socket if its user is under the per-user cap. While the store is
+   * unavailable the cap is checked against this node's sockets only.
+   */
+  async register(socket: TavernSocket): Promise<boolean> {
+    const entry = this.entryOf(socket);
+    const max = this.config.limits.maxSocketsPerUser;
+    let added: boolean;
+    try {
+      added = await this.store.add(entry, max);
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      const local = this.io.of('/').adapter.rooms.get(rooms.user(entry.userId))?.size ?? 0;
+      this.logger.warn({ userId: entry.userId }, 'connection registry unavailable: applying the socket cap per node');
+      added = local < max;
+    }
+    socket.data.registered = added;
+    return added;
+  }
+
+  /** Removes a socket from the registry; safe to call more than once. */
+  async unregister(socket: TavernSocket): Promise<void> {
+    if (!socket.data.registered) return;
+    socket.data.registered = false;
+    await this.store.remove(this.entryOf(socket)).catch(() => {
+      // Redis is down: the entry is dropped when this node restores its sockets.
+    });
+  }
+
+  userSockets(userId: string): Promise<SocketEntry[]> {
+    return this.store.userSockets(userId);
+  }
+
+  /** Re-publishes this node's heartbeat and sockets (Redis may have come back empty). */
+  async restore(): Promise<void> {
+    this.healthySince = Date.now();
+    await this.store.heartbeat(this.nodeId, this.config.cluster.nodeTtlMs);
+    const entries = [...this.io.of('/').sockets.values()].map((socket) => this.entryOf(socket));
+    await this.store.restore(this.nodeId, entries);
+    this.logger.info({ sockets: entries.length }, 'connection registry restored');
+  }
+
+  private async tick(): Promise<void> {
+    try {
+      await this.store.heartbeat(this.nodeId, this.config.cluster.nodeTtlMs);
+      if (this.healthySince === 0) this.healthySince = Date.now();
+      // Right after an outage every node's heartbeat may have lapsed; give them time to renew.
+      if (this.redis && Date.now() - this.healthySince < this.config.cluster.nodeTtlMs) return;
+      const reaped = await this.store.reapDeadNodes();
+      if (reaped.length === 0) return;
+      this.logger.warn({ sockets: reaped.length, nodes: [...new Set(reaped.map((entry) => entry.nodeId))] }, 'reaped sockets of dead nodes');
+      for (const listener of this.reapListeners) await listener(reaped);
+    } catch (error) {
+      if (!(error instanceof AppError)) {
+        this.metrics.internalErrors.labels('registry').inc();
+        this.logger.error({ err: error }, 'registry heartbeat failed');
+      }
+      this.healthySince = 0;
+    }
+  }
+
+  private entryOf(socket: TavernSocket): SocketEntry {
+    return { userId: socket.data.user.userId, socketId: socket.id, nodeId: this.nodeId };
+  }
+}

@@ -1,0 +1,141 @@
+/**
+ * The only file that reads `process.env`. Every variable is validated here and documented
+ * in `.env.example`; a bad value stops start-up with a message naming the variable.
+ */
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { z } from 'zod';
+import { DEFAULT_RATE_LIMITS, devJwtConfig, resolveConfig, type Config, type JwtConfig } from './config.js';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const list = z
+  .string()
+  .transform((value) => value.split(',').map((item) => item.trim()).filter(Boolean));
+
+const RateLimitOverrides = z.record(
+  z.string(),
+  z.object({ ratePerSec: z.number().positive(), burst: z.number().int().positive() }),
+);
+
+const EnvSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    HOST: z.string().min(1).default('127.0.0.1'),
+    PORT: int(0, 65535).default(3001),
+    NODE_ID: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/).optional(),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 characters').optional(),
+    JWT_PUBLIC_KEY: z.string().min(1).optional(),
+    JWT_PUBLIC_KEY_FILE: z.string().min(1).optional(),
+    JWKS_URL: z.url().optional(),
+    JWT_ISSUER: z.string().min(1).optional(),
+    JWT_AUDIENCE: z.string().min(1).optional(),
+    AUTH_ALLOW_QUERY_TOKEN: bool.default(false),
+    AUTH_EXPIRY_WARNING_MS: int(1_000, 3_600_000).default(60_000),
+    CORS_ORIGINS: z.string().default('*'),
+    TRUST_PROXY: list.default([]),
+    STATIC_DIR: z.string().min(1).optional(),
+    REDIS_URL: z.url().refine((url) => /^rediss?:\/\//.test(url), 'REDIS_URL must start with redis:// or rediss://').optional(),
+    REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9_.:-]{1,32}$/).default('tavern:'),
+    MAX_MESSAGE_BYTES: int(1_024, 16 * 1024 * 1024).default(64 * 1024),
+    MAX_PAYLOAD_DEPTH: int(2, 256).default(32),
+    MAX_ROOMS_PER_SOCKET: int(1, 10_000).default(128),
+    MAX_SOCKETS_PER_USER: int(1, 1_000).default(10),
+    HANDSHAKES_PER_IP: int(1, 100_000).default(30),
+    HANDSHAKE_WINDOW_MS: int(100, 3_600_000).default(10_000),
+    RATE_LIMITS: z
+      .string()
+      .transform((value, ctx) => {
+        try {
+          return JSON.parse(value) as unknown;
+        } catch {
+          ctx.addIssue({ code: 'custom', message: 'RATE_LIMITS must be JSON like {"chat:send":{"ratePerSec":5,"burst":10}}' });
+          return z.NEVER;
+        }
+      })
+      .pipe(RateLimitOverrides)
+      .optional(),
+    SLOW_CONSUMER_MAX_BYTES: int(16 * 1024, 1024 * 1024 * 1024).default(1024 * 1024),
+    SHUTDOWN_TIMEOUT_MS: int(1_000, 120_000).default(10_000),
+    SESSION_RESUME_MS: int(0, 3_600_000).default(120_000),
+  })
+  .superRefine((env, ctx) => {
+    const configured = [env.JWT_SECRET, env.JWT_PUBLIC_KEY ?? env.JWT_PUBLIC_KEY_FILE, env.JWKS_URL].filter(Boolean).length;
+    if (configured > 1) {
+      ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'set only one of JWT_SECRET, JWT_PUBLIC_KEY(_FILE), JWKS_URL' });
+    }
+    if (configured === 0 && env.NODE_ENV === 'production') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['JWT_SECRET'],
+        message: 'production needs JWT_SECRET, JWT_PUBLIC_KEY(_FILE) or JWKS_URL (dev mode is refused in production)',
+      });
+    }
+  });
+
+export type Env = z.infer<typeof EnvSchema>;
+
+export class EnvError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid environment:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'EnvError';
+  }
+}
+
+/** Parses an environment (default: `process.env`) into a `Config`, or throws `EnvError`. */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = EnvSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new EnvError(parsed.error.issues.map((issue) => `${issue.path.join('.') || 'environment'}: ${issue.message}`));
+  }
+  const env = parsed.data;
+  return resolveConfig({
+    nodeEnv: env.NODE_ENV,
+    host: env.HOST,
+    port: env.PORT,
+    nodeId: env.NODE_ID ?? `${hostname()}-${process.pid}`,
+    logLevel: env.LOG_LEVEL,
+    corsOrigins: env.CORS_ORIGINS.trim() === '*' ? '*' : env.CORS_ORIGINS.split(',').map((item) => item.trim()).filter(Boolean),
+    trustProxy: env.TRUST_PROXY,
+    staticDir: env.STATIC_DIR ?? null,
+    redis: env.REDIS_URL ? { url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX } : null,
+    auth: {
+      jwt: jwtConfig(env),
+      ...(env.JWT_ISSUER !== undefined && { issuer: env.JWT_ISSUER }),
+      ...(env.JWT_AUDIENCE !== undefined && { audience: env.JWT_AUDIENCE }),
+      allowQueryToken: env.AUTH_ALLOW_QUERY_TOKEN,
+      expiryWarningMs: env.AUTH_EXPIRY_WARNING_MS,
+      sessionResumeMs: env.SESSION_RESUME_MS,
+    },
+    limits: {
+      maxMessageBytes: env.MAX_MESSAGE_BYTES,
+      maxPayloadDepth: env.MAX_PAYLOAD_DEPTH,
+      maxRoomsPerSocket: env.MAX_ROOMS_PER_SOCKET,
+      maxSocketsPerUser: env.MAX_SOCKETS_PER_USER,
+      handshakesPerIp: env.HANDSHAKES_PER_IP,
+      handshakeWindowMs: env.HANDSHAKE_WINDOW_MS,
+      rateLimits: { ...DEFAULT_RATE_LIMITS, ...(env.RATE_LIMITS) },
+      slowConsumerMaxBytes: env.SLOW_CONSUMER_MAX_BYTES,
+    },
+    shutdown: { timeoutMs: env.SHUTDOWN_TIMEOUT_MS },
+    validateOutgoing: env.NODE_ENV !== 'production',
+  });
+}
+
+function jwtConfig(env: Env): JwtConfig {
+  if (env.JWT_SECRET) return { kind: 'secret', secret: env.JWT_SECRET };
+  if (env.JWT_PUBLIC_KEY) return { kind: 'publicKey', pem: env.JWT_PUBLIC_KEY.replace(/\\n/g, '\n') };
+  if (env.JWT_PUBLIC_KEY_FILE) {
+    try {
+      return { kind: 'publicKey', pem: readFileSync(env.JWT_PUBLIC_KEY_FILE, 'utf8') };
+    } catch (error) {
+      throw new EnvError([`JWT_PUBLIC_KEY_FILE: cannot read ${env.JWT_PUBLIC_KEY_FILE} (${(error as Error).message})`]);
+    }
+  }
+  if (env.JWKS_URL) return { kind: 'jwks', url: env.JWKS_URL };
+  return devJwtConfig();
+}

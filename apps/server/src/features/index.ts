@@ -1,0 +1,8 @@
+/**
+ * The features a Tavern server runs, in order (`start` in this order, `stop` in reverse).
+ * A new feature is a folder under `features/` and one line here.
+ */
+import type { FeatureFactory } from './feature.js';
+import { sessionFeature } from './session/session.feature.js';
+
+export const builtInFeatures: readonly FeatureFactory[] = [sessionFeature];

@@ -1,0 +1,90 @@
+/**
+ * Prometheus metrics (prom-client), one registry per server instance so that several
+ * servers in one process (tests) do not share counters. Served at `GET /metrics`.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export function createMetrics(options: { nodeId: string; collectDefaults?: boolean }) {
+  const registry = new Registry();
+  registry.setDefaultLabels({ node: options.nodeId });
+  if (options.collectDefaults !== false) collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 20 });
+
+  const metrics = {
+    registry,
+    connections: new Gauge({ name: 'tavern_connections', help: 'Open Socket.IO connections on this node', registers: [registry] }),
+    users: new Gauge({ name: 'tavern_users', help: 'Distinct users connected to this node', registers: [registry] }),
+    rooms: new Gauge({ name: 'tavern_rooms', help: 'Rooms with at least one socket on this node', registers: [registry] }),
+    handshakes: new Counter({
+      name: 'tavern_handshakes_total',
+      help: 'Handshakes by outcome (ok or the connect_error code)',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    events: new Counter({
+      name: 'tavern_events_total',
+      help: 'Client events received, by event and outcome (ok or the error code)',
+      labelNames: ['event', 'outcome'],
+      registers: [registry],
+    }),
+    handlerDuration: new Histogram({
+      name: 'tavern_handler_duration_seconds',
+      help: 'Time from receiving a client event to its ack',
+      labelNames: ['event'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers: [registry],
+    }),
+    acks: new Counter({
+      name: 'tavern_acks_total',
+      help: 'Acks sent, by code (OK or the error code)',
+      labelNames: ['code'],
+      registers: [registry],
+    }),
+    rateLimited: new Counter({
+      name: 'tavern_rate_limited_total',
+      help: 'Events refused by the per-socket token buckets',
+      labelNames: ['event'],
+      registers: [registry],
+    }),
+    capRefusals: new Counter({
+      name: 'tavern_cap_refusals_total',
+      help: 'Refusals by a cap: rooms_per_socket, sockets_per_user, handshakes_per_ip',
+      labelNames: ['cap'],
+      registers: [registry],
+    }),
+    floodDisconnects: new Counter({
+      name: 'tavern_flood_disconnects_total',
+      help: 'Sockets disconnected for flooding far past their rate limits',
+      registers: [registry],
+    }),
+    slowConsumerDisconnects: new Counter({
+      name: 'tavern_slow_consumer_disconnects_total',
+      help: 'Sockets disconnected because their unsent queue passed the limit',
+      registers: [registry],
+    }),
+    antiCheatRefusals: new Counter({
+      name: 'tavern_anticheat_refusals_total',
+      help: 'Refused moves and actions, by kind',
+      labelNames: ['kind'],
+      registers: [registry],
+    }),
+    redisUp: new Gauge({
+      name: 'tavern_redis_up',
+      help: '1 while Redis answers health checks, 0 otherwise (absent without Redis)',
+      registers: [registry],
+    }),
+    redisPublishFailures: new Counter({
+      name: 'tavern_redis_publish_failures_total',
+      help: 'Cross-node publishes that failed or were skipped while Redis was unhealthy',
+      registers: [registry],
+    }),
+    internalErrors: new Counter({
+      name: 'tavern_internal_errors_total',
+      help: 'Unexpected errors caught by the server (handlers, hooks, timers)',
+      labelNames: ['where'],
+      registers: [registry],
+    }),
+  };
+  return metrics;
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

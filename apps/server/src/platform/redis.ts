@@ -1,0 +1,158 @@
+/**
+ * Redis connections and their health. Three clients: `main` for store commands (no offline
+ * queue: a command during an outage fails at once instead of piling up), `pub` for the
+ * adapter's publishes (same), and `sub` for subscriptions (queues and resubscribes by itself).
+ *
+ * A health loop pings `main` every second. While Redis does not answer, `healthy` is false:
+ * stores refuse with `UNAVAILABLE`, publishes are skipped and counted, `/readyz` is 503, and
+ * memory stays bounded however long the outage lasts. When Redis answers again, `onRecover`
+ * listeners re-publish what this node knows (sockets, heartbeats).
+ */
+import { ErrorCode } from '@tavern/protocol';
+import { Redis, type RedisOptions } from 'ioredis';
+import { AppError } from '../transport/app-error.js';
+import type { Logger } from './logger.js';
+import type { Metrics } from './metrics.js';
+
+export interface RedisSettings {
+  url: string;
+  keyPrefix: string;
+  /** How often the health loop pings. @default 1000 */
+  healthCheckMs?: number;
+  /** A command (or ping) that takes longer fails. @default 1500 */
+  commandTimeoutMs?: number;
+}
+
+export class RedisConnections {
+  readonly main: Redis;
+  readonly pub: Redis;
+  readonly sub: Redis;
+  readonly keyPrefix: string;
+  private isHealthy = false;
+  private timer: NodeJS.Timeout | null = null;
+  private readonly recoverListeners: (() => void | Promise<void>)[] = [];
+  private readonly lastErrorLog = new Map<string, number>();
+  private closed = false;
+
+  constructor(
+    private readonly settings: RedisSettings,
+    private readonly logger: Logger,
+    private readonly metrics: Metrics,
+  ) {
+    this.keyPrefix = settings.keyPrefix;
+    const common: RedisOptions = {
+      lazyConnect: false,
+      connectTimeout: 2_000,
+      retryStrategy: (attempt) => Math.min(100 * 2 ** Math.min(attempt, 5), 2_000),
+      reconnectOnError: () => true,
+    };
+    const failFast: RedisOptions = {
+      ...common,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      commandTimeout: settings.commandTimeoutMs ?? 1_500,
+    };
+    this.main = new Redis(settings.url, { ...failFast, connectionName: 'tavern-main' });
+    this.pub = new Redis(settings.url, { ...failFast, connectionName: 'tavern-pub' });
+    // Subscriptions made during an outage wait for the connection; they must never fail.
+    this.sub = new Redis(settings.url, { ...common, enableOfflineQueue: true, maxRetriesPerRequest: null, connectionName: 'tavern-sub' });
+    for (const [name, client] of [['main', this.main], ['pub', this.pub], ['sub', this.sub]] as const) {
+      client.on('error', (error: Error) => this.logError(name, error));
+    }
+    metrics.redisUp.set(0);
+  }
+
+  get healthy(): boolean {
+    return this.isHealthy;
+  }
+
+  /** Starts the health loop; resolves after the first check (healthy or not). */
+  async start(): Promise<void> {
+    await this.check();
+    this.timer = setInterval(() => void this.check(), this.settings.healthCheckMs ?? 1_000);
+    this.timer.unref();
+  }
+
+  /** Runs `fn` once Redis is back after an outage (and after the first successful check). */
+  onRecover(fn: () => void | Promise<void>): void {
+    this.recoverListeners.push(fn);
+  }
+
+  /**
+   * Runs a store operation: refused with `UNAVAILABLE` while Redis is unhealthy, and any
+   * connection error or timeout becomes `UNAVAILABLE` too.
+   */
+  async run<T>(operation: (client: Redis) => Promise<T>): Promise<T> {
+    if (!this.isHealthy) throw new AppError(ErrorCode.UNAVAILABLE, 'storage is unavailable, try again shortly');
+    try {
+      return await operation(this.main);
+    } catch (error) {
+      if (error instanceof AppError) throw error;
+      throw new AppError(ErrorCode.UNAVAILABLE, 'storage is unavailable, try again shortly', { cause: error });
+    }
+  }
+
+  key(...parts: string[]): string {
+    return this.keyPrefix + parts.join(':');
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    await Promise.all([this.main, this.pub, this.sub].map((client) => client.quit().catch(() => client.disconnect())));
+  }
+
+  private async check(): Promise<void> {
+    if (this.closed) return;
+    let ok: boolean;
+    try {
+      ok = (await this.main.ping()) === 'PONG' && this.pub.status === 'ready' && this.sub.status === 'ready';
+    } catch {
+      ok = false;
+    }
+    if (ok === this.isHealthy || this.closed) return;
+    this.isHealthy = ok;
+    this.metrics.redisUp.set(ok ? 1 : 0);
+    if (!ok) {
+      this.logger.error('redis is unavailable: cross-node delivery paused, stores refuse with UNAVAILABLE');
+      return;
+    }
+    this.logger.info('redis is available');
+    for (const listener of this.recoverListeners) {
+      try {
+        await listener();
+      } catch (error) {
+        this.metrics.internalErrors.labels('redis_recover').inc();
+        this.logger.error({ err: error }, 'redis recovery step failed');
+      }
+    }
+  }
+
+  private logError(client: string, error: Error): void {
+    const now = Date.now();
+    if (now - (this.lastErrorLog.get(client) ?? 0) < 10_000) return;
+    this.lastErrorLog.set(client, now);
+    this.logger.warn({ client, err: error.message }, 'redis connection error');
+  }
+}
+
+/**
+ * A Lua script run by EVALSHA, loaded on first use and again after a Redis restart.
+ *
+ * @example
+ * const incr = defineScript(`return redis.call('INCR', KEYS[1])`);
+ * await incr(client, ['counter'], []);
+ */
+export function defineScript(lua: string) {
+  let sha: string | null = null;
+  return async (client: Redis, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> => {
+    sha ??= (await client.script('LOAD', lua)) as string;
+    try {
+      return await client.evalsha(sha, keys.length, ...keys, ...args);
+    } catch (error) {
+      if (!(error instanceof Error) || !error.message.includes('NOSCRIPT')) throw error;
+      sha = (await client.script('LOAD', lua)) as string;
+      return client.evalsha(sha, keys.length, ...keys, ...args);
+    }
+  };
+}

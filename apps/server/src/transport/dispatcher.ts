@@ -1,0 +1,188 @@
+/**
+ * The one path every client event takes: rate limit -> shape guard -> zod -> handler ->
+ * exactly one ack (or `error` / `rate:limited` without one) -> metrics and a log line.
+ *
+ * It is installed with `socket.onAny`, one shared function for all sockets, so an idle
+ * connection carries no per-event listeners.
+ */
+import { clientEventSchemas, ErrorCode, isClientEventName, type ErrorPayload, type Result } from '@tavern/protocol';
+import type { z } from 'zod';
+import type { Config } from '../config.js';
+import type { Logger } from '../platform/logger.js';
+import type { Metrics } from '../platform/metrics.js';
+import { AppError, fromZodError } from './app-error.js';
+import type { HandlerContext, HandlerDefinition } from './define-handler.js';
+import { exceedsShape } from './payload-guard.js';
+import { RateLimiter } from './rate-limiter.js';
+import type { TavernSocket } from './socket-types.js';
+
+type AckFn = (result: Result<unknown>) => void;
+
+interface Entry {
+  readonly definition: HandlerDefinition;
+  readonly index: number;
+  readonly payloadSchema: z.ZodType;
+  readonly resultSchema: z.ZodType | null;
+  readonly okCounter: { inc(): void };
+  readonly duration: { observe(value: number): void };
+}
+
+export interface DispatcherDeps {
+  config: Config;
+  logger: Logger;
+  metrics: Metrics;
+  /** Ends a socket's session (used when a socket floods far past its limits). */
+  endSession: (socket: TavernSocket, reason: ErrorCode, message: string) => void;
+}
+
+export interface Dispatcher {
+  /** Install with `socket.onAny(dispatcher.listener)`. */
+  readonly listener: (this: TavernSocket, event: unknown, ...args: unknown[]) => void;
+  readonly events: readonly string[];
+}
+
+export function createDispatcher(definitions: readonly HandlerDefinition[], deps: DispatcherDeps): Dispatcher {
+  const { config, logger, metrics } = deps;
+  const table = new Map<string, Entry>();
+  const rules = [config.limits.rateLimits.default];
+  for (const definition of definitions) {
+    if (table.has(definition.event)) throw new Error(`two handlers for ${definition.event}`);
+    const schema = clientEventSchemas[definition.event];
+    if (schema.kind !== definition.kind) throw new Error(`${definition.event} is a ${schema.kind}, not a ${definition.kind}`);
+    table.set(definition.event, {
+      definition,
+      index: rules.length,
+      payloadSchema: schema.payload,
+      resultSchema: config.validateOutgoing && schema.kind === 'command' ? schema.result : null,
+      okCounter: metrics.events.labels(definition.event, 'ok'),
+      duration: metrics.handlerDuration.labels(definition.event),
+    });
+    rules.push(config.limits.rateLimits[definition.event] ?? config.limits.rateLimits.default);
+  }
+  const limiter = new RateLimiter(rules, config.limits.floodDisconnectFactor);
+  const ackOk = metrics.acks.labels('OK');
+  const maxDepth = config.limits.maxPayloadDepth;
+  const debug = logger.isLevelEnabled('debug');
+
+  function contextFor(socket: TavernSocket, event: string): HandlerContext {
+    let child: Logger | undefined;
+    return {
+      socket,
+      user: socket.data.user,
+      get logger() {
+        return (child ??= logger.child({ socketId: socket.id, userId: socket.data.user.userId, event }));
+      },
+    };
+  }
+
+  function refuse(socket: TavernSocket, event: string, ack: AckFn | undefined, error: AppError, entry: Entry | undefined): void {
+    metrics.events.labels(entry ? event : 'unknown', error.code).inc();
+    if (ack) {
+      metrics.acks.labels(error.code).inc();
+      ack({ ok: false, error: error.toPayload() });
+      return;
+    }
+    if (entry?.definition.kind === 'signal' && entry.definition.onRefused) {
+      entry.definition.onRefused(contextFor(socket, event), error);
+      return;
+    }
+    socket.emit('error', { code: error.code, message: error.message, event });
+  }
+
+  function fail(socket: TavernSocket, event: string, ack: AckFn | undefined, entry: Entry, thrown: unknown, started: number): void {
+    entry.duration.observe((performance.now() - started) / 1000);
+    let error: AppError;
+    if (thrown instanceof AppError) {
+      error = thrown;
+    } else {
+      metrics.internalErrors.labels('handler').inc();
+      logger.error({ err: thrown, event, socketId: socket.id, userId: socket.data.user.userId }, 'handler failed');
+      error = new AppError(ErrorCode.INTERNAL, 'internal error');
+    }
+    refuse(socket, event, ack, error, entry);
+  }
+
+  function succeed(socket: TavernSocket, event: string, ack: AckFn | undefined, entry: Entry, data: unknown, started: number): void {
+    if (entry.resultSchema) {
+      const checked = entry.resultSchema.safeParse(data);
+      if (!checked.success) {
+        fail(socket, event, ack, entry, new Error(`ack of ${event} does not match its schema: ${checked.error.message}`), started);
+        return;
+      }
+    }
+    const elapsed = performance.now() - started;
+    entry.duration.observe(elapsed / 1000);
+    entry.okCounter.inc();
+    if (ack) {
+      ackOk.inc();
+      ack({ ok: true, data });
+    }
+    if (debug) logger.debug({ event, socketId: socket.id, ms: Math.round(elapsed * 100) / 100 }, 'handled');
+  }
+
+  const listener = function (this: TavernSocket, event: unknown, ...args: unknown[]): void {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- Socket.IO calls onAny listeners with the socket as `this`
+    const socket = this;
+    const last = args[args.length - 1];
+    const ack = typeof last === 'function' ? (args.pop() as AckFn) : undefined;
+    const name = typeof event === 'string' ? event : String(event);
+    const entry = table.get(name);
+    if (!entry) {
+      const known = isClientEventName(name);
+      refuse(socket, name, ack, new AppError(known ? ErrorCode.UNAVAILABLE : ErrorCode.INVALID_PAYLOAD, known ? `${name} is not served here` : `unknown event ${name.slice(0, 64)}`), undefined);
+      return;
+    }
+    const data = socket.data;
+    data.lastActivityAt = Date.now();
+
+    const decision = limiter.take(data, entry.index);
+    if (decision !== 0) {
+      const retryAfterMs = limiter.retryAfterMs;
+      metrics.rateLimited.labels(name).inc();
+      metrics.events.labels(name, ErrorCode.RATE_LIMITED).inc();
+      if (decision === 2) {
+        metrics.floodDisconnects.inc();
+        logger.warn({ event: name, socketId: socket.id, userId: data.user.userId, ip: data.ip }, 'socket flooded past its limits, disconnecting');
+        deps.endSession(socket, ErrorCode.RATE_LIMITED, 'too many events: disconnected for flooding');
+        return;
+      }
+      if (ack) {
+        metrics.acks.labels(ErrorCode.RATE_LIMITED).inc();
+        ack({ ok: false, error: { code: ErrorCode.RATE_LIMITED, message: `too many ${name}`, retryAfterMs } satisfies ErrorPayload });
+      } else {
+        socket.emit('rate:limited', { event: name, retryAfterMs });
+      }
+      return;
+    }
+
+    const payload = args[0];
+    if (exceedsShape(payload, maxDepth)) {
+      refuse(socket, name, ack, new AppError(ErrorCode.INVALID_PAYLOAD, `payload nests deeper than ${maxDepth} levels or is too large`), entry);
+      return;
+    }
+    const parsed = entry.payloadSchema.safeParse(payload);
+    if (!parsed.success) {
+      refuse(socket, name, ack, fromZodError(parsed.error), entry);
+      return;
+    }
+
+    const started = performance.now();
+    let outcome: unknown;
+    try {
+      outcome = (entry.definition.run as (ctx: HandlerContext, payload: unknown) => unknown)(contextFor(socket, name), parsed.data);
+    } catch (error) {
+      fail(socket, name, ack, entry, error, started);
+      return;
+    }
+    if (outcome instanceof Promise) {
+      outcome.then(
+        (value: unknown) => succeed(socket, name, ack, entry, value, started),
+        (error: unknown) => fail(socket, name, ack, entry, error, started),
+      );
+    } else {
+      succeed(socket, name, ack, entry, outcome, started);
+    }
+  };
+
+  return { listener, events: [...table.keys()] };
+}

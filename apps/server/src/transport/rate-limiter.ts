@@ -1,0 +1,108 @@
+/**
+ * Per-socket, per-event token buckets that allocate nothing per event. Each socket holds one
+ * Float64Array (made on its first event) with four slots per event: tokens, last refill,
+ * and the same pair for the flood bucket that decides when a socket is cut off.
+ */
+import type { RateLimitRule } from '../config.js';
+
+const SLOTS = 4;
+
+export type RateDecision =
+  /** Allowed. */
+  | 0
+  /** Refused; `retryAfterMs` tells when a token will be there. */
+  | 1
+  /** Refused, and the socket has flooded far past its allowance: disconnect it. */
+  | 2;
+
+export interface RateLimitState {
+  buckets: Float64Array | null;
+}
+
+export class RateLimiter {
+  private readonly rates: Float64Array;
+  private readonly bursts: Float64Array;
+  private readonly floodCapacity: Float64Array;
+  private readonly floodRates: Float64Array;
+  /** Set by the last refused `take`. */
+  retryAfterMs = 0;
+
+  /**
+   * @param rules one rule per event index
+   * @param floodFactor a socket that keeps sending at this many times its rate is cut off
+   */
+  constructor(
+    rules: readonly RateLimitRule[],
+    floodFactor: number,
+    private readonly now: () => number = () => performance.now(),
+  ) {
+    this.rates = Float64Array.from(rules, (rule) => rule.ratePerSec / 1000);
+    this.bursts = Float64Array.from(rules, (rule) => rule.burst);
+    // The flood bucket loses a token per refusal and refills at half the flood rate: a socket
+    // sending at `floodFactor` times its rate drains it in a few seconds, one at 2x never does.
+    this.floodCapacity = Float64Array.from(rules, (rule) => Math.max(rule.burst, rule.ratePerSec * floodFactor));
+    this.floodRates = Float64Array.from(rules, (rule) => (rule.ratePerSec * floodFactor) / 2 / 1000);
+  }
+
+  get size(): number {
+    return this.rates.length;
+  }
+
+  take(state: RateLimitState, index: number): RateDecision {
+    const now = this.now();
+    let buckets = state.buckets;
+    if (buckets === null) {
+      buckets = state.buckets = new Float64Array(this.rates.length * SLOTS);
+      for (let i = 0; i < this.rates.length; i++) {
+        buckets[i * SLOTS] = this.bursts[i]!;
+        buckets[i * SLOTS + 1] = now;
+        buckets[i * SLOTS + 2] = this.floodCapacity[i]!;
+        buckets[i * SLOTS + 3] = now;
+      }
+    }
+    const base = index * SLOTS;
+    const rate = this.rates[index]!;
+    const tokens = Math.min(this.bursts[index]!, buckets[base]! + (now - buckets[base + 1]!) * rate);
+    buckets[base + 1] = now;
+    if (tokens >= 1) {
+      buckets[base] = tokens - 1;
+      return 0;
+    }
+    buckets[base] = tokens;
+    this.retryAfterMs = Math.ceil((1 - tokens) / rate);
+    const flood = Math.min(this.floodCapacity[index]!, buckets[base + 2]! + (now - buckets[base + 3]!) * this.floodRates[index]!) - 1;
+    buckets[base + 2] = flood;
+    buckets[base + 3] = now;
+    return flood < 0 ? 2 : 1;
+  }
+}
+
+/** A fixed-window counter per key (IP addresses), swept so idle keys do not pile up. */
+export class WindowCounter {
+  private readonly windows = new Map<string, { start: number; count: number }>();
+
+  constructor(
+    private readonly limit: number,
+    private readonly windowMs: number,
+    private readonly now: () => number = () => Date.now(),
+  ) {}
+
+  /** Counts one hit; returns the ms to wait when over the limit, else 0. */
+  hit(key: string): number {
+    const now = this.now();
+    let window = this.windows.get(key);
+    if (!window || now - window.start >= this.windowMs) {
+      window = { start: now, count: 0 };
+      this.windows.set(key, window);
+    }
+    window.count += 1;
+    return window.count > this.limit ? window.start + this.windowMs - now : 0;
+  }
+
+  sweep(): void {
+    const now = this.now();
+    for (const [key, window] of this.windows) {
+      if (now - window.start >= this.windowMs) this.windows.delete(key);
+    }
+  }
+}

@@ -1,0 +1,12 @@
+import { describe, expect, it } from 'vitest';
+import { request, startTestServer } from './support/start-test-server.js';
+
+describe('smoke', () => {
+  it('connects and syncs time', async () => {
+    await using server = await startTestServer();
+    const alice = await server.connect('alice');
+    expect(alice.ready.userId).toBe('alice');
+    const result = await request(alice, 'time:sync', { clientTime: 1 });
+    expect(result).toMatchObject({ ok: true, data: { clientTime: 1 } });
+  });
+});
