@@ -11,6 +11,7 @@ import { resolveConfig, type ConfigOverrides } from '../../src/config.js';
 import { createRealtimeServer, type RealtimeServer } from '../../src/create-realtime-server.js';
 import type { FeatureFactory } from '../../src/features/feature.js';
 import { createLogger } from '../../src/platform/logger.js';
+import { TEST_JWT_SECRET } from './start-server-process.js';
 
 export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -142,4 +143,14 @@ export function next<E extends keyof ServerToClientEvents>(
       resolve(data as Parameters<ServerToClientEvents[E]>[0]);
     });
   });
+}
+
+/** Overrides that make in-process servers one cluster over `redisUrl` with a shared secret. */
+export function clusterConfig(redisUrl: string, overrides: ConfigOverrides = {}): ConfigOverrides {
+  return {
+    ...overrides,
+    redis: { url: redisUrl, keyPrefix: 'tavern:' },
+    auth: { jwt: { kind: 'secret', secret: TEST_JWT_SECRET }, ...overrides.auth },
+    cluster: { heartbeatMs: 500, nodeTtlMs: 2_000, ...overrides.cluster },
+  };
 }
