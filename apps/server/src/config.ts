@@ -53,7 +53,6 @@ export interface Config {
     /** A socket refused this many times over its allowance (per second of rate) is disconnected. */
     floodDisconnectFactor: number;
     slowConsumerMaxBytes: number;
-    slowConsumerCheckMs: number;
     connectTimeoutMs: number;
     pingIntervalMs: number;
     pingTimeoutMs: number;
@@ -74,11 +73,14 @@ export const DEFAULT_RATE_LIMITS: Config['limits']['rateLimits'] = {
 };
 
 export type ConfigOverrides = {
-  [K in keyof Config]?: Config[K] extends unknown[] | string | number | boolean | null
+  [K in Exclude<keyof Config, 'limits'>]?: Config[K] extends unknown[] | string | number | boolean | null
     ? Config[K]
     : Config[K] extends object
       ? Partial<Config[K]>
       : Config[K];
+} & {
+  /** `rateLimits` entries are merged over the defaults, one event at a time. */
+  limits?: Partial<Omit<Config['limits'], 'rateLimits'>> & { rateLimits?: Record<string, RateLimitRule> };
 };
 
 /** Defaults for everything; `overrides` replace single fields of each section. */
@@ -110,7 +112,6 @@ export function resolveConfig(overrides: ConfigOverrides = {}): Config {
       rateLimits: DEFAULT_RATE_LIMITS,
       floodDisconnectFactor: 10,
       slowConsumerMaxBytes: 1024 * 1024,
-      slowConsumerCheckMs: 250,
       connectTimeoutMs: 10_000,
       pingIntervalMs: 25_000,
       pingTimeoutMs: 20_000,

@@ -95,8 +95,7 @@ export async function createRealtimeServer(httpServer: HttpServer, options: Real
   const realtime = new RealtimeService(io, registry, config, logger);
   const roomService = new RoomService(io, config, metrics);
   const slowConsumers = new SlowConsumerGuard(
-    io,
-    { maxBytes: config.limits.slowConsumerMaxBytes, checkMs: config.limits.slowConsumerCheckMs },
+    { maxBytes: config.limits.slowConsumerMaxBytes },
     logger.child({ component: 'slow-consumer' }),
     metrics,
   );
@@ -167,6 +166,7 @@ export async function createRealtimeServer(httpServer: HttpServer, options: Real
   io.on('connection', (socket) => {
     const { user, sessionId } = socket.data;
     metrics.connections.inc();
+    slowConsumers.attach(socket);
     socket.onAny(dispatcher.listener);
     socket.on('disconnect', (reason) => {
       metrics.connections.dec();
@@ -201,7 +201,6 @@ export async function createRealtimeServer(httpServer: HttpServer, options: Real
   if (redis) await redis.start();
   await registry.start();
   revocations.start();
-  slowConsumers.start();
   for (const feature of features) await feature.start?.();
   logger.info({ node: config.nodeId, redis: redis !== null, features: features.map((feature) => feature.name) }, 'tavern server ready');
 
@@ -221,7 +220,6 @@ export async function createRealtimeServer(httpServer: HttpServer, options: Real
       }
     }
     for (const socket of local) socket.disconnect(true);
-    slowConsumers.stop();
     revocations.stop();
     await registry.stop();
     await new Promise<void>((resolve) => {

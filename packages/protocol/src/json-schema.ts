@@ -23,7 +23,7 @@ export interface EventJsonSchemas {
 }
 
 function toJson(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
-  return z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as JsonSchema;
+  return z.toJSONSchema(schema, { io, unrepresentable: 'any' });
 }
 
 export function eventJsonSchemas(): EventJsonSchemas {

@@ -38,6 +38,7 @@ export async function startRedis(): Promise<TestRedis> {
     proc.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     proc.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const probe = new Redis(port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    probe.on('error', () => undefined); // refused until the server is up; the loop retries
     const deadline = Date.now() + 10_000;
     try {
       for (;;) {
@@ -75,6 +76,7 @@ export async function startRedis(): Promise<TestRedis> {
     thaw: () => child?.pid !== undefined && process.kill(child.pid, 'SIGCONT'),
     client() {
       const client = new Redis(port, '127.0.0.1');
+      client.on('error', () => undefined); // tests stop Redis on purpose
       clients.push(client);
       return client;
     },

@@ -1,0 +1,392 @@
+/**
+ * A typed, reconnecting Tavern client for browsers and Node.
+ *
+ * - `request(event, payload)` resolves to the ack's `Result`, typed from the protocol.
+ * - Commands made while disconnected wait in a bounded queue and are sent once, in order,
+ *   after the next `session:ready`. A command in flight when the connection drops is sent
+ *   again if its payload carries an idempotency key (`clientMsgId`); otherwise its promise
+ *   rejects with `DISCONNECTED`, because the server may or may not have run it.
+ * - Tokens: `getToken` is called for the first connect, whenever the cached token is expired
+ *   or refused, and on `auth:expiring` (then sent with `auth:refresh`, keeping the socket).
+ * - Reconnection: exponential backoff with jitter after any drop, after a refused handshake
+ *   that may succeed later, and after `server:shutdown` at the moment the server asked for.
+ *
+ * @example
+ * const client = createClient({ url: 'https://play.example.com', getToken: () => auth.fetchToken() });
+ * client.on('chat:message', (message) => render(message));
+ * const result = await client.request('chat:send', { channelId: 'global', content: 'hi', clientMsgId: crypto.randomUUID() });
+ * if (!result.ok) showError(result.error.code);
+ */
+import {
+  ErrorCode,
+  PROTOCOL_VERSION,
+  type ClientPayload,
+  type ClientToServerEvents,
+  type CommandName,
+  type CommandResult,
+  type Result,
+  type ServerEventName,
+  type ServerPayload,
+  type ServerToClientEvents,
+  type SessionReady,
+  type SignalName,
+} from '@tavern/protocol';
+import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
+import { ClientError, ClientErrorCode } from './client-error.js';
+import { OfflineQueue, type PendingCommand } from './offline-queue.js';
+
+export type ConnectionState =
+  /** Created with `autoConnect: false` and not connected yet. */
+  | 'idle'
+  /** First connection under way. */
+  | 'connecting'
+  /** Authenticated: `session:ready` received. Commands are sent at once. */
+  | 'connected'
+  /** Lost the connection (or was refused for now) and will try again. Commands are queued. */
+  | 'reconnecting'
+  /** Closed by `close()` or ended for good by the server (revoked, kicked, wrong version). */
+  | 'closed';
+
+export interface ReconnectOptions {
+  /** @default 500 */
+  initialDelayMs?: number;
+  /** @default 10000 */
+  maxDelayMs?: number;
+  /** Each delay is spread by ± this fraction so that a fleet does not reconnect at once. @default 0.5 */
+  jitter?: number;
+}
+
+export interface ClientOptions {
+  /** The server's URL, e.g. `https://play.example.com`. */
+  url: string;
+  /** Returns a valid JWT; called again whenever the cached one is expired or refused. */
+  getToken: () => string | Promise<string>;
+  /** Per-command ack timeout. @default 10000 */
+  timeoutMs?: number;
+  /** Commands kept while disconnected. @default 100 */
+  maxQueueSize?: number;
+  reconnect?: ReconnectOptions;
+  /** @default true */
+  autoConnect?: boolean;
+  /** A cached token this close to its expiry is replaced (via `getToken`) before connecting. @default 5000 */
+  tokenRefreshMarginMs?: number;
+  /** Passed to socket.io-client (e.g. `transports`, `path`, `extraHeaders` in Node). */
+  socketOptions?: Partial<ManagerOptions & SocketOptions>;
+}
+
+export interface RequestOptions {
+  /** @default the client's `timeoutMs` */
+  timeoutMs?: number;
+  /** Queue while disconnected (default) or reject at once with `OFFLINE`. @default true */
+  queue?: boolean;
+}
+
+export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+export interface TavernClient {
+  readonly state: ConnectionState;
+  /** The last `session:ready`, or null before the first one. */
+  readonly session: SessionReady | null;
+  /** Why the client is closed, when the server closed it. */
+  readonly closeReason: { code: string; message: string } | null;
+  /** Commands waiting for a connection. */
+  readonly queueSize: number;
+  /** The underlying socket.io-client socket, for what the SDK does not cover. */
+  readonly socket: ClientSocket;
+  /** Starts connecting (only needed with `autoConnect: false`). */
+  connect(): void;
+  /** Disconnects for good; queued and in-flight commands reject with `CLOSED`. */
+  close(): void;
+  request<E extends CommandName>(event: E, payload: ClientPayload<E>, options?: RequestOptions): Promise<Result<CommandResult<E>>>;
+  /** Sends a signal (no ack) if connected; returns false when it was dropped. */
+  signal<E extends SignalName>(event: E, payload: ClientPayload<E>): boolean;
+  /** Listens to a server event; returns a function that stops listening. */
+  on<E extends ServerEventName>(event: E, listener: (data: ServerPayload<E>) => void): () => void;
+  off<E extends ServerEventName>(event: E, listener: (data: ServerPayload<E>) => void): void;
+  onStateChange(listener: (state: ConnectionState, previous: ConnectionState) => void): () => void;
+  /** The server's clock, estimated from `session:ready` (for timers like `poker:timer`). */
+  serverNow(): number;
+}
+
+/** Handshake refusals after which trying again cannot help. */
+const FATAL_CODES = new Set<string>([ErrorCode.UNSUPPORTED_VERSION, ErrorCode.TOKEN_REVOKED]);
+/** Session ends after which the client stays closed. */
+const FINAL_END_REASONS = new Set<string>([ErrorCode.TOKEN_REVOKED, 'KICKED']);
+/** Consecutive refused tokens (each freshly fetched) before the client gives up. */
+const MAX_AUTH_FAILURES = 3;
+
+type Listener = (data: unknown) => void;
+
+interface UntypedSocket {
+  emit(event: string, ...args: unknown[]): unknown;
+  on(event: string, listener: Listener): unknown;
+  off(event: string, listener: Listener): unknown;
+}
+
+interface InFlight {
+  command: PendingCommand;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+export function createClient(options: ClientOptions): TavernClient {
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const { initialDelayMs = 500, maxDelayMs = 10_000, jitter = 0.5 } = options.reconnect ?? {};
+  const queue = new OfflineQueue(options.maxQueueSize ?? 100);
+  const inFlight = new Map<number, InFlight>();
+  const stateListeners = new Set<(state: ConnectionState, previous: ConnectionState) => void>();
+
+  let state: ConnectionState = 'idle';
+  let session: SessionReady | null = null;
+  let closeReason: { code: string; message: string } | null = null;
+  let token: string | null = null;
+  let tokenStale = false;
+  let authFailures = 0;
+  let attempt = 0;
+  let nextDelayMs: number | null = null;
+  let reconnectTimer: ReturnType<typeof setTimeout> | null = null;
+  let clockOffsetMs = 0;
+  let nextCommandId = 0;
+
+  const socket: ClientSocket = io(options.url, {
+    ...options.socketOptions,
+    autoConnect: false,
+    // Every reconnect goes through `scheduleReconnect`, whatever ended the connection.
+    reconnection: false,
+    auth: (callback) => {
+      currentToken().then(
+        (value) => callback({ token: value, v: PROTOCOL_VERSION, ...(session && { sessionId: session.sessionId }) }),
+        // Without a token the server refuses with UNAUTHENTICATED and the client retries.
+        () => callback({ v: PROTOCOL_VERSION, ...(session && { sessionId: session.sessionId }) }),
+      );
+    },
+  });
+
+  /** The socket without its event maps: the SDK's own API carries the types. */
+  const untyped = socket as unknown as UntypedSocket;
+
+  function setState(next: ConnectionState): void {
+    if (next === state) return;
+    const previous = state;
+    state = next;
+    for (const listener of stateListeners) listener(next, previous);
+  }
+
+  async function currentToken(): Promise<string> {
+    if (token === null || tokenStale || expiresSoon(token, options.tokenRefreshMarginMs ?? 5_000)) {
+      token = await options.getToken();
+      tokenStale = false;
+    }
+    return token;
+  }
+
+  function backoffDelay(): number {
+    const base = Math.min(maxDelayMs, initialDelayMs * 2 ** Math.min(attempt, 16));
+    attempt += 1;
+    return Math.max(0, Math.round(base * (1 + jitter * (2 * Math.random() - 1))));
+  }
+
+  function scheduleReconnect(minimumMs = 0): void {
+    if (state === 'closed') return;
+    setState(session ? 'reconnecting' : 'connecting');
+    const delay = Math.max(nextDelayMs ?? backoffDelay(), minimumMs);
+    nextDelayMs = null;
+    if (reconnectTimer) clearTimeout(reconnectTimer);
+    reconnectTimer = setTimeout(() => {
+      reconnectTimer = null;
+      if (state !== 'closed' && !socket.connected) socket.connect();
+    }, delay);
+  }
+
+  function closeFor(code: string, message: string): void {
+    closeReason = { code, message };
+    close();
+  }
+
+  function send(command: PendingCommand): void {
+    const id = nextCommandId++;
+    const timer = setTimeout(() => {
+      inFlight.delete(id);
+      command.reject(new ClientError(ClientErrorCode.TIMEOUT, `no answer to ${command.event} within ${command.timeoutMs} ms`, command.event));
+    }, command.timeoutMs);
+    inFlight.set(id, { command, timer });
+    untyped.emit(command.event, command.payload, (result: unknown) => {
+      const entry = inFlight.get(id);
+      if (!entry) return;
+      inFlight.delete(id);
+      clearTimeout(entry.timer);
+      command.resolve(result);
+    });
+  }
+
+  function flush(): void {
+    for (const command of queue.drain()) send(command);
+  }
+
+  /** Commands whose acks can no longer arrive: idempotent ones go back in front of the queue. */
+  function settleInFlight(): void {
+    const retry: PendingCommand[] = [];
+    for (const { command, timer } of inFlight.values()) {
+      clearTimeout(timer);
+      if (command.idempotent && state !== 'closed') retry.push(command);
+      else command.reject(new ClientError(ClientErrorCode.DISCONNECTED, `connection lost before ${command.event} was answered`, command.event));
+    }
+    inFlight.clear();
+    queue.requeue(retry);
+  }
+
+  async function refreshToken(): Promise<void> {
+    let fresh: string;
+    try {
+      fresh = await options.getToken();
+    } catch {
+      return; // The session ends at expiry and the reconnect asks for a token again.
+    }
+    const result = await request('auth:refresh', { token: fresh }, { queue: false }).catch(() => null);
+    if (result?.ok) {
+      token = fresh;
+      tokenStale = false;
+    }
+  }
+
+  socket.on('session:ready', (ready) => {
+    session = ready;
+    clockOffsetMs = ready.serverTime - Date.now();
+    attempt = 0;
+    authFailures = 0;
+    setState('connected');
+    flush();
+  });
+
+  socket.on('auth:expiring', () => void refreshToken());
+
+  socket.on('server:shutdown', ({ reconnectAfterMs }) => {
+    nextDelayMs = reconnectAfterMs;
+  });
+
+  socket.on('session:ended', ({ reason, message }) => {
+    if (FINAL_END_REASONS.has(reason)) {
+      closeFor(reason, message);
+      return;
+    }
+    if (reason === ErrorCode.TOKEN_EXPIRED) tokenStale = true;
+  });
+
+  socket.on('disconnect', (reason) => {
+    settleInFlight();
+    if (reason === 'io client disconnect' || state === 'closed') return;
+    scheduleReconnect();
+  });
+
+  socket.on('connect_error', (error) => {
+    const data = (error as Error & { data?: { code?: string; message?: string; retryAfterMs?: number } }).data;
+    const code = data?.code;
+    if (code !== undefined && FATAL_CODES.has(code)) {
+      closeFor(code, data?.message ?? error.message);
+      return;
+    }
+    if (code === ErrorCode.TOKEN_EXPIRED || code === ErrorCode.UNAUTHENTICATED) {
+      tokenStale = true;
+      authFailures += 1;
+      if (authFailures >= MAX_AUTH_FAILURES) {
+        closeFor(code, data?.message ?? 'the server refused every token getToken returned');
+        return;
+      }
+    }
+    scheduleReconnect(data?.retryAfterMs ?? 0);
+  });
+
+  function request<E extends CommandName>(event: E, payload: ClientPayload<E>, requestOptions: RequestOptions = {}): Promise<Result<CommandResult<E>>> {
+    return new Promise<Result<CommandResult<E>>>((resolve, reject) => {
+      if (state === 'closed') {
+        reject(new ClientError(ClientErrorCode.CLOSED, 'the client is closed', event));
+        return;
+      }
+      const command: PendingCommand = {
+        event,
+        payload,
+        timeoutMs: requestOptions.timeoutMs ?? timeoutMs,
+        idempotent: hasIdempotencyKey(payload),
+        resolve: resolve,
+        reject,
+      };
+      if (state === 'connected' && socket.connected) {
+        send(command);
+      } else if (requestOptions.queue === false) {
+        reject(new ClientError(ClientErrorCode.OFFLINE, `not connected; ${event} was not sent`, event));
+      } else {
+        queue.push(command);
+      }
+    });
+  }
+
+  function close(): void {
+    if (state === 'closed') return;
+    setState('closed');
+    if (reconnectTimer) clearTimeout(reconnectTimer);
+    reconnectTimer = null;
+    socket.disconnect();
+    settleInFlight();
+    queue.rejectAll((command) => new ClientError(ClientErrorCode.CLOSED, 'the client was closed', command.event));
+  }
+
+  function connect(): void {
+    if (state !== 'idle') return;
+    setState('connecting');
+    socket.connect();
+  }
+
+  const client: TavernClient = {
+    get state() {
+      return state;
+    },
+    get session() {
+      return session;
+    },
+    get closeReason() {
+      return closeReason;
+    },
+    get queueSize() {
+      return queue.size;
+    },
+    socket,
+    connect,
+    close,
+    request,
+    signal(event, payload) {
+      if (state !== 'connected' || !socket.connected) return false;
+      untyped.emit(event, payload);
+      return true;
+    },
+    on(event, listener) {
+      untyped.on(event, listener as Listener);
+      return () => untyped.off(event, listener as Listener);
+    },
+    off(event, listener) {
+      untyped.off(event, listener as Listener);
+    },
+    onStateChange(listener) {
+      stateListeners.add(listener);
+      return () => stateListeners.delete(listener);
+    },
+    serverNow: () => Date.now() + clockOffsetMs,
+  };
+  if (options.autoConnect !== false) connect();
+  return client;
+}
+
+function hasIdempotencyKey(payload: unknown): boolean {
+  return typeof payload === 'object' && payload !== null && typeof (payload as { clientMsgId?: unknown }).clientMsgId === 'string';
+}
+
+/** Reads `exp` from a JWT without verifying it (the server verifies). */
+function expiresSoon(jwt: string, marginMs: number): boolean {
+  const part = jwt.split('.')[1];
+  if (!part) return false;
+  try {
+    const base64 = part.replace(/-/g, '+').replace(/_/g, '/');
+    const claims = JSON.parse(atob(base64.padEnd(base64.length + ((4 - (base64.length % 4)) % 4), '='))) as { exp?: unknown };
+    return typeof claims.exp === 'number' && claims.exp * 1000 - marginMs <= Date.now();
+  } catch {
+    return false;
+  }
+}
