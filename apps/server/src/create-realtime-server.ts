@@ -70,6 +70,22 @@ export async function createRealtimeServer(httpServer: HttpServer, options: Real
   const redis = config.redis ? new RedisConnections(config.redis, logger.child({ component: 'redis' }), metrics) : null;
   let shuttingDown = false;
 
+  const verifier = createTokenVerifier(config.auth);
+  const app = createHttpApp({
+    config,
+    metrics,
+    verifier,
+    logger,
+    notReadyReason: () => {
+      if (shuttingDown) return 'shutting down';
+      if (redis && !redis.healthy) return 'redis unavailable';
+      return null;
+    },
+  });
+  // Registered before Socket.IO attaches: Engine.IO answers its own path and hands every
+  // other request to the listeners that were there before it.
+  httpServer.on('request', getRequestListener(app.fetch));
+
   const io: TavernServer = new Server(httpServer, {
     serveClient: false,
     allowEIO3: false,
@@ -87,7 +103,6 @@ export async function createRealtimeServer(httpServer: HttpServer, options: Real
     ...(redis && { adapter: createClusterAdapter(redis, metrics) }),
   });
 
-  const verifier = createTokenVerifier(config.auth);
   const connectionStore = redis ? new RedisConnectionStore(redis) : new MemoryConnectionStore();
   const registry = new ConnectionRegistry(connectionStore, io, config, logger.child({ component: 'registry' }), metrics, redis);
   const revocationStore = redis ? new RedisRevocationStore(redis) : new MemoryRevocationStore();
@@ -126,21 +141,8 @@ export async function createRealtimeServer(httpServer: HttpServer, options: Real
     { config, logger, metrics, endSession },
   );
 
-  const app = createHttpApp({
-    config,
-    metrics,
-    verifier,
-    logger,
-    notReadyReason: () => {
-      if (shuttingDown) return 'shutting down';
-      if (redis && !redis.healthy) return 'redis unavailable';
-      return null;
-    },
-  });
   for (const feature of features) feature.routes?.(app);
   if (config.staticDir) serveStaticDir(app, config.staticDir);
-  // Socket.IO answers its own path and hands every other request to this listener.
-  httpServer.on('request', getRequestListener(app.fetch));
 
   io.use(
     createHandshakeMiddleware({

@@ -9,4 +9,11 @@ describe('smoke', () => {
     const result = await request(alice, 'time:sync', { clientTime: 1 });
     expect(result).toMatchObject({ ok: true, data: { clientTime: 1 } });
   });
+
+  it('serves long-polling clients: the HTTP routes do not answer Engine.IO’s path', async () => {
+    await using server = await startTestServer();
+    const alice = await server.connect('alice', { io: { transports: ['polling'] } });
+    expect((await request(alice, 'time:sync', { clientTime: 2 })).ok).toBe(true);
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+  });
 });

@@ -149,6 +149,8 @@ export function createClient(options: ClientOptions): TavernClient {
 
   const socket: ClientSocket = io(options.url, {
     ...options.socketOptions,
+    // A key per client for load balancers that need affinity (see deploy/nginx.conf.template).
+    query: { ...options.socketOptions?.query, lb: affinityKey() },
     autoConnect: false,
     // Every reconnect goes through `scheduleReconnect`, whatever ended the connection.
     reconnection: false,
@@ -372,6 +374,10 @@ export function createClient(options: ClientOptions): TavernClient {
   };
   if (options.autoConnect !== false) connect();
   return client;
+}
+
+function affinityKey(): string {
+  return Math.random().toString(36).slice(2, 12);
 }
 
 function hasIdempotencyKey(payload: unknown): boolean {
