@@ -28,6 +28,7 @@ import { systemClock, type Clock } from './platform/clock.js';
 import { createHttpApp, serveStaticDir } from './platform/http.js';
 import type { Logger } from './platform/logger.js';
 import { createMetrics, type Metrics } from './platform/metrics.js';
+import { NodeStatsSampler } from './platform/node-stats.js';
 import { RedisConnections } from './platform/redis.js';
 import { RealtimeService } from './realtime/realtime.service.js';
 import { endSession } from './realtime/session-end.js';
@@ -133,6 +134,7 @@ export async function createRealtimeServer(httpServer: HttpServer, options: Real
     revocations,
     verifier,
     endSession,
+    nodeStats: () => stats.current(),
     services: new ServiceRegistry(),
   };
   const features: Feature[] = (options.features ?? builtInFeatures).map((factory) => factory(context));
@@ -140,6 +142,7 @@ export async function createRealtimeServer(httpServer: HttpServer, options: Real
     features.flatMap((feature) => feature.handlers ?? []),
     { config, logger, metrics, endSession },
   );
+  const stats = new NodeStatsSampler(io, config.nodeId, dispatcher.received);
 
   for (const feature of features) feature.routes?.(app);
   if (config.staticDir) serveStaticDir(app, config.staticDir);
@@ -203,6 +206,7 @@ export async function createRealtimeServer(httpServer: HttpServer, options: Real
   if (redis) await redis.start();
   await registry.start();
   revocations.start();
+  stats.start();
   for (const feature of features) await feature.start?.();
   logger.info({ node: config.nodeId, redis: redis !== null, features: features.map((feature) => feature.name) }, 'tavern server ready');
 
@@ -223,6 +227,7 @@ export async function createRealtimeServer(httpServer: HttpServer, options: Real
     }
     for (const socket of local) socket.disconnect(true);
     revocations.stop();
+    stats.stop();
     await registry.stop();
     await new Promise<void>((resolve) => {
       void io.close(() => resolve());

@@ -10,6 +10,7 @@
  *   handlers: [defineHandler('time:sync', (_ctx, { clientTime }) => ({ clientTime, serverTime: Date.now() }))],
  * });
  */
+import type { NodeStats } from '@tavern/protocol';
 import type { Hono } from 'hono';
 import type { DisconnectReason } from 'socket.io';
 import type { RevocationService } from '../auth/revocation.service.js';
@@ -41,6 +42,8 @@ export interface FeatureContext {
   registry: ConnectionRegistry;
   revocations: RevocationService;
   verifier: TokenVerifier;
+  /** This node's figures (connections, users, rooms, events/s). */
+  nodeStats: () => NodeStats;
   /** Ends one socket's session, telling the client why. */
   endSession: typeof endSession;
   /** Services other features published with `provide` (see `FeatureContext.use`). */

@@ -3,6 +3,7 @@
  * A new feature is a folder under `features/` and one line here.
  */
 import type { FeatureFactory } from './feature.js';
+import { adminFeature } from './admin/admin.feature.js';
 import { sessionFeature } from './session/session.feature.js';
 
-export const builtInFeatures: readonly FeatureFactory[] = [sessionFeature];
+export const builtInFeatures: readonly FeatureFactory[] = [sessionFeature, adminFeature];

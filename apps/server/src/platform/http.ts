@@ -45,7 +45,7 @@ export function createHttpApp(deps: HttpDeps): Hono {
     app.post('/dev/token', async (c) => {
       const body = DevTokenBody.safeParse(await c.req.json().catch(() => null));
       if (!body.success) {
-        return c.json({ ok: false, error: { code: ErrorCode.INVALID_PAYLOAD, message: body.error.issues[0]?.message ?? 'bad body' } }, 400);
+        return c.json({ error: { code: ErrorCode.INVALID_PAYLOAD, message: body.error.issues[0]?.message ?? 'bad body' } }, 400);
       }
       const { userId, ttlSeconds, characterId, ...claims } = body.data;
       const ttl = ttlSeconds ?? DEV_TOKEN_TTL_SEC;
@@ -57,7 +57,7 @@ export function createHttpApp(deps: HttpDeps): Hono {
   app.onError((error, c) => {
     metrics.internalErrors.labels('http').inc();
     deps.logger.error({ err: error, path: c.req.path }, 'http route failed');
-    return c.json({ ok: false, error: { code: ErrorCode.INTERNAL, message: 'internal error' } }, 500);
+    return c.json({ error: { code: ErrorCode.INTERNAL, message: 'internal error' } }, 500);
   });
   return app;
 }

@@ -66,8 +66,19 @@ export class RedisConnections {
     return this.isHealthy;
   }
 
-  /** Starts the health loop; resolves after the first check (healthy or not). */
-  async start(): Promise<void> {
+  /**
+   * Waits up to `startupWaitMs` for the three connections, then starts the health loop. A
+   * node whose Redis is down still starts (degraded, not ready) and recovers by itself.
+   */
+  async start(startupWaitMs = 5_000): Promise<void> {
+    const ready = (client: Redis) =>
+      client.status === 'ready' ? Promise.resolve() : new Promise<void>((resolve) => client.once('ready', () => resolve()));
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all([this.main, this.pub, this.sub].map(ready)),
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, startupWaitMs))),
+    ]);
+    clearTimeout(timer);
     await this.check();
     this.timer = setInterval(() => void this.check(), this.settings.healthCheckMs ?? 1_000);
     this.timer.unref();

@@ -39,6 +39,8 @@ export interface Dispatcher {
   /** Install with `socket.onAny(dispatcher.listener)`. */
   readonly listener: (this: TavernSocket, event: unknown, ...args: unknown[]) => void;
   readonly events: readonly string[];
+  /** Client events received so far (all outcomes), for events-per-second figures. */
+  readonly received: () => number;
 }
 
 export function createDispatcher(definitions: readonly HandlerDefinition[], deps: DispatcherDeps): Dispatcher {
@@ -120,7 +122,9 @@ export function createDispatcher(definitions: readonly HandlerDefinition[], deps
     if (debug) logger.debug({ event, socketId: socket.id, ms: Math.round(elapsed * 100) / 100 }, 'handled');
   }
 
+  let received = 0;
   const listener = function (this: TavernSocket, event: unknown, ...args: unknown[]): void {
+    received++;
     // eslint-disable-next-line @typescript-eslint/no-this-alias -- Socket.IO calls onAny listeners with the socket as `this`
     const socket = this;
     const last = args[args.length - 1];
@@ -184,5 +188,5 @@ export function createDispatcher(definitions: readonly HandlerDefinition[], deps
     }
   };
 
-  return { listener, events: [...table.keys()] };
+  return { listener, events: [...table.keys()], received: () => received };
 }

@@ -1,4 +1,4 @@
-import type { ClientToServerEvents, Role, ServerToClientEvents } from '@tavern/protocol';
+import type { ClientToServerEvents, NodeStats, Role, ServerToClientEvents } from '@tavern/protocol';
 import type { Server, Socket } from 'socket.io';
 import type { RateLimitState } from './rate-limiter.js';
 
@@ -36,6 +36,8 @@ export interface SocketData extends RateLimitState {
 export interface InterServerEvents {
   /** A token or all of a user's tokens were revoked: end the matching local sockets. */
   'tavern:revoked': (revocation: { jti?: string; userId?: string; revokedAt: number }) => void;
+  /** Asks every other node for its figures (admin stats). */
+  'tavern:stats': (ack: (stats: NodeStats) => void) => void;
 }
 
 export type TavernServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;

@@ -1,0 +1,172 @@
+import parsePrometheusTextFormat from 'parse-prometheus-text-format';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startRedis, type TestRedis } from './support/start-redis.js';
+import { clusterConfig, next, request, startTestServer, type TestServer } from './support/start-test-server.js';
+
+interface Call {
+  method: 'GET' | 'POST' | 'PUT';
+  path: string;
+  body?: unknown;
+}
+
+function call(server: TestServer, { method, path, body }: Call, token?: string | null): Promise<Response> {
+  return fetch(`${server.url}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json', ...(token && { authorization: `Bearer ${token}` }) },
+    ...(body !== undefined && { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+  });
+}
+
+const adminToken = (server: TestServer) => server.token('ops', { roles: ['admin'] });
+
+describe('admin API', () => {
+  const ROUTES: { name: string; valid: Call; invalid: Call }[] = [
+    { name: 'stats', valid: { method: 'GET', path: '/api/realtime/stats' }, invalid: { method: 'GET', path: '/api/realtime/stats' } },
+    {
+      name: 'announce',
+      valid: { method: 'POST', path: '/api/realtime/announce', body: { message: 'Server restarts at noon', priority: 'warning' } },
+      invalid: { method: 'POST', path: '/api/realtime/announce', body: { message: '' } },
+    },
+    {
+      name: 'emit',
+      valid: { method: 'POST', path: '/api/realtime/emit', body: { target: { type: 'user', id: 'alice' }, event: 'notification:count', data: { unread: 3 } } },
+      invalid: { method: 'POST', path: '/api/realtime/emit', body: { target: { type: 'user', id: 'alice' }, event: 'notification:count', data: { unread: 'many' } } },
+    },
+    {
+      name: 'disconnect',
+      valid: { method: 'POST', path: '/api/realtime/users/alice/disconnect', body: { reason: 'maintenance' } },
+      invalid: { method: 'POST', path: '/api/realtime/users/alice/disconnect', body: 'not json' },
+    },
+    {
+      name: 'revoke',
+      valid: { method: 'POST', path: '/api/realtime/revoke', body: { jti: 'token-1', until: Date.now() + 3_600_000 } },
+      invalid: { method: 'POST', path: '/api/realtime/revoke', body: { until: Date.now() + 60_000 } },
+    },
+  ];
+
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer();
+  });
+  afterAll(() => server.close());
+
+  it.each(ROUTES)('$name: 401 without a token, 401 with a bad one, 403 for a player', async ({ valid }) => {
+    expect((await call(server, valid)).status).toBe(401);
+    expect((await call(server, valid, 'not-a-token')).status).toBe(401);
+    const forbidden = await call(server, valid, await server.token('alice'));
+    expect(forbidden.status).toBe(403);
+    expect(await forbidden.json()).toMatchObject({ error: { code: 'FORBIDDEN', message: expect.any(String) } });
+  });
+
+  it.each(ROUTES.filter((route) => route.name !== 'stats'))('$name: 400 on a bad body', async ({ invalid }) => {
+    const response = await call(server, invalid, await adminToken(server));
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ error: { code: 'INVALID_PAYLOAD' } });
+  });
+
+  it('emit: 400 for an unknown event, and the data must match the event schema', async () => {
+    const token = await adminToken(server);
+    const unknown = await call(server, { method: 'POST', path: '/api/realtime/emit', body: { target: { type: 'all' }, event: 'chat:explode', data: {} } }, token);
+    expect(unknown.status).toBe(400);
+    const noId = await call(server, { method: 'POST', path: '/api/realtime/emit', body: { target: { type: 'zone' }, event: 'notification:count', data: { unread: 1 } } }, token);
+    expect(noId.status).toBe(400);
+  });
+
+  it('stats: this node’s figures', async () => {
+    const alice = await server.connect('alice');
+    await request(alice, 'time:sync', { clientTime: 1 });
+    const response = await call(server, { method: 'GET', path: '/api/realtime/stats' }, await server.token('svc', { roles: ['service'] }));
+    expect(response.status).toBe(200);
+    const stats = (await response.json()) as { node: { connections: number; users: number }; cluster: { nodes: number } };
+    expect(stats.node.connections).toBeGreaterThanOrEqual(1);
+    expect(stats.node.users).toBeGreaterThanOrEqual(1);
+    expect(stats.cluster.nodes).toBe(1);
+    alice.disconnect();
+  });
+
+  it('announce reaches every client; emit reaches the target; disconnect ends the user’s sockets', async () => {
+    const token = await adminToken(server);
+    const bob = await server.connect('bob');
+    const carol = await server.connect('carol');
+    const announced = Promise.all([next(bob, 'system:announcement'), next(carol, 'system:announcement')]);
+    const announce = await call(server, { method: 'POST', path: '/api/realtime/announce', body: { message: 'hello all' } }, token);
+    expect(announce.status).toBe(200);
+    const [toBob, toCarol] = await announced;
+    expect(toBob).toMatchObject({ message: 'hello all', priority: 'info', id: ((await announce.json()) as { id: string }).id });
+    expect(toCarol.message).toBe('hello all');
+
+    const counted = next(bob, 'notification:count');
+    const emit = await call(server, { method: 'POST', path: '/api/realtime/emit', body: { target: { type: 'user', id: 'bob' }, event: 'notification:count', data: { unread: 4 } } }, token);
+    expect(emit.status).toBe(200);
+    expect(await counted).toEqual({ unread: 4 });
+
+    const ended = next(carol, 'session:ended');
+    const disconnect = await call(server, { method: 'POST', path: '/api/realtime/users/carol/disconnect', body: { reason: 'cheating' } }, token);
+    expect(await disconnect.json()).toEqual({ disconnected: true });
+    expect(await ended).toEqual({ reason: 'KICKED', message: 'cheating' });
+    const nobody = await call(server, { method: 'POST', path: '/api/realtime/users/nobody/disconnect', body: { reason: 'x' } }, token);
+    expect(await nobody.json()).toEqual({ disconnected: false });
+  });
+
+  it('/metrics parses as Prometheus text and its counters move when events flow', async () => {
+    const scrape = async () => parsePrometheusTextFormat(await (await fetch(`${server.url}/metrics`)).text());
+    const value = (families: Awaited<ReturnType<typeof scrape>>, name: string, labels: Record<string, string> = {}) =>
+      Number(
+        families
+          .find((family) => family.name === name)
+          ?.metrics.find((metric) => Object.entries(labels).every(([key, expected]) => metric.labels?.[key] === expected))?.value ?? 0,
+      );
+    const before = await scrape();
+    const dave = await server.connect('dave');
+    for (let i = 0; i < 3; i++) await request(dave, 'time:sync', { clientTime: i });
+    await request(dave, 'auth:refresh', { token: 'junk' });
+    const after = await scrape();
+    expect(value(after, 'tavern_events_total', { event: 'time:sync', outcome: 'ok' }) - value(before, 'tavern_events_total', { event: 'time:sync', outcome: 'ok' })).toBe(3);
+    expect(value(after, 'tavern_acks_total', { code: 'UNAUTHENTICATED' })).toBeGreaterThan(value(before, 'tavern_acks_total', { code: 'UNAUTHENTICATED' }));
+    expect(value(after, 'tavern_handshakes_total', { outcome: 'ok' })).toBeGreaterThan(value(before, 'tavern_handshakes_total', { outcome: 'ok' }));
+    expect(value(after, 'tavern_connections')).toBeGreaterThanOrEqual(1);
+    const names = after.map((family) => family.name);
+    for (const name of ['tavern_handler_duration_seconds', 'tavern_rate_limited_total', 'tavern_slow_consumer_disconnects_total', 'tavern_redis_up']) {
+      expect(names).toContain(name);
+    }
+    dave.disconnect();
+  });
+});
+
+describe('revocation across two nodes', () => {
+  let redis: TestRedis;
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterAll(() => redis[Symbol.asyncDispose]());
+
+  it('ends the revoked token’s sockets on both nodes within 2 s and refuses it at the next handshake', async () => {
+    await using a = await startTestServer({ config: clusterConfig(redis.url) });
+    await using b = await startTestServer({ config: clusterConfig(redis.url) });
+    const token = await a.token('eve', { jti: 'stolen-token' });
+    const onA = await a.connect('eve', { token });
+    const onB = await b.connect('eve', { token });
+    const other = await b.connect('eve', { jti: 'fresh-token' });
+    const endedA = next(onA, 'session:ended', 2_000);
+    const endedB = next(onB, 'session:ended', 2_000);
+    const response = await call(a, { method: 'POST', path: '/api/realtime/revoke', body: { jti: 'stolen-token', until: Date.now() + 3_600_000 } }, await adminToken(a));
+    expect(response.status).toBe(200);
+    expect(await endedA).toMatchObject({ reason: 'TOKEN_REVOKED' });
+    expect(await endedB).toMatchObject({ reason: 'TOKEN_REVOKED' });
+    expect(other.connected).toBe(true);
+    expect(await a.refuse({ token })).toMatchObject({ code: 'TOKEN_REVOKED' });
+    expect(await b.refuse({ token })).toMatchObject({ code: 'TOKEN_REVOKED' });
+    // A revoked token cannot come back through auth:refresh either.
+    expect(await request(other, 'auth:refresh', { token })).toMatchObject({ ok: false, error: { code: 'TOKEN_REVOKED' } });
+  });
+
+  it('stats gather every node', async () => {
+    await using a = await startTestServer({ config: clusterConfig(redis.url) });
+    await using b = await startTestServer({ config: clusterConfig(redis.url) });
+    await b.connect('zed');
+    const response = await call(a, { method: 'GET', path: '/api/realtime/stats' }, await adminToken(a));
+    const stats = (await response.json()) as { nodes: { nodeId: string }[]; cluster: { connections: number; nodes: number } };
+    expect(stats.cluster.nodes).toBe(2);
+    expect(stats.cluster.connections).toBe(1);
+  });
+});
