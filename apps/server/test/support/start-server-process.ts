@@ -4,6 +4,7 @@
  * The process is stopped by its PID on dispose.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createTokenVerifier } from '../../src/auth/token-verifier.js';
@@ -25,6 +26,8 @@ export interface ServerProcess extends AsyncDisposable {
   kill(signal?: NodeJS.Signals): void;
   /** Resolves with the exit code (or the signal's name). */
   exited: Promise<number | NodeJS.Signals>;
+  /** Resident memory of the process in MB (from /proc). */
+  rssMb(): number;
 }
 
 export async function startServerProcess(env: Record<string, string> = {}): Promise<ServerProcess> {
@@ -76,6 +79,10 @@ export async function startServerProcess(env: Record<string, string> = {}): Prom
     token: (userId, claims = {}, ttlSeconds = 3600) => verifier.sign!({ ...claims, sub: userId }, ttlSeconds),
     kill,
     exited,
+    rssMb: () => {
+      const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+      return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+    },
     async [Symbol.asyncDispose]() {
       kill('SIGKILL');
       await exited;
