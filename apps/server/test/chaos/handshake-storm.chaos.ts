@@ -11,7 +11,8 @@ const ADDRESSES = 50;
 const PER_ADDRESS = 10;
 const LIMIT = 20;
 
-type Outcome = 'ready' | string;
+/** `ready`, or the connect_error code. */
+type Outcome = string;
 
 function connectFrom(url: string, localAddress: string, token: string, headers: Record<string, string> = {}): Promise<{ socket: Socket; outcome: Outcome }> {
   const socket = io(url, {
