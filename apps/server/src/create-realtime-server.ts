@@ -82,6 +82,11 @@ export async function createRealtimeServer(httpServer: HttpServer, options: Real
       if (redis && !redis.healthy) return 'redis unavailable';
       return null;
     },
+    beforeScrape: () => {
+      const figures = stats.current();
+      metrics.users.set(figures.users);
+      metrics.rooms.set(figures.rooms);
+    },
   });
   // Registered before Socket.IO attaches: Engine.IO answers its own path and hands every
   // other request to the listeners that were there before it.

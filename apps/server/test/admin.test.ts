@@ -125,6 +125,8 @@ describe('admin API', () => {
     expect(value(after, 'tavern_acks_total', { code: 'UNAUTHENTICATED' })).toBeGreaterThan(value(before, 'tavern_acks_total', { code: 'UNAUTHENTICATED' }));
     expect(value(after, 'tavern_handshakes_total', { outcome: 'ok' })).toBeGreaterThan(value(before, 'tavern_handshakes_total', { outcome: 'ok' }));
     expect(value(after, 'tavern_connections')).toBeGreaterThanOrEqual(1);
+    expect(value(after, 'tavern_users')).toBeGreaterThanOrEqual(1);
+    expect(value(after, 'tavern_rooms')).toBeGreaterThanOrEqual(1);
     const names = after.map((family) => family.name);
     for (const name of ['tavern_handler_duration_seconds', 'tavern_rate_limited_total', 'tavern_slow_consumer_disconnects_total', 'tavern_redis_up']) {
       expect(names).toContain(name);
