@@ -50,7 +50,11 @@ export async function startServerProcess(env: Record<string, string> = {}): Prom
     child.once('exit', (code, signal) => resolve(code ?? signal ?? 0));
   });
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server process did not listen in time:\n${output}`)), 20_000);
+    const timer = setTimeout(() => {
+      // Never leave a process behind that the caller has no handle on.
+      child.kill('SIGKILL');
+      reject(new Error(`server process did not listen in time:\n${output}`));
+    }, 20_000);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const match = /"msg":"listening"/.test(output) ? /"port":(\d+)[^\n]*"msg":"listening"/.exec(output) : null;
