@@ -4,6 +4,15 @@
  */
 import type { FeatureFactory } from './feature.js';
 import { adminFeature } from './admin/admin.feature.js';
+import { chatFeature } from './chat/chat.feature.js';
+import { notificationsFeature } from './notifications/notifications.feature.js';
+import { presenceFeature } from './presence/presence.feature.js';
 import { sessionFeature } from './session/session.feature.js';
 
-export const builtInFeatures: readonly FeatureFactory[] = [sessionFeature, adminFeature];
+export const builtInFeatures: readonly FeatureFactory[] = [
+  sessionFeature,
+  notificationsFeature,
+  presenceFeature,
+  chatFeature,
+  adminFeature,
+];
