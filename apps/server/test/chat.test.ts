@@ -157,16 +157,18 @@ describe('chat on one node', () => {
 
     const offline = await request(alice, 'chat:whisper', { toUserId: 'carol', content: 'see you later', clientMsgId: clientMsgId() });
     expect(offline.ok).toBe(true);
-    const carol = await server.connect('carol', { io: { autoConnect: false } }).catch(() => null);
-    expect(carol?.connected).toBe(true);
-    // The count arrives with the connection; it may come before or after session:ready.
-    await expect.poll(async () => {
-      const list = await request(carol!, 'notification:list', { limit: 10 });
-      return list.ok && list.data.notifications.map((notification) => notification.type);
-    }).toEqual(['whisper']);
-    const history = await request(carol!, 'chat:history', { channelId: 'dm:alice:carol', limit: 10 });
+    // The count comes with the connection, before session:ready: listen before connecting.
+    const carol = server.socket({ auth: { token: await server.token('carol') } });
+    const counted = next(carol, 'notification:count');
+    const ready = next(carol, 'session:ready');
+    carol.connect();
+    expect(await counted).toEqual({ unread: 1 });
+    await ready;
+    const list = await request(carol, 'notification:list', { limit: 10 });
+    expect(list.ok && list.data.notifications).toMatchObject([{ type: 'whisper', read: false, data: { fromUserId: 'alice' } }]);
+    const history = await request(carol, 'chat:history', { channelId: 'dm:alice:carol', limit: 10 });
     expect(history.ok && history.data.messages.map((message) => message.content)).toEqual(['see you later']);
-    const read = await request(carol!, 'notification:read', { all: true });
+    const read = await request(carol, 'notification:read', { all: true });
     expect(read).toEqual({ ok: true, data: { unread: 0 } });
   });
 });

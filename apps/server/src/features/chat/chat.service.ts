@@ -177,10 +177,12 @@ export class ChatService {
         await this.assertAccess(user, channelId);
         const meta = await this.deps.store.meta(channelId);
         if (meta.epoch !== epoch || lastSeq > meta.lastSeq) return { channelId, epoch: meta.epoch, messages: [], complete: false };
-        const messages = await this.deps.store.after(channelId, lastSeq, SYNC_LIMIT);
-        // Complete only when every message since the cursor is here: none dropped by
-        // retention, none beyond the limit.
-        const complete = messages.length === meta.lastSeq - lastSeq && (messages[0]?.seq ?? lastSeq + 1) === lastSeq + 1;
+        // Up to the seq read with the epoch: later messages reach the client live.
+        const missed = meta.lastSeq - lastSeq;
+        const messages = await this.deps.store.after(channelId, lastSeq, Math.min(missed, SYNC_LIMIT));
+        // Complete only when every missed message is here: none dropped by retention, none
+        // beyond the limit.
+        const complete = messages.length === missed && (messages[0]?.seq ?? lastSeq + 1) === lastSeq + 1;
         return { channelId, epoch: meta.epoch, messages, complete };
       }),
     );
