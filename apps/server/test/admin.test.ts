@@ -33,6 +33,16 @@ describe('admin API', () => {
       invalid: { method: 'POST', path: '/api/realtime/emit', body: { target: { type: 'user', id: 'alice' }, event: 'notification:count', data: { unread: 'many' } } },
     },
     {
+      name: 'notify',
+      valid: { method: 'POST', path: '/api/realtime/notify', body: { userIds: ['alice'], type: 'reward', title: 'Daily reward', body: '50 gold' } },
+      invalid: { method: 'POST', path: '/api/realtime/notify', body: { userIds: [], type: 'reward', title: 'x', body: 'y' } },
+    },
+    {
+      name: 'guild members',
+      valid: { method: 'PUT', path: '/api/realtime/guilds/knights/members', body: { userIds: ['alice'] } },
+      invalid: { method: 'PUT', path: '/api/realtime/guilds/knights/members', body: { userIds: ['not valid!'] } },
+    },
+    {
       name: 'disconnect',
       valid: { method: 'POST', path: '/api/realtime/users/alice/disconnect', body: { reason: 'maintenance' } },
       invalid: { method: 'POST', path: '/api/realtime/users/alice/disconnect', body: 'not json' },
@@ -106,6 +116,28 @@ describe('admin API', () => {
     expect(await ended).toEqual({ reason: 'KICKED', message: 'cheating' });
     const nobody = await call(server, { method: 'POST', path: '/api/realtime/users/nobody/disconnect', body: { reason: 'x' } }, token);
     expect(await nobody.json()).toEqual({ disconnected: false });
+  });
+
+  it('notify stores and pushes a notification; guild members get the guild channel', async () => {
+    const token = await adminToken(server);
+    const erin = await server.connect('erin');
+    const pushed = next(erin, 'notification:new');
+    const counted = next(erin, 'notification:count');
+    const notify = await call(server, { method: 'POST', path: '/api/realtime/notify', body: { userIds: ['erin', 'offline-frank'], type: 'reward', title: 'Daily reward', body: '50 gold', data: { gold: 50 } } }, token);
+    expect(await notify.json()).toEqual({ notified: 2 });
+    expect(await pushed).toMatchObject({ type: 'reward', title: 'Daily reward', data: { gold: 50 }, read: false });
+    expect(await counted).toEqual({ unread: 1 });
+
+    expect(await request(erin, 'chat:join', { channelId: 'guild:knights' })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    const members = await call(server, { method: 'PUT', path: '/api/realtime/guilds/knights/members', body: { userIds: ['erin', 'gus'] } }, token);
+    expect(await members.json()).toEqual({ guildId: 'knights', members: 2 });
+    expect((await request(erin, 'chat:join', { channelId: 'guild:knights' })).ok).toBe(true);
+    const claimed = await server.connect('hal', { guilds: ['knights'] });
+    expect((await request(claimed, 'chat:join', { channelId: 'guild:knights' })).ok).toBe(true);
+    await call(server, { method: 'PUT', path: '/api/realtime/guilds/knights/members', body: { userIds: [] } }, token);
+    expect(await request(erin, 'chat:send', { channelId: 'guild:knights', content: 'still here?', clientMsgId: 'g1' })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    erin.disconnect();
+    claimed.disconnect();
   });
 
   it('/metrics parses as Prometheus text and its counters move when events flow', async () => {

@@ -25,9 +25,14 @@ export interface ChannelSyncOptions {
   gapTimeoutMs?: number;
 }
 
+/** Delivered ids remembered per channel, to notice a history that started over. */
+const REMEMBERED = 1_000;
+
 interface Tracked {
   epoch: string;
   lastSeq: number;
+  /** seq -> id of recently delivered messages. */
+  recent: Map<number, string>;
   /** Messages that arrived ahead of a gap, by seq. */
   ahead: Map<number, Message>;
   /** True while a sync for this channel is running: live messages wait in `ahead`. */
@@ -76,7 +81,7 @@ export class ChannelSync {
 
   private track(channelId: string, channel: ChannelInfo): void {
     this.untrack(channelId);
-    this.channels.set(channelId, { epoch: channel.epoch, lastSeq: channel.lastSeq, ahead: new Map(), syncing: false, gapTimer: null });
+    this.channels.set(channelId, { epoch: channel.epoch, lastSeq: channel.lastSeq, recent: new Map(), ahead: new Map(), syncing: false, gapTimer: null });
   }
 
   private untrack(channelId: string): void {
@@ -87,7 +92,14 @@ export class ChannelSync {
 
   private receive(message: Message): void {
     const tracked = this.channels.get(message.channelId);
-    if (!tracked || message.seq <= tracked.lastSeq) return; // not ours, or already delivered
+    if (!tracked) return;
+    if (message.seq <= tracked.lastSeq) {
+      // Already delivered, unless the server's history started over (a new epoch after it
+      // lost its data while this connection stayed up): then the same seq has another id.
+      const known = tracked.recent.get(message.seq);
+      if (known !== undefined && known !== message.id && !tracked.syncing) void this.sync([message.channelId]);
+      return;
+    }
     tracked.ahead.set(message.seq, message);
     if (!tracked.syncing) this.deliverInOrder(message.channelId, tracked);
   }
@@ -100,6 +112,8 @@ export class ChannelSync {
       ready.push(next);
       tracked.ahead.delete(next.seq);
       tracked.lastSeq = next.seq;
+      tracked.recent.set(next.seq, next.id);
+      tracked.recent.delete(next.seq - REMEMBERED);
       next = tracked.ahead.get(tracked.lastSeq + 1);
     }
     if (ready.length > 0) this.options.onMessages(channelId, ready);
@@ -154,6 +168,7 @@ export class ChannelSync {
         const { epoch, lastSeq } = joined?.ok ? joined.data.channel : { epoch: synced.epoch, lastSeq: tracked.lastSeq };
         tracked.epoch = epoch;
         tracked.lastSeq = lastSeq;
+        tracked.recent.clear();
         for (const seq of tracked.ahead.keys()) if (seq <= lastSeq) tracked.ahead.delete(seq);
         this.options.onReload?.(channelId, { epoch, lastSeq });
         this.deliverInOrder(channelId, tracked);

@@ -5,6 +5,7 @@
 import type { FeatureFactory } from './feature.js';
 import { adminFeature } from './admin/admin.feature.js';
 import { chatFeature } from './chat/chat.feature.js';
+import { guildFeature } from './guild/guild.feature.js';
 import { notificationsFeature } from './notifications/notifications.feature.js';
 import { presenceFeature } from './presence/presence.feature.js';
 import { sessionFeature } from './session/session.feature.js';
@@ -13,6 +14,7 @@ export const builtInFeatures: readonly FeatureFactory[] = [
   sessionFeature,
   notificationsFeature,
   presenceFeature,
+  guildFeature,
   chatFeature,
   adminFeature,
 ];

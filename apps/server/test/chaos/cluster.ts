@@ -18,9 +18,10 @@ export interface ChaosCluster extends AsyncDisposable {
   rssMb(): number[];
 }
 
-export async function startChaosCluster(options: { nodes?: number; env?: Record<string, string> } = {}): Promise<ChaosCluster> {
-  const redis = await startRedis();
-  const env = { REDIS_URL: redis.url, TRUST_PROXY: 'loopback', ...options.env };
+export async function startChaosCluster(options: { nodes?: number; env?: Record<string, string>; persistentRedis?: boolean } = {}): Promise<ChaosCluster> {
+  const redis = await startRedis({ persistent: options.persistentRedis ?? false });
+  // Every test client comes from 127.0.0.1; real players do not share one address.
+  const env = { REDIS_URL: redis.url, TRUST_PROXY: 'loopback', HANDSHAKES_PER_IP: '100000', ...options.env };
   const nodes = await Promise.all(Array.from({ length: options.nodes ?? 2 }, () => startServerProcess(env)));
   const nginx = await startNginx(nodes.map((node) => node.port));
   return {
