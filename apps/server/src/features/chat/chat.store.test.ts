@@ -1,9 +1,8 @@
 /** One contract, run against the in-memory store and the Redis store. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedis, type TestRedis } from '../../../test/support/start-redis.js';
-import { createLogger } from '../../platform/logger.js';
-import { createMetrics } from '../../platform/metrics.js';
-import { RedisConnections } from '../../platform/redis.js';
+import { connectStores } from '../../../test/support/redis-connections.js';
+import type { RedisConnections } from '../../platform/redis.js';
 import { MemoryChatStore, RedisChatStore, type AppendOptions, type ChatStore, type MessageDraft } from './chat.store.js';
 
 const options: AppendOptions = { retention: 5, duplicateWindowMs: 30_000, idempotencyMs: 60_000, historyTtlMs: 0 };
@@ -23,9 +22,7 @@ let redis: TestRedis;
 let connections: RedisConnections;
 beforeAll(async () => {
   redis = await startRedis();
-  const logger = createLogger({ level: 'silent', nodeId: 'contract' });
-  connections = new RedisConnections({ url: redis.url, keyPrefix: 'contract:' }, logger, createMetrics({ nodeId: 'contract', collectDefaults: false }));
-  await connections.start();
+  connections = await connectStores(redis.url, 'contract:');
 });
 afterAll(async () => {
   await connections.close();
