@@ -68,6 +68,12 @@ export interface Config {
     awayAfterMs: number;
     awayCheckMs: number;
   };
+  world: {
+    /** JSON file with the zones (see features/world/zones.ts), or null for the default set. */
+    zonesFile: string | null;
+    /** Snapshot interval: moves are batched into one `zone:snapshot` per zone per tick. */
+    tickMs: number;
+  };
   chat: {
     /** Messages kept per channel. */
     retention: number;
@@ -143,6 +149,7 @@ export function resolveConfig(overrides: ConfigOverrides = {}): Config {
     cluster: { heartbeatMs: 5_000, nodeTtlMs: 15_000 },
     validateOutgoing: true,
     presence: { graceMs: 10_000, awayAfterMs: 300_000, awayCheckMs: 30_000 },
+    world: { zonesFile: null, tickMs: 100 },
     chat: {
       retention: 1_000,
       dmTtlMs: 30 * 24 * 3600 * 1000,

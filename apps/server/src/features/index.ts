@@ -9,12 +9,14 @@ import { guildFeature } from './guild/guild.feature.js';
 import { notificationsFeature } from './notifications/notifications.feature.js';
 import { presenceFeature } from './presence/presence.feature.js';
 import { sessionFeature } from './session/session.feature.js';
+import { worldFeature } from './world/world.feature.js';
 
 export const builtInFeatures: readonly FeatureFactory[] = [
   sessionFeature,
   notificationsFeature,
   presenceFeature,
   guildFeature,
+  worldFeature,
   chatFeature,
   adminFeature,
 ];
