@@ -7,6 +7,7 @@ import { adminFeature } from './admin/admin.feature.js';
 import { chatFeature } from './chat/chat.feature.js';
 import { guildFeature } from './guild/guild.feature.js';
 import { notificationsFeature } from './notifications/notifications.feature.js';
+import { partyFeature } from './party/party.feature.js';
 import { presenceFeature } from './presence/presence.feature.js';
 import { sessionFeature } from './session/session.feature.js';
 import { worldFeature } from './world/world.feature.js';
@@ -17,6 +18,7 @@ export const builtInFeatures: readonly FeatureFactory[] = [
   presenceFeature,
   guildFeature,
   worldFeature,
+  partyFeature,
   chatFeature,
   adminFeature,
 ];
