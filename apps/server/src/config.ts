@@ -74,6 +74,12 @@ export interface Config {
     /** Snapshot interval: moves are batched into one `zone:snapshot` per zone per tick. */
     tickMs: number;
   };
+  combat: {
+    /** A player's turn resolves as `defend` after this long. */
+    turnMs: number;
+    /** How often each node looks for turns past their deadline. */
+    sweepMs: number;
+  };
   chat: {
     /** Messages kept per channel. */
     retention: number;
@@ -150,6 +156,7 @@ export function resolveConfig(overrides: ConfigOverrides = {}): Config {
     validateOutgoing: true,
     presence: { graceMs: 10_000, awayAfterMs: 300_000, awayCheckMs: 30_000 },
     world: { zonesFile: null, tickMs: 100 },
+    combat: { turnMs: 15_000, sweepMs: 250 },
     chat: {
       retention: 1_000,
       dmTtlMs: 30 * 24 * 3600 * 1000,

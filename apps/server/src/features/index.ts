@@ -5,6 +5,7 @@
 import type { FeatureFactory } from './feature.js';
 import { adminFeature } from './admin/admin.feature.js';
 import { chatFeature } from './chat/chat.feature.js';
+import { combatFeature } from './combat/combat.feature.js';
 import { guildFeature } from './guild/guild.feature.js';
 import { notificationsFeature } from './notifications/notifications.feature.js';
 import { partyFeature } from './party/party.feature.js';
@@ -19,6 +20,7 @@ export const builtInFeatures: readonly FeatureFactory[] = [
   guildFeature,
   worldFeature,
   partyFeature,
+  combatFeature,
   chatFeature,
   adminFeature,
 ];

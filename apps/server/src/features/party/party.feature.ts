@@ -14,8 +14,22 @@ import { MemoryPartyStore, RedisPartyStore, type PartyRecord } from './party.sto
 const MAX_MEMBERS = 5;
 const INVITE_TTL_MS = 5 * 60_000;
 
+declare module '../feature.js' {
+  interface TavernServices {
+    /** The user ids in the user's party (empty when none). */
+    parties: { membersOf(userId: string): Promise<string[]> };
+  }
+}
+
 export const partyFeature: FeatureFactory = ({ redis, realtime, rooms: roomService, services }) => {
   const store = redis ? new RedisPartyStore(redis) : new MemoryPartyStore();
+  services.provide('parties', {
+    async membersOf(userId) {
+      const partyId = await store.partyOf(userId);
+      const party = partyId ? await store.get(partyId) : null;
+      return party?.members.map((member) => member.userId) ?? [];
+    },
+  });
   roomService.setPolicy('party', async (user, room) => (await store.partyOf(user.userId)) === room.id);
 
   async function view(party: PartyRecord): Promise<Party> {

@@ -30,11 +30,25 @@ interface Character {
 /** Per-action cooldowns (ms). */
 const COOLDOWNS: Record<string, number> = { emote: 1_000, interact: 500 };
 
-const characterIdOf = (user: AuthUser) => user.characterId ?? user.userId;
+export const characterIdOf = (user: AuthUser) => user.characterId ?? user.userId;
 
-export const worldFeature: FeatureFactory = ({ config, redis, realtime, rooms: roomService, registry, metrics, logger }) => {
+/** What other features (combat) may ask the world. */
+export interface WorldService {
+  /** Where a user's character is, on any node. */
+  locate(userId: string): Promise<{ zoneId: string; characterId: string } | null>;
+  players(zoneId: string): Promise<Player[]>;
+}
+
+declare module '../feature.js' {
+  interface TavernServices {
+    world: WorldService;
+  }
+}
+
+export const worldFeature: FeatureFactory = ({ config, redis, realtime, rooms: roomService, registry, metrics, logger, services }) => {
   const zones = loadZones(config.world.zonesFile);
   const store = redis ? new RedisWorldStore(redis) : new MemoryWorldStore();
+  services.provide('world', { locate: (userId) => store.zoneOfUser(userId), players: (zoneId) => store.players(zoneId) });
   const log = logger.child({ feature: 'world' });
   const characters = new Map<string, Character>();
   const bySocket = new Map<string, string>();
