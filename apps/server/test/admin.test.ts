@@ -1,6 +1,6 @@
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRedis, type TestRedis } from './support/start-redis.js';
+import { useRedis } from './support/start-redis.js';
 import { clusterConfig, next, request, startTestServer, type TestServer } from './support/start-test-server.js';
 
 interface Call {
@@ -168,15 +168,11 @@ describe('admin API', () => {
 });
 
 describe('revocation across two nodes', () => {
-  let redis: TestRedis;
-  beforeAll(async () => {
-    redis = await startRedis();
-  });
-  afterAll(() => redis[Symbol.asyncDispose]());
+  const redis = useRedis();
 
   it('ends the revoked token’s sockets on both nodes within 2 s and refuses it at the next handshake', async () => {
-    await using a = await startTestServer({ config: clusterConfig(redis.url) });
-    await using b = await startTestServer({ config: clusterConfig(redis.url) });
+    await using a = await startTestServer({ config: clusterConfig(redis().url) });
+    await using b = await startTestServer({ config: clusterConfig(redis().url) });
     const token = await a.token('eve', { jti: 'stolen-token' });
     const onA = await a.connect('eve', { token });
     const onB = await b.connect('eve', { token });
@@ -195,8 +191,8 @@ describe('revocation across two nodes', () => {
   });
 
   it('stats gather every node', async () => {
-    await using a = await startTestServer({ config: clusterConfig(redis.url) });
-    await using b = await startTestServer({ config: clusterConfig(redis.url) });
+    await using a = await startTestServer({ config: clusterConfig(redis().url) });
+    await using b = await startTestServer({ config: clusterConfig(redis().url) });
     await b.connect('zed');
     const response = await call(a, { method: 'GET', path: '/api/realtime/stats' }, await adminToken(a));
     const stats = (await response.json()) as { nodes: { nodeId: string }[]; cluster: { connections: number; nodes: number } };

@@ -1,7 +1,7 @@
 import { ChannelSync, createClient } from '@tavern/client-sdk';
 import type { Message } from '@tavern/protocol';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRedis, type TestRedis } from './support/start-redis.js';
+import { describe, expect, it } from 'vitest';
+import { useRedis } from './support/start-redis.js';
 import { clusterConfig, next, request, startTestServer, type ClientSocket } from './support/start-test-server.js';
 
 let sent = 0;
@@ -178,15 +178,11 @@ describe('chat on one node', () => {
 describe('chat across two nodes over Redis', () => {
   // These tests are about ordering and sync, not about each sender's rate limit.
   const unlimited = { limits: { rateLimits: { 'chat:send': { ratePerSec: 1_000, burst: 1_000 } } } };
-  let redis: TestRedis;
-  beforeAll(async () => {
-    redis = await startRedis();
-  });
-  afterAll(() => redis[Symbol.asyncDispose]());
+  const redis = useRedis();
 
   it('delivers 200 messages from several senders to 4 SDK clients on 2 nodes in one order, seq 1..200', async () => {
-    await using a = await startTestServer({ config: clusterConfig(redis.url, unlimited) });
-    await using b = await startTestServer({ config: clusterConfig(redis.url, unlimited) });
+    await using a = await startTestServer({ config: clusterConfig(redis().url, unlimited) });
+    await using b = await startTestServer({ config: clusterConfig(redis().url, unlimited) });
     const created = await request(await a.connect('host'), 'chat:create', { name: 'Raid', visibility: 'public' });
     if (!created.ok) throw new Error('create failed');
     const { channelId } = created.data;
@@ -221,8 +217,8 @@ describe('chat across two nodes over Redis', () => {
   });
 
   it('chat:sync returns what a client missed; after Redis restarted empty it says complete: false with a new epoch', async () => {
-    await using a = await startTestServer({ config: clusterConfig(redis.url, unlimited) });
-    await using b = await startTestServer({ config: clusterConfig(redis.url, unlimited) });
+    await using a = await startTestServer({ config: clusterConfig(redis().url, unlimited) });
+    await using b = await startTestServer({ config: clusterConfig(redis().url, unlimited) });
     const reader = await a.connect('reader');
     const joined = await request(reader, 'chat:join', { channelId: 'global:main' });
     if (!joined.ok) throw new Error('join failed');
@@ -234,8 +230,8 @@ describe('chat across two nodes over Redis', () => {
     expect(synced.ok && synced.data.channels[0]).toMatchObject({ epoch, complete: true });
     expect(synced.ok && synced.data.channels[0]?.messages.map((message) => message.seq)).toEqual(Array.from({ length: 30 }, (_, i) => lastSeq + i + 1));
 
-    await redis.stop();
-    await redis.start();
+    await redis().stop();
+    await redis().start();
     await expect
       .poll(async () => {
         const result = await request(reader, 'chat:sync', { cursors: [{ channelId: 'global:main', epoch, lastSeq: lastSeq + 30 }] });

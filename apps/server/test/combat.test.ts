@@ -1,6 +1,6 @@
 import type { CombatState } from '@tavern/protocol';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRedis, type TestRedis } from './support/start-redis.js';
+import { describe, expect, it } from 'vitest';
+import { useRedis } from './support/start-redis.js';
 import { clusterConfig, next, request, startTestServer, type ClientSocket } from './support/start-test-server.js';
 
 const unlimited = { limits: { rateLimits: { 'combat:action': { ratePerSec: 100, burst: 100 } } } };
@@ -124,15 +124,11 @@ describe('combat on one node', () => {
 });
 
 describe('combat across two nodes', () => {
-  let redis: TestRedis;
-  beforeAll(async () => {
-    redis = await startRedis();
-  });
-  afterAll(() => redis[Symbol.asyncDispose]());
+  const redis = useRedis();
 
   it('lets two party members on different nodes fight one NPC together, and survives a reconnect', async () => {
-    await using a = await startTestServer({ config: clusterConfig(redis.url, slowTurns) });
-    await using b = await startTestServer({ config: clusterConfig(redis.url, slowTurns) });
+    await using a = await startTestServer({ config: clusterConfig(redis().url, slowTurns) });
+    await using b = await startTestServer({ config: clusterConfig(redis().url, slowTurns) });
     const tank = await a.connect('tank');
     let healer = await b.connect('healer');
     const party = await request(tank, 'party:create', {});

@@ -1,17 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRedis, type TestRedis } from './support/start-redis.js';
+import { describe, expect, it } from 'vitest';
+import { useRedis } from './support/start-redis.js';
 import { clusterConfig, next, request, startTestServer } from './support/start-test-server.js';
 
 describe('parties across two nodes', () => {
-  let redis: TestRedis;
-  beforeAll(async () => {
-    redis = await startRedis();
-  });
-  afterAll(() => redis[Symbol.asyncDispose]());
+  const redis = useRedis();
 
   it('runs invite, accept, decline, kick, leader handover and disband with a member on another node', async () => {
-    await using a = await startTestServer({ config: clusterConfig(redis.url) });
-    await using b = await startTestServer({ config: clusterConfig(redis.url) });
+    await using a = await startTestServer({ config: clusterConfig(redis().url) });
+    await using b = await startTestServer({ config: clusterConfig(redis().url) });
     const leader = await a.connect('leader', { name: 'Leader' });
     const remote = await b.connect('remote');
     const remoteSecondTab = await a.connect('remote');

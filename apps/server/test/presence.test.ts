@@ -1,7 +1,7 @@
 import type { Presence } from '@tavern/protocol';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { io } from 'socket.io-client';
-import { startRedis, type TestRedis } from './support/start-redis.js';
+import { useRedis } from './support/start-redis.js';
 import { startServerProcess } from './support/start-server-process.js';
 import { clusterConfig, next, request, startTestServer, type ClientSocket } from './support/start-test-server.js';
 
@@ -15,15 +15,11 @@ function changes(socket: ClientSocket): Presence[] {
 }
 
 describe('presence across two nodes', () => {
-  let redis: TestRedis;
-  beforeAll(async () => {
-    redis = await startRedis();
-  });
-  afterAll(() => redis[Symbol.asyncDispose]());
+  const redis = useRedis();
 
   it('stays online while any socket on any node is open, then goes offline after the grace period', async () => {
-    await using a = await startTestServer({ config: clusterConfig(redis.url, fast) });
-    await using b = await startTestServer({ config: clusterConfig(redis.url, fast) });
+    await using a = await startTestServer({ config: clusterConfig(redis().url, fast) });
+    await using b = await startTestServer({ config: clusterConfig(redis().url, fast) });
     const watcher = await a.connect('watcher');
     const subscribed = await request(watcher, 'presence:subscribe', { userIds: ['alice'] });
     expect(subscribed.ok && subscribed.data.presences[0]).toMatchObject({ userId: 'alice', status: 'offline' });
@@ -47,8 +43,8 @@ describe('presence across two nodes', () => {
   });
 
   it('sends no offline/online flicker for a reload within the grace period, even onto the other node', async () => {
-    await using a = await startTestServer({ config: clusterConfig(redis.url, fast) });
-    await using b = await startTestServer({ config: clusterConfig(redis.url, fast) });
+    await using a = await startTestServer({ config: clusterConfig(redis().url, fast) });
+    await using b = await startTestServer({ config: clusterConfig(redis().url, fast) });
     const watcher = await a.connect('watcher2');
     await request(watcher, 'presence:subscribe', { userIds: ['bob', 'probe'] });
     const seen = changes(watcher);
@@ -65,7 +61,7 @@ describe('presence across two nodes', () => {
   });
 
   it('shows invisible users as offline to others, and auto-away after inactivity', async () => {
-    await using a = await startTestServer({ config: clusterConfig(redis.url, { presence: { graceMs: GRACE_MS, awayAfterMs: 400, awayCheckMs: 100 } }) });
+    await using a = await startTestServer({ config: clusterConfig(redis().url, { presence: { graceMs: GRACE_MS, awayAfterMs: 400, awayCheckMs: 100 } }) });
     const watcher = await a.connect('watcher3');
     const carol = await a.connect('carol');
     await request(watcher, 'presence:subscribe', { userIds: ['carol'] });
@@ -85,8 +81,8 @@ describe('presence across two nodes', () => {
   });
 
   it('turns the users of a SIGKILLed node offline everywhere within 30 s', { timeout: 60_000 }, async () => {
-    await using a = await startTestServer({ config: clusterConfig(redis.url, fast) });
-    await using node = await startServerProcess({ REDIS_URL: redis.url, REDIS_KEY_PREFIX: 'tavern:' });
+    await using a = await startTestServer({ config: clusterConfig(redis().url, fast) });
+    await using node = await startServerProcess({ REDIS_URL: redis().url, REDIS_KEY_PREFIX: 'tavern:' });
     const watcher = await a.connect('watcher4');
     await request(watcher, 'presence:subscribe', { userIds: ['dave'] });
     const online = next(watcher, 'presence:changed', 10_000);

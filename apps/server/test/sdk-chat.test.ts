@@ -1,7 +1,7 @@
 import { ChannelSync, createClient, createTypingNotifier, type Message, type TavernClient } from '@tavern/client-sdk';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { startNginx } from './support/start-nginx.js';
-import { startRedis, type TestRedis } from './support/start-redis.js';
+import { useRedis } from './support/start-redis.js';
 import { startServerProcess } from './support/start-server-process.js';
 import { clusterConfig, next, request, startTestServer, type TestServer } from './support/start-test-server.js';
 
@@ -50,15 +50,11 @@ async function sendAll(server: TestServer, count: number, prefix: string): Promi
 }
 
 describe('SDK chat resume', () => {
-  let redis: TestRedis;
-  beforeAll(async () => {
-    redis = await startRedis();
-  });
-  afterAll(() => redis[Symbol.asyncDispose]());
+  const redis = useRedis();
 
   it('hands the app all 100 messages sent while its transport was down, in order, none twice (same node and other node)', async () => {
-    await using a = await startTestServer({ config: clusterConfig(redis.url, unlimited) });
-    await using b = await startTestServer({ config: clusterConfig(redis.url, unlimited) });
+    await using a = await startTestServer({ config: clusterConfig(redis().url, unlimited) });
+    await using b = await startTestServer({ config: clusterConfig(redis().url, unlimited) });
     const app = appClient(a.url, (userId) => a.token(userId), 'reader');
     await whenConnected(app.client);
     expect((await app.sync.join(CHANNEL, 0)).ok).toBe(true);
@@ -83,13 +79,13 @@ describe('SDK chat resume', () => {
   });
 
   it('signals a reload when Redis came back empty (new epoch)', async () => {
-    await using a = await startTestServer({ config: clusterConfig(redis.url, unlimited) });
+    await using a = await startTestServer({ config: clusterConfig(redis().url, unlimited) });
     const app = appClient(a.url, (userId) => a.token(userId), 'reloader');
     await whenConnected(app.client);
     await app.sync.join(CHANNEL, 0);
     const epoch = app.sync.cursor(CHANNEL)?.epoch;
-    await redis.stop();
-    await redis.start();
+    await redis().stop();
+    await redis().start();
     await expect.poll(() => a.tavern.redis?.healthy, { timeout: 15_000 }).toBe(true);
     dropTransport(app.client);
     await expect.poll(() => app.reloads, { timeout: 15_000 }).toEqual([CHANNEL]);
@@ -100,7 +96,7 @@ describe('SDK chat resume', () => {
   });
 
   it('hands the app every message when its node is SIGKILLed mid-stream (through nginx)', { timeout: 90_000 }, async () => {
-    const env = { REDIS_URL: redis.url, TRUST_PROXY: 'loopback', RATE_LIMITS: JSON.stringify({ 'chat:send': { ratePerSec: 1000, burst: 1000 } }) };
+    const env = { REDIS_URL: redis().url, TRUST_PROXY: 'loopback', RATE_LIMITS: JSON.stringify({ 'chat:send': { ratePerSec: 1000, burst: 1000 } }) };
     await using nodeA = await startServerProcess(env);
     await using nodeB = await startServerProcess(env);
     await using nginx = await startNginx([nodeA.port, nodeB.port]);

@@ -1,6 +1,6 @@
 import type { ZoneSnapshot } from '@tavern/protocol';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRedis, type TestRedis } from './support/start-redis.js';
+import { describe, expect, it } from 'vitest';
+import { useRedis } from './support/start-redis.js';
 import { clusterConfig, next, request, startTestServer, type ClientSocket } from './support/start-test-server.js';
 
 const ZONE = 'tavern-district'; // 1000 x 1000, spawn (500, 500), max speed 200/s
@@ -100,15 +100,11 @@ describe('movement on one node', () => {
 });
 
 describe('world across two nodes', () => {
-  let redis: TestRedis;
-  beforeAll(async () => {
-    redis = await startRedis();
-  });
-  afterAll(() => redis[Symbol.asyncDispose]());
+  const redis = useRedis();
 
   it('players on different nodes see each other enter, move and leave', async () => {
-    await using nodeA = await startTestServer({ config: clusterConfig(redis.url) });
-    await using nodeB = await startTestServer({ config: clusterConfig(redis.url) });
+    await using nodeA = await startTestServer({ config: clusterConfig(redis().url) });
+    await using nodeB = await startTestServer({ config: clusterConfig(redis().url) });
     const alice = await nodeA.connect('alice');
     const bob = await nodeB.connect('bob');
     await request(alice, 'zone:enter', { zoneId: ZONE });

@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { afterAll, beforeAll } from 'vitest';
 import { freePort } from './free-port.js';
 
 export interface TestRedis extends AsyncDisposable {
@@ -93,5 +94,26 @@ export async function startRedis(options: RedisOptions = {}): Promise<TestRedis>
       await stop();
       rmSync(dir, { recursive: true, force: true });
     },
+  };
+}
+
+/**
+ * One Redis for the tests of a `describe` block: started before them, stopped after.
+ *
+ * @example
+ * const redis = useRedis();
+ * it('...', async () => { await using node = await startTestServer({ config: clusterConfig(redis().url) }); });
+ */
+export function useRedis(options: RedisOptions = {}): () => TestRedis {
+  let redis: TestRedis | undefined;
+  beforeAll(async () => {
+    redis = await startRedis(options);
+  });
+  afterAll(async () => {
+    await redis?.[Symbol.asyncDispose]();
+  });
+  return () => {
+    if (!redis) throw new Error('useRedis: Redis is not started yet (call it inside a test)');
+    return redis;
   };
 }
