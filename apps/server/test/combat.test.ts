@@ -52,6 +52,8 @@ describe('combat on one node', () => {
     const started = await request(hero, 'combat:start', { opponents: [{ type: 'npc', id: 'bandit' }] });
     if (!started.ok) throw new Error(started.error.message);
     const fight = track([hero], started.data.state);
+    const statuses: { hp: number; mana: number }[] = [];
+    hero.on('character:status', (status) => statuses.push(status));
     const { sessionId } = started.data;
     let state = await fight.turnOf('hero');
     const bandit = state.combatants.find((each) => each.kind === 'npc')!.id;
@@ -73,6 +75,8 @@ describe('combat on one node', () => {
     }
     expect(['victory', 'defeat']).toContain(await fightUntilOver(hero, 'hero', fight));
     state = fight.state;
+    // The fireball cost mana, the bandit hit back: the server pushed the hero's status.
+    await expect.poll(() => statuses.some((status) => status.mana === 35)).toBe(true);
     // A fight that is over takes no more actions.
     await refused({ sessionId, turn: state.turn, action: 'attack', targetId: bandit });
   });

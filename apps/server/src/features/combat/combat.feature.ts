@@ -14,16 +14,6 @@ import { characterIdOf } from '../world/world.feature.js';
 import { MemoryCombatStore, RedisCombatStore } from './combat.store.js';
 import { apply, CombatRuleError, createSession, npcAction, winners, type Action, type Fighter, type Session } from './engine.js';
 
-/** The NPCs one can fight in each default zone. */
-export const NPCS: Record<string, Record<string, Omit<Fighter, 'id' | 'team'>>> = {
-  'tavern-district': { 'training-dummy': { kind: 'npc', name: 'Training Dummy', hp: 30, mana: 0, attack: 2, speed: 0 } },
-  'starting-village': { rat: { kind: 'npc', name: 'Giant Rat', hp: 20, mana: 0, attack: 4, speed: 6 } },
-  'dark-forest': {
-    wolf: { kind: 'npc', name: 'Grey Wolf', hp: 45, mana: 0, attack: 8, speed: 9 },
-    bandit: { kind: 'npc', name: 'Bandit', hp: 60, mana: 0, attack: 10, speed: 5 },
-  },
-};
-
 const PLAYER = { hp: 100, mana: 50, attack: 12, speed: 5 };
 
 export const combatFeature: FeatureFactory = ({ config, redis, realtime, rooms: roomService, services, logger }) => {
@@ -50,6 +40,13 @@ export const combatFeature: FeatureFactory = ({ config, redis, realtime, rooms: 
   async function publish(session: Session, results: readonly CombatResult[]): Promise<void> {
     const { sessionId } = session.state;
     for (const result of results) realtime.emitToCombat(sessionId, 'combat:result', result);
+    // Players whose hp or mana changed get their character:status.
+    const touched = new Set(results.flatMap((result) => [result.actorId, ...result.effects.map((effect) => effect.targetId)]));
+    for (const fighter of session.state.combatants) {
+      const userId = session.users[fighter.id];
+      if (fighter.kind !== 'player' || userId === undefined || !touched.has(fighter.id)) continue;
+      realtime.emitToUser(userId, 'character:status', { characterId: fighter.id, hp: fighter.hp, maxHp: fighter.maxHp, mana: fighter.mana, maxMana: fighter.maxMana, effects: [] });
+    }
     const { state } = session;
     if (state.status === 'ended') {
       realtime.emitToCombat(sessionId, 'combat:ended', { sessionId, outcome: state.outcome ?? 'draw', winners: winners(session) });
@@ -101,9 +98,9 @@ export const combatFeature: FeatureFactory = ({ config, redis, realtime, rooms: 
         let n = 0;
         for (const opponent of opponents) {
           if (opponent.type === 'npc') {
-            const template = NPCS[where.zoneId]?.[opponent.id];
+            const template = world.npcs(where.zoneId)[opponent.id];
             if (!template) throw notFound(`NPC ${opponent.id} in ${where.zoneId}`);
-            fighters.push({ ...template, id: `npc.${opponent.id}.${++n}`, team: 'b' });
+            fighters.push({ ...template, kind: 'npc', mana: 0, id: `npc.${opponent.id}.${++n}`, team: 'b' });
           } else {
             const player = present.get(opponent.characterId);
             if (!player) throw new AppError(ErrorCode.PRECONDITION_FAILED, `${opponent.characterId} is not in ${where.zoneId}`);

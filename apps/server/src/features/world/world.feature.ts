@@ -7,21 +7,21 @@
  * position, and never one packet per move), then writes those positions to the store in
  * one pipeline, so `zone:enter` on any node sees everyone.
  */
-import { ErrorCode, rooms, type CharacterStatus, type Player, type Zone } from '@tavern/protocol';
+import { ErrorCode, rooms, type CharacterStatus, type Player } from '@tavern/protocol';
 import { AppError } from '../../transport/app-error.js';
 import { defineHandler, defineSignal } from '../../transport/define-handler.js';
 import type { AuthUser, TavernSocket } from '../../transport/socket-types.js';
 import type { FeatureFactory } from '../feature.js';
 import { checkMove, DEFAULT_MOVEMENT, type Position } from './movement.js';
 import { MemoryWorldStore, RedisWorldStore } from './world.store.js';
-import { loadZones } from './zones.js';
+import { loadZones, publicZone, type NpcTemplate, type ZoneConfig } from './zones.js';
 
 interface Character {
   characterId: string;
   userId: string;
   name: string;
   socket: TavernSocket;
-  zone: Zone;
+  zone: ZoneConfig;
   pos: Position;
   lastSeq: number;
   lastAction: Map<string, number>;
@@ -37,6 +37,8 @@ export interface WorldService {
   /** Where a user's character is, on any node. */
   locate(userId: string): Promise<{ zoneId: string; characterId: string } | null>;
   players(zoneId: string): Promise<Player[]>;
+  /** The NPCs configured for a zone. */
+  npcs(zoneId: string): Record<string, NpcTemplate>;
 }
 
 declare module '../feature.js' {
@@ -48,7 +50,11 @@ declare module '../feature.js' {
 export const worldFeature: FeatureFactory = ({ config, redis, realtime, rooms: roomService, registry, metrics, logger, services }) => {
   const zones = loadZones(config.world.zonesFile);
   const store = redis ? new RedisWorldStore(redis) : new MemoryWorldStore();
-  services.provide('world', { locate: (userId) => store.zoneOfUser(userId), players: (zoneId) => store.players(zoneId) });
+  services.provide('world', {
+    locate: (userId) => store.zoneOfUser(userId),
+    players: (zoneId) => store.players(zoneId),
+    npcs: (zoneId) => zones.get(zoneId)?.npcs ?? {},
+  });
   const log = logger.child({ feature: 'world' });
   const characters = new Map<string, Character>();
   const bySocket = new Map<string, string>();
@@ -104,6 +110,8 @@ export const worldFeature: FeatureFactory = ({ config, redis, realtime, rooms: r
 
   function refuse(character: Character, kind: string): AppError {
     metrics.antiCheatRefusals.labels(kind).inc();
+    // Per user in the log (a metric label per user would not scale): find a cheating client.
+    log.info({ userId: character.userId, characterId: character.characterId, kind }, 'anti-cheat: move refused');
     return new AppError(ErrorCode.PRECONDITION_FAILED, `move refused: ${kind}`);
   }
 
@@ -139,7 +147,7 @@ export const worldFeature: FeatureFactory = ({ config, redis, realtime, rooms: r
         await store.place(zone.id, [playerOf(character)]);
         realtime.emitToZone(zone.id, 'zone:player:entered', playerOf(character), { except: socket.id });
         socket.emit('character:status', status(character));
-        return { zone, you: { x: character.pos.x, y: character.pos.y }, players: present };
+        return { zone: publicZone(zone), you: { x: character.pos.x, y: character.pos.y }, players: present };
       }),
       defineSignal(
         'character:move',
