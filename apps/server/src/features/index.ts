@@ -7,6 +7,7 @@ import { adminFeature } from './admin/admin.feature.js';
 import { chatFeature } from './chat/chat.feature.js';
 import { combatFeature } from './combat/combat.feature.js';
 import { guildFeature } from './guild/guild.feature.js';
+import { lobbyFeature } from './lobby/lobby.feature.js';
 import { notificationsFeature } from './notifications/notifications.feature.js';
 import { partyFeature } from './party/party.feature.js';
 import { presenceFeature } from './presence/presence.feature.js';
@@ -21,6 +22,7 @@ export const builtInFeatures: readonly FeatureFactory[] = [
   worldFeature,
   partyFeature,
   combatFeature,
+  lobbyFeature,
   chatFeature,
   adminFeature,
 ];

@@ -3,7 +3,8 @@
  * its JSON record (retried on conflict), so members acting on two nodes at once never lose
  * an update.
  */
-import { defineScript, type RedisConnections } from '../../platform/redis.js';
+import { createRecordStore, type RecordStore } from '../../platform/record-store.js';
+import type { RedisConnections } from '../../platform/redis.js';
 
 export interface PartyMember {
   userId: string;
@@ -34,19 +35,16 @@ export interface PartyStore {
 }
 
 export class MemoryPartyStore implements PartyStore {
-  private readonly parties = new Map<string, PartyRecord>();
+  private readonly parties = createRecordStore<PartyRecord>(null, 'party');
   private readonly users = new Map<string, string>();
   private readonly invites = new Map<string, number>();
 
-  async get(partyId: string) {
-    return this.parties.get(partyId) ?? null;
+  get(partyId: string) {
+    return this.parties.get(partyId);
   }
 
-  async update(partyId: string, change: (party: PartyRecord | null) => PartyRecord | null) {
-    const next = change(this.parties.get(partyId) ?? null);
-    if (next) this.parties.set(partyId, next);
-    else this.parties.delete(partyId);
-    return next;
+  update(partyId: string, change: (party: PartyRecord | null) => PartyRecord | null) {
+    return this.parties.update(partyId, change);
   }
 
   async partyOf(userId: string) {
@@ -76,32 +74,21 @@ export class MemoryPartyStore implements PartyStore {
   }
 }
 
-/** KEYS: record. ARGV: expected json ('' = absent), new json ('' = delete). */
-const CAS = defineScript(`
-local current = redis.call('GET', KEYS[1]) or ''
-if current ~= ARGV[1] then return 0 end
-if ARGV[2] == '' then redis.call('DEL', KEYS[1]) else redis.call('SET', KEYS[1], ARGV[2]) end
-return 1
-`);
-
 export class RedisPartyStore implements PartyStore {
-  constructor(private readonly redis: RedisConnections) {}
+  private readonly parties: RecordStore<PartyRecord>;
+
+  constructor(private readonly redis: RedisConnections) {
+    this.parties = createRecordStore<PartyRecord>(redis, 'party');
+  }
 
   private key = (...parts: string[]) => this.redis.key('party', ...parts);
 
-  async get(partyId: string) {
-    const raw = await this.redis.run((client) => client.get(this.key(partyId)));
-    return raw ? (JSON.parse(raw) as PartyRecord) : null;
+  get(partyId: string) {
+    return this.parties.get(partyId);
   }
 
-  async update(partyId: string, change: (party: PartyRecord | null) => PartyRecord | null) {
-    for (let attempt = 0; attempt < 50; attempt++) {
-      const raw = (await this.redis.run((client) => client.get(this.key(partyId)))) ?? '';
-      const next = change(raw ? (JSON.parse(raw) as PartyRecord) : null);
-      const written = await this.redis.run((client) => CAS(client, [this.key(partyId)], [raw, next ? JSON.stringify(next) : '']));
-      if (written === 1) return next;
-    }
-    throw new Error(`party ${partyId} kept changing; gave up`);
+  update(partyId: string, change: (party: PartyRecord | null) => PartyRecord | null) {
+    return this.parties.update(partyId, change);
   }
 
   async partyOf(userId: string) {
