@@ -10,6 +10,7 @@ import { guildFeature } from './guild/guild.feature.js';
 import { lobbyFeature } from './lobby/lobby.feature.js';
 import { notificationsFeature } from './notifications/notifications.feature.js';
 import { partyFeature } from './party/party.feature.js';
+import { pokerFeature } from './poker/poker.feature.js';
 import { presenceFeature } from './presence/presence.feature.js';
 import { sessionFeature } from './session/session.feature.js';
 import { worldFeature } from './world/world.feature.js';
@@ -23,6 +24,7 @@ export const builtInFeatures: readonly FeatureFactory[] = [
   partyFeature,
   combatFeature,
   lobbyFeature,
+  pokerFeature,
   chatFeature,
   adminFeature,
 ];
