@@ -233,6 +233,9 @@ export async function createRealtimeServer(httpServer: HttpServer, options: Real
       }
     }
     for (const socket of local) socket.disconnect(true);
+    // Handlers still running (a message being stored) finish and broadcast before Redis
+    // closes: an accepted message is never stored without reaching the other nodes.
+    await dispatcher.idle();
     revocations.stop();
     stats.stop();
     await registry.stop();
