@@ -147,15 +147,25 @@ export class MemoryChatStore implements ChatStore {
     channel.messages.set(seq, message);
     channel.messages.delete(seq - options.retention);
     channel.keys.set(key, { seq, until: now + options.idempotencyMs });
-    if (options.duplicateWindowMs > 0) channel.recent.set(contentKey, now + options.duplicateWindowMs);
+    if (options.duplicateWindowMs > 0) {
+      channel.recent.delete(contentKey);
+      channel.recent.set(contentKey, now + options.duplicateWindowMs);
+    }
     if (options.historyTtlMs > 0) channel.expiresAt = now + options.historyTtlMs;
     if (seq % 256 === 0) this.sweep(channel, now);
     return { kind: 'appended', message };
   }
 
+  /** Both maps are in expiry order (constant windows, re-set keys moved to the end), so a sweep stops at the first live entry. */
   private sweep(channel: MemoryChannel, now: number): void {
-    for (const [key, entry] of channel.keys) if (entry.until <= now) channel.keys.delete(key);
-    for (const [key, until] of channel.recent) if (until <= now) channel.recent.delete(key);
+    for (const [key, entry] of channel.keys) {
+      if (entry.until > now) break;
+      channel.keys.delete(key);
+    }
+    for (const [key, until] of channel.recent) {
+      if (until > now) break;
+      channel.recent.delete(key);
+    }
   }
 
   async after(channelId: string, afterSeq: number, limit: number): Promise<Message[]> {

@@ -101,21 +101,31 @@ export const presenceFeature: FeatureFactory = ({ io, redis, realtime, registry,
       socket.once('disconnect', () => {
         // Other sockets of the user on this node keep them online without asking the store.
         if (io.of('/').adapter.rooms.has(rooms.user(userId))) return;
-        clearTimeout(pendingOffline.get(userId));
-        const timer = setTimeout(() => {
-          pendingOffline.delete(userId);
-          void background(
-            'offline',
-            (async () => {
-              if (await realtime.isUserOnline(userId)) return;
-              autoAway.delete(userId);
-              await presence.markSeen(userId);
-              await presence.publish(userId, channels);
-            })(),
-          );
-        }, config.presence.graceMs);
-        timer.unref();
-        pendingOffline.set(userId, timer);
+        // The grace period counts from the user's last disconnect on any node (lastSeen),
+        // so a node whose timer started earlier cannot cut another node's grace short.
+        void background('seen', presence.markSeen(userId));
+        const check = (delayMs: number) => {
+          clearTimeout(pendingOffline.get(userId));
+          const timer = setTimeout(() => {
+            pendingOffline.delete(userId);
+            void background(
+              'offline',
+              (async () => {
+                if (await realtime.isUserOnline(userId)) return;
+                const since = Date.now() - ((await presence.lastSeen(userId)) ?? 0);
+                if (since < config.presence.graceMs) {
+                  check(config.presence.graceMs - since);
+                  return;
+                }
+                autoAway.delete(userId);
+                await presence.publish(userId, channels);
+              })(),
+            );
+          }, delayMs);
+          timer.unref();
+          pendingOffline.set(userId, timer);
+        };
+        check(config.presence.graceMs);
       });
       await background('online', presence.publish(userId, []));
     },

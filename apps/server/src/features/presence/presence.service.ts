@@ -63,6 +63,10 @@ export class PresenceService {
     await this.publish(userId, []);
   }
 
+  async lastSeen(userId: string): Promise<number | null> {
+    return (await this.store.get([userId])).get(userId)?.lastSeen ?? null;
+  }
+
   async markSeen(userId: string): Promise<void> {
     await this.store.update(userId, { lastSeen: Date.now() });
   }
