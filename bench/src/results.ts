@@ -1,5 +1,6 @@
 /** What a run produces: figures per scenario (Tavern, its baseline, the ratio, the goal). */
 import type { CoreLayout, Machine } from './machine.js';
+import type { SuiteOptions } from './options.js';
 
 export interface Goal {
   /** As printed: `≤ 1.25×`, `≥ 0.8×`, `≤ 10 ms`. */
@@ -58,7 +59,7 @@ export interface SuiteResult {
   machine: Machine;
   layout: CoreLayout;
   tavernBuilt: boolean;
-  options: unknown;
+  options: SuiteOptions;
   scenarios: ScenarioResult[];
   chart: ChartSeries[];
   warnings: string[];

@@ -179,10 +179,10 @@ export async function runFanoutPlan(ctx: SuiteContext, plan: FanoutPlan, repeat:
   // delivery starts once the other node has subscribed).
   const lowest = plan.deliveriesSteps[0] ?? plan.fixedDeliveries;
   for (let attempt = 0; attempt < 10; attempt++) {
-    const warm = await step(lowest, 1_000);
+    const warm = await step(lowest, Math.min(1_000, plan.stepMs));
     const missing = plan.warmGroups.filter((group) => (warm.groups[group]?.delivered ?? 0) === 0);
     if (missing.length === 0 && warm.delivered > 0) break;
-    if (attempt === 9) throw new Error(`${plan.label}: members in ${missing.join(', ') || 'every group'} received nothing after 10 s of warm-up`);
+    if (attempt === 9) throw new Error(`${plan.label}: members in ${missing.join(', ') || 'every group'} received nothing after 10 warm-up steps`);
   }
 
   const fixed = await step(plan.fixedDeliveries, plan.stepMs);

@@ -58,6 +58,7 @@ export async function runSoak(ctx: SuiteContext): Promise<ScenarioResult> {
   const title = '6. Soak: connection churn and chat';
   const { soak, requestTimeoutMs } = ctx.options;
   const notes: string[] = [];
+  if (!ctx.targets.includes('tavern')) return notRun(id, title, new SkipScenario('Tavern is not among --targets'));
   try {
     await using server = await startTavern({ cpus: ctx.layout.server, env: ctx.options.tavernEnv, defaultLimits: true, allowSource: ctx.options.allowSource });
     await using setup = Worker.start('setup', ctx.layout.load);
