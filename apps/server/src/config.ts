@@ -61,6 +61,41 @@ export interface Config {
   cluster: { heartbeatMs: number; nodeTtlMs: number };
   /** Validate outgoing server events against their schemas (off in production for speed). */
   validateOutgoing: boolean;
+  presence: {
+    /** A user with no socket left is announced offline after this long. */
+    graceMs: number;
+    /** No client event for this long turns an online user away (0: never). */
+    awayAfterMs: number;
+    awayCheckMs: number;
+  };
+  world: {
+    /** JSON file with the zones (see features/world/zones.ts), or null for the default set. */
+    zonesFile: string | null;
+    /** Snapshot interval: moves are batched into one `zone:snapshot` per zone per tick. */
+    tickMs: number;
+  };
+  combat: {
+    /** A player's turn resolves as `defend` after this long. */
+    turnMs: number;
+    /** How often each node looks for turns past their deadline. */
+    sweepMs: number;
+  };
+  chat: {
+    /** Messages kept per channel. */
+    retention: number;
+    /** A whisper history expires this long after its last message. */
+    dmTtlMs: number;
+    /** The same content from the same sender in a channel within this window is refused. */
+    duplicateWindowMs: number;
+    /** How long `clientMsgId` is remembered for idempotent retries. */
+    idempotencyMs: number;
+    /** A typing indicator stops after this long without a refresh. */
+    typingMs: number;
+    /** Messages per second one channel accepts on one node (beyond each sender's own limit). */
+    channelRatePerSec: number;
+    /** Words masked with `*` in messages. */
+    profanity: string[];
+  };
 }
 
 export const DEFAULT_RATE_LIMITS: Config['limits']['rateLimits'] = {
@@ -119,6 +154,18 @@ export function resolveConfig(overrides: ConfigOverrides = {}): Config {
     shutdown: { timeoutMs: 10_000, reconnectAfterMs: 1_000, reconnectJitterMs: 4_000 },
     cluster: { heartbeatMs: 5_000, nodeTtlMs: 15_000 },
     validateOutgoing: true,
+    presence: { graceMs: 10_000, awayAfterMs: 300_000, awayCheckMs: 30_000 },
+    world: { zonesFile: null, tickMs: 100 },
+    combat: { turnMs: 15_000, sweepMs: 250 },
+    chat: {
+      retention: 1_000,
+      dmTtlMs: 30 * 24 * 3600 * 1000,
+      duplicateWindowMs: 30_000,
+      idempotencyMs: 24 * 3600 * 1000,
+      typingMs: 5_000,
+      channelRatePerSec: 100,
+      profanity: ['fuck', 'shit', 'bitch', 'asshole', 'cunt'],
+    },
   };
   const merged = { ...base } as Record<string, unknown>;
   for (const [key, value] of Object.entries(overrides)) {

@@ -56,6 +56,8 @@ export interface RealtimeServer {
   readonly redis: RedisConnections | null;
   /** True from the moment `shutdown` starts. */
   readonly shuttingDown: boolean;
+  /** The client events this server handles. */
+  readonly events: readonly string[];
   /**
    * Graceful shutdown: refuse new handshakes, tell every client `server:shutdown` (with a
    * jittered `reconnectAfterMs` so a fleet does not reconnect at once), stop features,
@@ -81,6 +83,11 @@ export async function createRealtimeServer(httpServer: HttpServer, options: Real
       if (shuttingDown) return 'shutting down';
       if (redis && !redis.healthy) return 'redis unavailable';
       return null;
+    },
+    beforeScrape: () => {
+      const figures = stats.current();
+      metrics.users.set(figures.users);
+      metrics.rooms.set(figures.rooms);
     },
   });
   // Registered before Socket.IO attaches: Engine.IO answers its own path and hands every
@@ -243,6 +250,7 @@ export async function createRealtimeServer(httpServer: HttpServer, options: Real
     realtime,
     context,
     redis,
+    events: dispatcher.events,
     get shuttingDown() {
       return shuttingDown;
     },

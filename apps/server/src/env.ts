@@ -61,6 +61,8 @@ const EnvSchema = z
     SLOW_CONSUMER_MAX_BYTES: int(16 * 1024, 1024 * 1024 * 1024).default(1024 * 1024),
     SHUTDOWN_TIMEOUT_MS: int(1_000, 120_000).default(10_000),
     SESSION_RESUME_MS: int(0, 3_600_000).default(120_000),
+    WORLD_ZONES_FILE: z.string().min(1).optional(),
+    WORLD_TICK_MS: int(16, 5_000).default(100),
   })
   .superRefine((env, ctx) => {
     const configured = [env.JWT_SECRET, env.JWT_PUBLIC_KEY ?? env.JWT_PUBLIC_KEY_FILE, env.JWKS_URL].filter(Boolean).length;
@@ -122,6 +124,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       slowConsumerMaxBytes: env.SLOW_CONSUMER_MAX_BYTES,
     },
     shutdown: { timeoutMs: env.SHUTDOWN_TIMEOUT_MS },
+    world: { zonesFile: env.WORLD_ZONES_FILE ?? null, tickMs: env.WORLD_TICK_MS },
     validateOutgoing: env.NODE_ENV !== 'production',
   });
 }

@@ -1,6 +1,6 @@
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRedis, type TestRedis } from './support/start-redis.js';
+import { useRedis } from './support/start-redis.js';
 import { clusterConfig, next, request, startTestServer, type TestServer } from './support/start-test-server.js';
 
 interface Call {
@@ -31,6 +31,16 @@ describe('admin API', () => {
       name: 'emit',
       valid: { method: 'POST', path: '/api/realtime/emit', body: { target: { type: 'user', id: 'alice' }, event: 'notification:count', data: { unread: 3 } } },
       invalid: { method: 'POST', path: '/api/realtime/emit', body: { target: { type: 'user', id: 'alice' }, event: 'notification:count', data: { unread: 'many' } } },
+    },
+    {
+      name: 'notify',
+      valid: { method: 'POST', path: '/api/realtime/notify', body: { userIds: ['alice'], type: 'reward', title: 'Daily reward', body: '50 gold' } },
+      invalid: { method: 'POST', path: '/api/realtime/notify', body: { userIds: [], type: 'reward', title: 'x', body: 'y' } },
+    },
+    {
+      name: 'guild members',
+      valid: { method: 'PUT', path: '/api/realtime/guilds/knights/members', body: { userIds: ['alice'] } },
+      invalid: { method: 'PUT', path: '/api/realtime/guilds/knights/members', body: { userIds: ['not valid!'] } },
     },
     {
       name: 'disconnect',
@@ -108,6 +118,28 @@ describe('admin API', () => {
     expect(await nobody.json()).toEqual({ disconnected: false });
   });
 
+  it('notify stores and pushes a notification; guild members get the guild channel', async () => {
+    const token = await adminToken(server);
+    const erin = await server.connect('erin');
+    const pushed = next(erin, 'notification:new');
+    const counted = next(erin, 'notification:count');
+    const notify = await call(server, { method: 'POST', path: '/api/realtime/notify', body: { userIds: ['erin', 'offline-frank'], type: 'reward', title: 'Daily reward', body: '50 gold', data: { gold: 50 } } }, token);
+    expect(await notify.json()).toEqual({ notified: 2 });
+    expect(await pushed).toMatchObject({ type: 'reward', title: 'Daily reward', data: { gold: 50 }, read: false });
+    expect(await counted).toEqual({ unread: 1 });
+
+    expect(await request(erin, 'chat:join', { channelId: 'guild:knights' })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    const members = await call(server, { method: 'PUT', path: '/api/realtime/guilds/knights/members', body: { userIds: ['erin', 'gus'] } }, token);
+    expect(await members.json()).toEqual({ guildId: 'knights', members: 2 });
+    expect((await request(erin, 'chat:join', { channelId: 'guild:knights' })).ok).toBe(true);
+    const claimed = await server.connect('hal', { guilds: ['knights'] });
+    expect((await request(claimed, 'chat:join', { channelId: 'guild:knights' })).ok).toBe(true);
+    await call(server, { method: 'PUT', path: '/api/realtime/guilds/knights/members', body: { userIds: [] } }, token);
+    expect(await request(erin, 'chat:send', { channelId: 'guild:knights', content: 'still here?', clientMsgId: 'g1' })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    erin.disconnect();
+    claimed.disconnect();
+  });
+
   it('/metrics parses as Prometheus text and its counters move when events flow', async () => {
     const scrape = async () => parsePrometheusTextFormat(await (await fetch(`${server.url}/metrics`)).text());
     const value = (families: Awaited<ReturnType<typeof scrape>>, name: string, labels: Record<string, string> = {}) =>
@@ -125,6 +157,8 @@ describe('admin API', () => {
     expect(value(after, 'tavern_acks_total', { code: 'UNAUTHENTICATED' })).toBeGreaterThan(value(before, 'tavern_acks_total', { code: 'UNAUTHENTICATED' }));
     expect(value(after, 'tavern_handshakes_total', { outcome: 'ok' })).toBeGreaterThan(value(before, 'tavern_handshakes_total', { outcome: 'ok' }));
     expect(value(after, 'tavern_connections')).toBeGreaterThanOrEqual(1);
+    expect(value(after, 'tavern_users')).toBeGreaterThanOrEqual(1);
+    expect(value(after, 'tavern_rooms')).toBeGreaterThanOrEqual(1);
     const names = after.map((family) => family.name);
     for (const name of ['tavern_handler_duration_seconds', 'tavern_rate_limited_total', 'tavern_slow_consumer_disconnects_total', 'tavern_redis_up']) {
       expect(names).toContain(name);
@@ -134,15 +168,11 @@ describe('admin API', () => {
 });
 
 describe('revocation across two nodes', () => {
-  let redis: TestRedis;
-  beforeAll(async () => {
-    redis = await startRedis();
-  });
-  afterAll(() => redis[Symbol.asyncDispose]());
+  const redis = useRedis();
 
   it('ends the revoked token’s sockets on both nodes within 2 s and refuses it at the next handshake', async () => {
-    await using a = await startTestServer({ config: clusterConfig(redis.url) });
-    await using b = await startTestServer({ config: clusterConfig(redis.url) });
+    await using a = await startTestServer({ config: clusterConfig(redis().url) });
+    await using b = await startTestServer({ config: clusterConfig(redis().url) });
     const token = await a.token('eve', { jti: 'stolen-token' });
     const onA = await a.connect('eve', { token });
     const onB = await b.connect('eve', { token });
@@ -161,8 +191,8 @@ describe('revocation across two nodes', () => {
   });
 
   it('stats gather every node', async () => {
-    await using a = await startTestServer({ config: clusterConfig(redis.url) });
-    await using b = await startTestServer({ config: clusterConfig(redis.url) });
+    await using a = await startTestServer({ config: clusterConfig(redis().url) });
+    await using b = await startTestServer({ config: clusterConfig(redis().url) });
     await b.connect('zed');
     const response = await call(a, { method: 'GET', path: '/api/realtime/stats' }, await adminToken(a));
     const stats = (await response.json()) as { nodes: { nodeId: string }[]; cluster: { connections: number; nodes: number } };

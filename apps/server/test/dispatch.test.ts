@@ -1,6 +1,5 @@
 import { clientEventNames, clientEventSchemas, type ClientEventName } from '@tavern/protocol';
 import { describe, expect, it } from 'vitest';
-import { builtInFeatures } from '../src/features/index.js';
 import { next, request, startTestServer, type ClientSocket, type TestServer } from './support/start-test-server.js';
 
 /** Stands for an array nested 5,000 deep: built as text, since JSON.stringify itself overflows on it. */
@@ -58,11 +57,12 @@ function answer(socket: ClientSocket, event: ClientEventName, payload: unknown):
 describe('every client event refuses malformed payloads', () => {
   it('answers INVALID_PAYLOAD (or UNAVAILABLE when not served), and keeps serving others', async () => {
     await using server = await startTestServer({
-      config: { limits: { rateLimits: { default: { ratePerSec: 1_000, burst: 1_000 } } } },
+      // No rate limit in the way: every refusal here must be about the payload.
+      config: { limits: { rateLimits: Object.fromEntries([...clientEventNames, 'default'].map((name) => [name, { ratePerSec: 1_000, burst: 1_000 }])) } },
     });
     const attacker = await server.connect('mallory');
     const bystander = await server.connect('alice');
-    const served = new Set(builtInFeatures.flatMap((factory) => (factory(server.tavern.context).handlers ?? []).map((handler) => handler.event)));
+    const served = new Set(server.tavern.events);
 
     for (const event of clientEventNames) {
       for (const [label, make] of MALFORMED) {
@@ -135,6 +135,23 @@ describe('rate limits and caps', () => {
     second.disconnect();
     await expect.poll(async () => (await server.tavern.realtime.getUserSockets('alice')).length).toBe(1);
     await server.connect('alice');
+  });
+
+  it('caps the rooms one socket may be in with LIMIT_EXCEEDED (its own user room counts)', async () => {
+    await using server = await startTestServer({ config: { limits: { maxRoomsPerSocket: 3 } } });
+    const alice = await server.connect('alice');
+    const channels: string[] = [];
+    for (const name of ['one', 'two']) {
+      const created = await request(alice, 'chat:create', { name, visibility: 'public' });
+      if (!created.ok) throw new Error('create failed');
+      channels.push(created.data.channelId);
+    }
+    expect((await request(alice, 'chat:join', { channelId: 'global:main' })).ok).toBe(true);
+    expect((await request(alice, 'chat:join', { channelId: channels[0]! })).ok).toBe(true);
+    expect(await request(alice, 'chat:join', { channelId: channels[1]! })).toMatchObject({ ok: false, error: { code: 'LIMIT_EXCEEDED' } });
+    // Leaving makes room again.
+    await request(alice, 'chat:leave', { channelId: channels[0]! });
+    expect((await request(alice, 'chat:join', { channelId: channels[1]! })).ok).toBe(true);
   });
 
   it('caps handshakes per IP with RATE_LIMITED and retryAfterMs', async () => {

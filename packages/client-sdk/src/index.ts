@@ -8,4 +8,6 @@ export {
   type TavernClient,
 } from './create-client.js';
 export { ClientError, ClientErrorCode } from './client-error.js';
+export { ChannelSync, type ChannelSyncOptions } from './channel-sync.js';
+export { createTypingNotifier, type TypingNotifier, type TypingNotifierOptions } from './typing.js';
 export * from '@tavern/protocol';

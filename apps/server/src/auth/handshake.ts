@@ -94,7 +94,6 @@ export function createHandshakeMiddleware(deps: HandshakeDeps) {
       connectedAt: now,
       lastActivityAt: now,
       ip,
-      expiryTimer: null,
       registered: false,
       buckets: null,
     };

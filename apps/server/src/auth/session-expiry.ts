@@ -8,6 +8,12 @@ import type { TavernSocket } from '../transport/socket-types.js';
 
 const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
+/**
+ * Kept beside the socket, not in `socket.data`: the cluster adapter serializes `data` for
+ * `fetchSockets` on other nodes, and a timer is neither serializable nor theirs.
+ */
+const timers = new WeakMap<TavernSocket, NodeJS.Timeout>();
+
 export interface ExpiryOptions {
   warningMs: number;
   toleranceMs: number;
@@ -25,7 +31,7 @@ export function armExpiry(socket: TavernSocket, options: ExpiryOptions): void {
     if (!socket.connected) return;
     const now = Date.now();
     if (now >= endAt) {
-      socket.data.expiryTimer = null;
+      timers.delete(socket);
       options.endSession(socket, ErrorCode.TOKEN_EXPIRED, 'token expired; reconnect with a fresh token');
       return;
     }
@@ -34,13 +40,14 @@ export function armExpiry(socket: TavernSocket, options: ExpiryOptions): void {
       socket.emit('auth:expiring', { expiresAt });
     }
     const next = warned ? endAt : warnAt;
-    socket.data.expiryTimer = setTimeout(step, Math.min(Math.max(next - now, 0), MAX_TIMEOUT_MS));
-    socket.data.expiryTimer.unref();
+    const timer = setTimeout(step, Math.min(Math.max(next - now, 0), MAX_TIMEOUT_MS));
+    timer.unref();
+    timers.set(socket, timer);
   };
   step();
 }
 
 export function clearExpiry(socket: TavernSocket): void {
-  if (socket.data.expiryTimer) clearTimeout(socket.data.expiryTimer);
-  socket.data.expiryTimer = null;
+  clearTimeout(timers.get(socket));
+  timers.delete(socket);
 }

@@ -19,6 +19,8 @@ export interface HttpDeps {
   logger: Logger;
   /** Null when ready; otherwise why not (shutting down, Redis unreachable). */
   notReadyReason: () => string | null;
+  /** Brings gauges that are cheaper to compute on demand up to date before a scrape. */
+  beforeScrape: () => void;
 }
 
 /** Dev tokens live an hour unless the caller asks for less (tests ask for seconds). */
@@ -36,6 +38,7 @@ export function createHttpApp(deps: HttpDeps): Hono {
   });
 
   app.get('/metrics', async (c) => {
+    deps.beforeScrape();
     const body = await metrics.registry.metrics();
     return c.body(body, 200, { 'content-type': metrics.registry.contentType });
   });

@@ -44,7 +44,9 @@ export class RedisConnections {
       lazyConnect: false,
       connectTimeout: 2_000,
       retryStrategy: (attempt) => Math.min(100 * 2 ** Math.min(attempt, 5), 2_000),
-      reconnectOnError: () => true,
+      // Only a replica promoted/demoted under us warrants a reconnect; any other error reply
+      // (NOSCRIPT after a restart, a script error) is the command's own failure.
+      reconnectOnError: (error) => error.message.startsWith('READONLY'),
     };
     const failFast: RedisOptions = {
       ...common,

@@ -15,7 +15,10 @@ export interface AuthUser {
   issuedAt: number | null;
 }
 
-/** Everything Tavern keeps per socket, in Socket.IO's typed `socket.data`. */
+/**
+ * Everything Tavern keeps per socket, in Socket.IO's typed `socket.data`. It must stay plain
+ * data: other nodes receive it through `fetchSockets`.
+ */
 export interface SocketData extends RateLimitState {
   user: AuthUser;
   sessionId: string;
@@ -26,8 +29,6 @@ export interface SocketData extends RateLimitState {
   /** Epoch ms of the last client event; presence uses it for auto-away. */
   lastActivityAt: number;
   ip: string;
-  /** The one timer that sends `auth:expiring` and then ends the session at expiry. */
-  expiryTimer: NodeJS.Timeout | null;
   /** True while the socket is in the cluster-wide registry. */
   registered: boolean;
 }

@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { afterAll, beforeAll } from 'vitest';
 import { freePort } from './free-port.js';
 
 export interface TestRedis extends AsyncDisposable {
@@ -21,7 +22,12 @@ export interface TestRedis extends AsyncDisposable {
   client(): Redis;
 }
 
-export async function startRedis(): Promise<TestRedis> {
+export interface RedisOptions {
+  /** Keep data across stop()/start() (append-only file, fsync on every write). @default false */
+  persistent?: boolean;
+}
+
+export async function startRedis(options: RedisOptions = {}): Promise<TestRedis> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'tavern-redis-'));
   let child: ChildProcess | null = null;
@@ -30,7 +36,10 @@ export async function startRedis(): Promise<TestRedis> {
   async function start(): Promise<void> {
     const proc = spawn(
       'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--loglevel', 'warning'],
+      [
+        '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir, '--loglevel', 'warning',
+        ...(options.persistent ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']),
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     child = proc;
@@ -85,5 +94,26 @@ export async function startRedis(): Promise<TestRedis> {
       await stop();
       rmSync(dir, { recursive: true, force: true });
     },
+  };
+}
+
+/**
+ * One Redis for the tests of a `describe` block: started before them, stopped after.
+ *
+ * @example
+ * const redis = useRedis();
+ * it('...', async () => { await using node = await startTestServer({ config: clusterConfig(redis().url) }); });
+ */
+export function useRedis(options: RedisOptions = {}): () => TestRedis {
+  let redis: TestRedis | undefined;
+  beforeAll(async () => {
+    redis = await startRedis(options);
+  });
+  afterAll(async () => {
+    await redis?.[Symbol.asyncDispose]();
+  });
+  return () => {
+    if (!redis) throw new Error('useRedis: Redis is not started yet (call it inside a test)');
+    return redis;
   };
 }

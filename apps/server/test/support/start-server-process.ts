@@ -4,6 +4,7 @@
  * The process is stopped by its PID on dispose.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createTokenVerifier } from '../../src/auth/token-verifier.js';
@@ -25,6 +26,8 @@ export interface ServerProcess extends AsyncDisposable {
   kill(signal?: NodeJS.Signals): void;
   /** Resolves with the exit code (or the signal's name). */
   exited: Promise<number | NodeJS.Signals>;
+  /** Resident memory of the process in MB (from /proc). */
+  rssMb(): number;
 }
 
 export async function startServerProcess(env: Record<string, string> = {}): Promise<ServerProcess> {
@@ -47,7 +50,11 @@ export async function startServerProcess(env: Record<string, string> = {}): Prom
     child.once('exit', (code, signal) => resolve(code ?? signal ?? 0));
   });
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server process did not listen in time:\n${output}`)), 20_000);
+    const timer = setTimeout(() => {
+      // Never leave a process behind that the caller has no handle on.
+      child.kill('SIGKILL');
+      reject(new Error(`server process did not listen in time:\n${output}`));
+    }, 20_000);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const match = /"msg":"listening"/.test(output) ? /"port":(\d+)[^\n]*"msg":"listening"/.exec(output) : null;
@@ -76,6 +83,10 @@ export async function startServerProcess(env: Record<string, string> = {}): Prom
     token: (userId, claims = {}, ttlSeconds = 3600) => verifier.sign!({ ...claims, sub: userId }, ttlSeconds),
     kill,
     exited,
+    rssMb: () => {
+      const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+      return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+    },
     async [Symbol.asyncDispose]() {
       kill('SIGKILL');
       await exited;

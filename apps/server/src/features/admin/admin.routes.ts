@@ -8,7 +8,10 @@ import {
   DisconnectBody,
   EmitBody,
   ErrorCode,
+  GuildMembersBody,
+  ID_PATTERN,
   isServerEventName,
+  NotifyBody,
   RevokeBody,
   rooms,
   serverEventSchemas,
@@ -130,6 +133,28 @@ export function adminRoutes(app: Hono, context: FeatureContext, nodeStats: () =>
       if (target.type === 'all') realtime.broadcastToAll(event, checked.data);
       else realtime.emitToRoom(roomOf(target.type, target.id ?? ''), event, checked.data);
       return c.json({ emitted: true });
+    }),
+  );
+
+  app.post(
+    '/api/realtime/notify',
+    route(async (c) => {
+      const { userIds, ...notification } = await body(c, NotifyBody);
+      const notifications = context.services.find('notifications');
+      if (!notifications) throw new AppError(ErrorCode.UNAVAILABLE, 'notifications are not served by this server');
+      return c.json({ notified: await notifications.notify(userIds, notification) });
+    }),
+  );
+
+  app.put(
+    '/api/realtime/guilds/:guildId/members',
+    route(async (c) => {
+      const guildId = c.req.param('guildId') ?? '';
+      if (!ID_PATTERN.test(guildId)) throw new AppError(ErrorCode.INVALID_PAYLOAD, 'guildId is not a valid id');
+      const { userIds } = await body(c, GuildMembersBody);
+      const guilds = context.services.find('guilds');
+      if (!guilds) throw new AppError(ErrorCode.UNAVAILABLE, 'guilds are not served by this server');
+      return c.json({ guildId, members: await guilds.setMembers(guildId, userIds) });
     }),
   );
 

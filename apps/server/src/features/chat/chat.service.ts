@@ -1,0 +1,235 @@
+/**
+ * Chat rules: who may use which channel, content cleaning, idempotent sends, history, sync,
+ * edits, reactions, receipts, whispers and blocks. Delivery goes through RealtimeService, so
+ * it is correct across nodes; the store allocates `seq` atomically.
+ */
+import {
+  ErrorCode,
+  isChannelKind,
+  rooms,
+  type ChannelInfo,
+  type ContentType,
+  type Message,
+  type ParsedRoom,
+  type SyncCursor,
+  type SyncedChannel,
+} from '@tavern/protocol';
+import type { Config } from '../../config.js';
+import type { RealtimeService } from '../../realtime/realtime.service.js';
+import type { RoomService } from '../../rooms/room.service.js';
+import { AppError, forbidden, notFound } from '../../transport/app-error.js';
+import { hasRole, type AuthUser } from '../../transport/socket-types.js';
+import type { NotificationService } from '../notifications/notification.service.js';
+import { cleanContent, contentKey, createProfanityMask } from './chat.content.js';
+import type { AppendOptions, ChatStore, MessageChange } from './chat.store.js';
+
+/** Messages a `chat:sync` returns per channel at most. */
+export const SYNC_LIMIT = 500;
+
+export interface ChatDeps {
+  store: ChatStore;
+  rooms: RoomService;
+  realtime: RealtimeService;
+  config: Config['chat'];
+  /** Looked up on use: the notifications feature may be absent. */
+  notifications: () => NotificationService | undefined;
+}
+
+export class ChatService {
+  private readonly mask: (content: string) => string;
+  private readonly channelBuckets = new Map<string, { tokens: number; at: number }>();
+
+  constructor(private readonly deps: ChatDeps) {
+    this.mask = createProfanityMask(deps.config.profanity);
+    deps.rooms.setPolicy('room', (user, room) => this.mayUseRoom(user.userId, room.id));
+    deps.rooms.setPolicy('dm', (user, room) => this.mayUseDm(user.userId, room));
+  }
+
+  private async mayUseRoom(userId: string, roomId: string): Promise<boolean> {
+    const info = await this.deps.store.room(roomId);
+    if (!info) return false;
+    return info.visibility === 'public' || (await this.deps.store.isRoomMember(roomId, userId));
+  }
+
+  private async mayUseDm(userId: string, room: ParsedRoom): Promise<boolean> {
+    const [a, b] = room.userIds ?? [];
+    if (userId !== a && userId !== b) return false;
+    const peer = userId === a ? b : a;
+    if (peer === undefined) return false;
+    return !(await this.eitherBlocked(userId, peer));
+  }
+
+  private async eitherBlocked(userA: string, userB: string): Promise<boolean> {
+    const [one, other] = await Promise.all([this.deps.store.isBlocked(userA, userB), this.deps.store.isBlocked(userB, userA)]);
+    return one || other;
+  }
+
+  /** Throws unless `channelId` is a chat channel `user` may use now. */
+  async assertAccess(user: AuthUser, channelId: string): Promise<ParsedRoom> {
+    const parsed = this.deps.rooms.parse(channelId);
+    if (!isChannelKind(parsed.kind)) throw new AppError(ErrorCode.INVALID_PAYLOAD, `${channelId} is not a chat channel`);
+    if (parsed.kind === 'room' && !(await this.deps.store.room(parsed.id))) throw notFound(`room ${channelId}`);
+    return this.deps.rooms.assertAccess(user, channelId);
+  }
+
+  async channelInfo(channelId: string, parsed: ParsedRoom): Promise<ChannelInfo> {
+    const meta = await this.deps.store.meta(channelId);
+    const name = parsed.kind === 'room' ? (await this.deps.store.room(parsed.id))?.name : undefined;
+    return { id: channelId, kind: parsed.kind as ChannelInfo['kind'], ...(name !== undefined && { name }), epoch: meta.epoch, lastSeq: meta.lastSeq };
+  }
+
+  private takeChannelToken(channelId: string): void {
+    const rate = this.deps.config.channelRatePerSec;
+    const now = Date.now();
+    const bucket = this.channelBuckets.get(channelId) ?? { tokens: rate * 2, at: now };
+    bucket.tokens = Math.min(rate * 2, bucket.tokens + ((now - bucket.at) / 1000) * rate);
+    bucket.at = now;
+    if (bucket.tokens < 1) {
+      throw new AppError(ErrorCode.RATE_LIMITED, `${channelId} is receiving too many messages`, { retryAfterMs: Math.ceil(((1 - bucket.tokens) / rate) * 1000) });
+    }
+    bucket.tokens -= 1;
+    this.channelBuckets.set(channelId, bucket);
+    if (this.channelBuckets.size > 10_000) this.channelBuckets.clear();
+  }
+
+  private appendOptions(kind: string): AppendOptions {
+    const { retention, duplicateWindowMs, idempotencyMs, dmTtlMs } = this.deps.config;
+    return { retention, duplicateWindowMs, idempotencyMs, historyTtlMs: kind === 'dm' ? dmTtlMs : 0 };
+  }
+
+  /** Stores a message; `fresh` is false for an idempotent retry (nothing to broadcast). */
+  private async append(user: AuthUser, channelId: string, kind: string, raw: string, contentType: ContentType, clientMsgId: string) {
+    const content = this.mask(cleanContent(raw));
+    const outcome = await this.deps.store.append(
+      channelId,
+      { channelId, senderId: user.userId, senderName: user.name, content, contentType, clientMsgId, createdAt: Date.now(), reactions: {} },
+      contentKey(user.userId, content),
+      this.appendOptions(kind),
+    );
+    if (outcome.kind === 'duplicate-content') throw new AppError(ErrorCode.CONFLICT, 'the same message was just sent; not sending it twice');
+    return { message: outcome.message, fresh: outcome.kind === 'appended' };
+  }
+
+  async send(user: AuthUser, channelId: string, raw: string, contentType: ContentType, clientMsgId: string): Promise<Message> {
+    const parsed = await this.assertAccess(user, channelId);
+    this.takeChannelToken(channelId);
+    const { message, fresh } = await this.append(user, channelId, parsed.kind, raw, contentType, clientMsgId);
+    if (fresh) this.deps.realtime.emitToRoom(channelId, 'chat:message', message);
+    return message;
+  }
+
+  async whisper(user: AuthUser, toUserId: string, raw: string, clientMsgId: string): Promise<Message> {
+    if (toUserId === user.userId) throw new AppError(ErrorCode.INVALID_PAYLOAD, 'cannot whisper to yourself');
+    if (await this.eitherBlocked(user.userId, toUserId)) throw forbidden(`cannot whisper to ${toUserId}`);
+    const channelId = rooms.dm(user.userId, toUserId);
+    const { message, fresh } = await this.append(user, channelId, 'dm', raw, 'text', clientMsgId);
+    if (!fresh) return message;
+    this.deps.realtime.emitToRoom([rooms.user(user.userId), rooms.user(toUserId), channelId], 'chat:message', message);
+    if (!(await this.deps.realtime.isUserOnline(toUserId))) {
+      await this.deps.notifications()?.notify([toUserId], {
+        type: 'whisper',
+        title: `${user.name} whispered to you`,
+        body: message.content.slice(0, 200),
+        data: { channelId, messageId: message.id, fromUserId: user.userId },
+      });
+    }
+    return message;
+  }
+
+  private async change(user: AuthUser, channelId: string, messageId: string, change: MessageChange, authorOnly: boolean): Promise<Message> {
+    await this.assertAccess(user, channelId);
+    const message = await this.deps.store.get(channelId, messageId);
+    if (!message || message.deleted) throw notFound(`message ${messageId}`);
+    if (authorOnly && message.senderId !== user.userId && !hasRole(user, 'moderator', 'admin')) {
+      throw forbidden('only the author or a moderator may change a message');
+    }
+    const updated = await this.deps.store.update(channelId, messageId, change);
+    if (!updated) throw notFound(`message ${messageId}`);
+    return updated;
+  }
+
+  async edit(user: AuthUser, channelId: string, messageId: string, raw: string): Promise<Message> {
+    const content = this.mask(cleanContent(raw));
+    const updated = await this.change(user, channelId, messageId, { kind: 'edit', content, editedAt: Date.now() }, true);
+    this.deps.realtime.emitToRoom(channelId, 'chat:edited', { channelId, messageId, content, editedAt: updated.editedAt ?? Date.now() });
+    return updated;
+  }
+
+  async remove(user: AuthUser, channelId: string, messageId: string): Promise<void> {
+    await this.change(user, channelId, messageId, { kind: 'delete', editedAt: Date.now() }, true);
+    this.deps.realtime.emitToRoom(channelId, 'chat:deleted', { channelId, messageId });
+  }
+
+  async react(user: AuthUser, channelId: string, messageId: string, emoji: string, on: boolean): Promise<void> {
+    await this.change(user, channelId, messageId, { kind: 'react', emoji, userId: user.userId, on }, false);
+    this.deps.realtime.emitToRoom(channelId, 'chat:reaction', { channelId, messageId, userId: user.userId, emoji, on });
+  }
+
+  async history(user: AuthUser, channelId: string, beforeSeq: number | null, limit: number) {
+    await this.assertAccess(user, channelId);
+    const messages = await this.deps.store.before(channelId, beforeSeq, limit + 1);
+    return { messages: messages.slice(-limit), hasMore: messages.length > limit };
+  }
+
+  async sync(user: AuthUser, cursors: readonly SyncCursor[]): Promise<SyncedChannel[]> {
+    return Promise.all(
+      cursors.map(async ({ channelId, epoch, lastSeq }): Promise<SyncedChannel> => {
+        await this.assertAccess(user, channelId);
+        const meta = await this.deps.store.meta(channelId);
+        if (meta.epoch !== epoch || lastSeq > meta.lastSeq) return { channelId, epoch: meta.epoch, messages: [], complete: false };
+        // Up to the seq read with the epoch: later messages reach the client live.
+        const missed = meta.lastSeq - lastSeq;
+        const messages = await this.deps.store.after(channelId, lastSeq, Math.min(missed, SYNC_LIMIT));
+        // Complete only when every missed message is here: none dropped by retention, none
+        // beyond the limit.
+        const complete = messages.length === missed && (messages[0]?.seq ?? lastSeq + 1) === lastSeq + 1;
+        return { channelId, epoch: meta.epoch, messages, complete };
+      }),
+    );
+  }
+
+  async read(user: AuthUser, channelId: string, seq: number): Promise<void> {
+    await this.assertAccess(user, channelId);
+    const { lastSeq } = await this.deps.store.meta(channelId);
+    const watermark = await this.deps.store.markRead(channelId, user.userId, Math.min(seq, lastSeq));
+    if (watermark > 0) this.deps.realtime.emitToRoom(channelId, 'chat:read', { channelId, userId: user.userId, seq: watermark });
+  }
+
+  lastRead(channelId: string, userId: string): Promise<number> {
+    return this.deps.store.lastRead(channelId, userId);
+  }
+
+  recent(channelId: string, limit: number): Promise<Message[]> {
+    return limit === 0 ? Promise.resolve([]) : this.deps.store.before(channelId, null, limit);
+  }
+
+  async createRoom(user: AuthUser, name: string, visibility: 'public' | 'private', members: readonly string[]): Promise<string> {
+    const roomId = `r${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
+    await this.deps.store.createRoom(roomId, { name, visibility, ownerId: user.userId }, [user.userId, ...members]);
+    return rooms.room(roomId);
+  }
+
+  async invite(user: AuthUser, channelId: string, userId: string): Promise<void> {
+    const parsed = this.deps.rooms.parse(channelId);
+    if (parsed.kind !== 'room') throw new AppError(ErrorCode.INVALID_PAYLOAD, 'invitations are for chat rooms');
+    const info = await this.deps.store.room(parsed.id);
+    if (!info) throw notFound(`room ${channelId}`);
+    if (info.ownerId !== user.userId && !hasRole(user, 'moderator', 'admin')) throw forbidden('only the owner invites to a room');
+    await this.deps.store.addRoomMember(parsed.id, userId);
+    await this.deps.notifications()?.notify([userId], {
+      type: 'chat.invite',
+      title: `${user.name} invited you to ${info.name}`,
+      body: '',
+      data: { channelId, fromUserId: user.userId },
+    });
+  }
+
+  block(user: AuthUser, userId: string): Promise<void> {
+    if (userId === user.userId) throw new AppError(ErrorCode.INVALID_PAYLOAD, 'cannot block yourself');
+    return this.deps.store.block(user.userId, userId);
+  }
+
+  unblock(user: AuthUser, userId: string): Promise<void> {
+    return this.deps.store.unblock(user.userId, userId);
+  }
+}

@@ -1,0 +1,127 @@
+/** One contract, run against the in-memory store and the Redis store. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startRedis, type TestRedis } from '../../../test/support/start-redis.js';
+import { connectStores } from '../../../test/support/redis-connections.js';
+import type { RedisConnections } from '../../platform/redis.js';
+import { MemoryChatStore, RedisChatStore, type AppendOptions, type ChatStore, type MessageDraft } from './chat.store.js';
+
+const options: AppendOptions = { retention: 5, duplicateWindowMs: 30_000, idempotencyMs: 60_000, historyTtlMs: 0 };
+let counter = 0;
+const draft = (senderId: string, content: string, clientMsgId = `c${counter++}`): MessageDraft => ({
+  channelId: 'room:test',
+  senderId,
+  senderName: senderId,
+  content,
+  contentType: 'text',
+  clientMsgId,
+  createdAt: Date.now(),
+  reactions: {},
+});
+
+let redis: TestRedis;
+let connections: RedisConnections;
+beforeAll(async () => {
+  redis = await startRedis();
+  connections = await connectStores(redis.url, 'contract:');
+});
+afterAll(async () => {
+  await connections.close();
+  await redis[Symbol.asyncDispose]();
+});
+
+const stores: [string, () => ChatStore][] = [
+  ['memory', () => new MemoryChatStore()],
+  ['redis', () => new RedisChatStore(connections)],
+];
+
+describe.each(stores)('ChatStore contract: %s', (_name, make) => {
+  let channel = 0;
+  const fresh = () => `room:c${Date.now().toString(36)}${channel++}`;
+
+  it('allocates seq 1, 2, 3 ... and keeps one epoch', async () => {
+    const store = make();
+    const id = fresh();
+    const before = await store.meta(id);
+    expect(before.lastSeq).toBe(0);
+    const seqs: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const outcome = await store.append(id, { ...draft('a', `m${i}`), channelId: id }, `k${i}`, options);
+      if (outcome.kind !== 'appended') throw new Error(outcome.kind);
+      seqs.push(outcome.message.seq);
+      expect(outcome.message.id.startsWith(`${outcome.message.seq}-`)).toBe(true);
+    }
+    expect(seqs).toEqual([1, 2, 3]);
+    expect(await store.meta(id)).toEqual({ epoch: before.epoch, lastSeq: 3 });
+  });
+
+  it('allocates without gaps or duplicates under concurrency', async () => {
+    const store = make();
+    const id = fresh();
+    const outcomes = await Promise.all(Array.from({ length: 50 }, (_, i) => store.append(id, draft(`u${i % 5}`, `x${i}`), `k${i}`, options)));
+    const seqs = outcomes.map((outcome) => (outcome.kind === 'appended' ? outcome.message.seq : -1)).sort((a, b) => a - b);
+    expect(seqs).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+  });
+
+  it('returns the original for a retried clientMsgId and refuses duplicate content', async () => {
+    const store = make();
+    const id = fresh();
+    const first = await store.append(id, draft('a', 'hello', 'same'), 'hello-key', options);
+    const retry = await store.append(id, draft('a', 'hello', 'same'), 'hello-key', options);
+    expect(retry).toEqual({ kind: 'retry', message: first.kind === 'appended' ? first.message : null });
+    expect(await store.append(id, draft('a', 'hello', 'other'), 'hello-key', options)).toEqual({ kind: 'duplicate-content' });
+    expect((await store.meta(id)).lastSeq).toBe(1);
+  });
+
+  it('keeps the last `retention` messages and pages history', async () => {
+    const store = make();
+    const id = fresh();
+    for (let i = 1; i <= 8; i++) await store.append(id, draft('a', `m${i}`), `r${i}`, options);
+    expect((await store.after(id, 0, 100)).map((message) => message.seq)).toEqual([4, 5, 6, 7, 8]);
+    expect((await store.after(id, 6, 100)).map((message) => message.seq)).toEqual([7, 8]);
+    expect((await store.before(id, null, 2)).map((message) => message.seq)).toEqual([7, 8]);
+    expect((await store.before(id, 7, 10)).map((message) => message.seq)).toEqual([4, 5, 6]);
+  });
+
+  it('updates a message by id (edit, react, delete) and finds nothing for a wrong id', async () => {
+    const store = make();
+    const id = fresh();
+    const appended = await store.append(id, draft('a', 'typo'), 't', options);
+    if (appended.kind !== 'appended') throw new Error('not appended');
+    const { message } = appended;
+    expect(await store.get(id, `${message.seq}-nope`)).toBeNull();
+    await store.update(id, message.id, { kind: 'edit', content: 'fixed', editedAt: 5 });
+    await Promise.all(['b', 'c', 'd'].map((userId) => store.update(id, message.id, { kind: 'react', emoji: '👍', userId, on: true })));
+    const reacted = await store.get(id, message.id);
+    expect(reacted?.content).toBe('fixed');
+    expect(reacted?.reactions['👍']?.sort()).toEqual(['b', 'c', 'd']);
+    const deleted = await store.update(id, message.id, { kind: 'delete', editedAt: 6 });
+    expect(deleted).toMatchObject({ deleted: true, content: '' });
+  });
+
+  it('keeps read watermarks from going down, and blocks one way', async () => {
+    const store = make();
+    const id = fresh();
+    expect(await store.markRead(id, 'a', 5)).toBe(5);
+    expect(await store.markRead(id, 'a', 3)).toBe(5);
+    expect(await store.lastRead(id, 'a')).toBe(5);
+    await store.block('a', 'b');
+    expect(await store.isBlocked('b', 'a')).toBe(true);
+    expect(await store.isBlocked('a', 'b')).toBe(false);
+    await store.unblock('a', 'b');
+    expect(await store.isBlocked('b', 'a')).toBe(false);
+  });
+});
+
+describe('RedisChatStore after Redis lost its data', () => {
+  it('starts a new epoch at seq 1', async () => {
+    const store = new RedisChatStore(connections);
+    await store.append('room:lost', draft('a', 'one'), 'l1', options);
+    const before = await store.meta('room:lost');
+    await redis.client().flushall();
+    const after = await store.meta('room:lost');
+    expect(after.epoch).not.toBe(before.epoch);
+    expect(after.lastSeq).toBe(0);
+    const next = await store.append('room:lost', draft('a', 'two'), 'l2', options);
+    expect(next.kind === 'appended' && next.message.seq).toBe(1);
+  });
+});

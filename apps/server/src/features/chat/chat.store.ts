@@ -1,0 +1,431 @@
+/**
+ * Chat history and per-channel state. Each channel has a history `epoch` (made when its
+ * history is created; a store that lost the history makes a new one) and a `seq` counter
+ * allocated atomically, so sequence numbers have no gaps and no duplicates across nodes.
+ * `append` is idempotent on (sender, clientMsgId) and refuses the same content from the
+ * same sender within the duplicate window, in the same atomic step.
+ *
+ * Message ids are `<seq>-<random>`, so a message is found by id without an index.
+ */
+import type { Message } from '@tavern/protocol';
+import { defineScript, type RedisConnections } from '../../platform/redis.js';
+
+export interface ChannelMeta {
+  epoch: string;
+  lastSeq: number;
+}
+
+export interface AppendOptions {
+  /** Messages kept per channel; older ones are dropped. */
+  retention: number;
+  /** Same sender, same content in this channel within this window is refused (0: off). */
+  duplicateWindowMs: number;
+  /** How long a clientMsgId is remembered for idempotent retries. */
+  idempotencyMs: number;
+  /** The whole history expires this long after its last message (DMs); 0 keeps it. */
+  historyTtlMs: number;
+}
+
+export type AppendOutcome =
+  | { kind: 'appended'; message: Message }
+  /** A retry of a message already stored: the original, and nothing to broadcast. */
+  | { kind: 'retry'; message: Message }
+  | { kind: 'duplicate-content' };
+
+/** The message as the sender made it; the store adds `id` and `seq`. */
+export type MessageDraft = Omit<Message, 'id' | 'seq'>;
+
+export interface RoomInfo {
+  name: string;
+  visibility: 'public' | 'private';
+  ownerId: string;
+}
+
+export interface ChatStore {
+  meta(channelId: string): Promise<ChannelMeta>;
+  append(channelId: string, draft: MessageDraft, contentKey: string, options: AppendOptions): Promise<AppendOutcome>;
+  /** Messages with `seq > afterSeq`, oldest first, at most `limit`. */
+  after(channelId: string, afterSeq: number, limit: number): Promise<Message[]>;
+  /** The newest messages with `seq < beforeSeq` (or the newest of all), oldest first. */
+  before(channelId: string, beforeSeq: number | null, limit: number): Promise<Message[]>;
+  get(channelId: string, messageId: string): Promise<Message | null>;
+  /** Applies `change` to a stored message atomically; null when it is not there. */
+  update(channelId: string, messageId: string, change: MessageChange): Promise<Message | null>;
+  /** Raises the user's read watermark (never lowers it); returns the watermark. */
+  markRead(channelId: string, userId: string, seq: number): Promise<number>;
+  lastRead(channelId: string, userId: string): Promise<number>;
+  block(userId: string, blockedId: string): Promise<void>;
+  unblock(userId: string, blockedId: string): Promise<void>;
+  isBlocked(userId: string, byUserId: string): Promise<boolean>;
+  createRoom(roomId: string, info: RoomInfo, members: readonly string[]): Promise<void>;
+  room(roomId: string): Promise<RoomInfo | null>;
+  addRoomMember(roomId: string, userId: string): Promise<void>;
+  isRoomMember(roomId: string, userId: string): Promise<boolean>;
+}
+
+export type MessageChange =
+  | { kind: 'edit'; content: string; editedAt: number }
+  | { kind: 'delete'; editedAt: number }
+  | { kind: 'react'; emoji: string; userId: string; on: boolean };
+
+/** Applies a change to a message (shared by both stores; the Redis store runs it in Lua). */
+export function applyChange(message: Message, change: MessageChange): Message {
+  switch (change.kind) {
+    case 'edit':
+      return { ...message, content: change.content, editedAt: change.editedAt };
+    case 'delete':
+      return { ...message, content: '', deleted: true, editedAt: change.editedAt, reactions: {} };
+    case 'react': {
+      const users = new Set(message.reactions[change.emoji] ?? []);
+      if (change.on) users.add(change.userId);
+      else users.delete(change.userId);
+      const reactions = { ...message.reactions };
+      if (users.size > 0) reactions[change.emoji] = [...users];
+      else delete reactions[change.emoji];
+      return { ...message, reactions };
+    }
+  }
+}
+
+export function seqOfId(messageId: string): number | null {
+  const seq = Number(messageId.slice(0, messageId.indexOf('-')));
+  return Number.isSafeInteger(seq) && seq > 0 ? seq : null;
+}
+
+function newEpoch(): string {
+  return `e${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
+}
+
+function messageId(seq: number): string {
+  return `${seq}-${Math.random().toString(36).slice(2, 10)}`;
+}
+
+interface MemoryChannel {
+  epoch: string;
+  seq: number;
+  messages: Map<number, Message>;
+  /** `${senderId}:${clientMsgId}` -> seq, with expiry */
+  keys: Map<string, { seq: number; until: number }>;
+  recent: Map<string, number>;
+  reads: Map<string, number>;
+  expiresAt: number;
+}
+
+export class MemoryChatStore implements ChatStore {
+  private readonly channels = new Map<string, MemoryChannel>();
+  private readonly blocks = new Map<string, Set<string>>();
+  private readonly rooms = new Map<string, { info: RoomInfo; members: Set<string> }>();
+
+  private channel(channelId: string): MemoryChannel {
+    const now = Date.now();
+    let channel = this.channels.get(channelId);
+    if (channel && channel.expiresAt <= now) channel = undefined;
+    if (!channel) {
+      channel = { epoch: newEpoch(), seq: 0, messages: new Map(), keys: new Map(), recent: new Map(), reads: new Map(), expiresAt: Infinity };
+      this.channels.set(channelId, channel);
+    }
+    return channel;
+  }
+
+  async meta(channelId: string): Promise<ChannelMeta> {
+    const channel = this.channel(channelId);
+    return { epoch: channel.epoch, lastSeq: channel.seq };
+  }
+
+  async append(channelId: string, draft: MessageDraft, contentKey: string, options: AppendOptions): Promise<AppendOutcome> {
+    const channel = this.channel(channelId);
+    const now = Date.now();
+    const key = `${draft.senderId}:${draft.clientMsgId}`;
+    const known = channel.keys.get(key);
+    if (known && known.until > now) {
+      const original = channel.messages.get(known.seq);
+      if (original) return { kind: 'retry', message: original };
+    }
+    if (options.duplicateWindowMs > 0 && (channel.recent.get(contentKey) ?? 0) > now) return { kind: 'duplicate-content' };
+    const seq = ++channel.seq;
+    const message: Message = { ...draft, id: messageId(seq), seq };
+    channel.messages.set(seq, message);
+    channel.messages.delete(seq - options.retention);
+    channel.keys.set(key, { seq, until: now + options.idempotencyMs });
+    if (options.duplicateWindowMs > 0) channel.recent.set(contentKey, now + options.duplicateWindowMs);
+    if (options.historyTtlMs > 0) channel.expiresAt = now + options.historyTtlMs;
+    if (seq % 256 === 0) this.sweep(channel, now);
+    return { kind: 'appended', message };
+  }
+
+  private sweep(channel: MemoryChannel, now: number): void {
+    for (const [key, entry] of channel.keys) if (entry.until <= now) channel.keys.delete(key);
+    for (const [key, until] of channel.recent) if (until <= now) channel.recent.delete(key);
+  }
+
+  async after(channelId: string, afterSeq: number, limit: number): Promise<Message[]> {
+    const channel = this.channel(channelId);
+    const found: Message[] = [];
+    for (let seq = afterSeq + 1; seq <= channel.seq && found.length < limit; seq++) {
+      const message = channel.messages.get(seq);
+      if (message) found.push(message);
+    }
+    return found;
+  }
+
+  async before(channelId: string, beforeSeq: number | null, limit: number): Promise<Message[]> {
+    const channel = this.channel(channelId);
+    const found: Message[] = [];
+    for (let seq = (beforeSeq ?? channel.seq + 1) - 1; seq > 0 && found.length < limit; seq--) {
+      const message = channel.messages.get(seq);
+      if (!message) break; // dropped by retention: nothing older is kept
+      found.push(message);
+    }
+    return found.reverse();
+  }
+
+  async get(channelId: string, messageId: string): Promise<Message | null> {
+    return this.find(channelId, messageId);
+  }
+
+  private find(channelId: string, messageId: string): Message | null {
+    const seq = seqOfId(messageId);
+    const message = seq === null ? undefined : this.channel(channelId).messages.get(seq);
+    return message?.id === messageId ? message : null;
+  }
+
+  async update(channelId: string, messageId: string, change: MessageChange): Promise<Message | null> {
+    // Read and write in one synchronous step, like the Redis store's compare-and-set.
+    const message = this.find(channelId, messageId);
+    if (!message) return null;
+    const updated = applyChange(message, change);
+    this.channel(channelId).messages.set(message.seq, updated);
+    return updated;
+  }
+
+  async markRead(channelId: string, userId: string, seq: number): Promise<number> {
+    const reads = this.channel(channelId).reads;
+    const watermark = Math.max(reads.get(userId) ?? 0, seq);
+    reads.set(userId, watermark);
+    return watermark;
+  }
+
+  async lastRead(channelId: string, userId: string): Promise<number> {
+    return this.channel(channelId).reads.get(userId) ?? 0;
+  }
+
+  async block(userId: string, blockedId: string): Promise<void> {
+    let blocked = this.blocks.get(userId);
+    if (!blocked) this.blocks.set(userId, (blocked = new Set()));
+    blocked.add(blockedId);
+  }
+
+  async unblock(userId: string, blockedId: string): Promise<void> {
+    this.blocks.get(userId)?.delete(blockedId);
+  }
+
+  async isBlocked(userId: string, byUserId: string): Promise<boolean> {
+    return this.blocks.get(byUserId)?.has(userId) ?? false;
+  }
+
+  async createRoom(roomId: string, info: RoomInfo, members: readonly string[]): Promise<void> {
+    this.rooms.set(roomId, { info, members: new Set(members) });
+  }
+
+  async room(roomId: string): Promise<RoomInfo | null> {
+    return this.rooms.get(roomId)?.info ?? null;
+  }
+
+  async addRoomMember(roomId: string, userId: string): Promise<void> {
+    this.rooms.get(roomId)?.members.add(userId);
+  }
+
+  async isRoomMember(roomId: string, userId: string): Promise<boolean> {
+    return this.rooms.get(roomId)?.members.has(userId) ?? false;
+  }
+}
+
+/**
+ * KEYS: seq, messages (hash seq -> json), idempotency key, duplicate-content key, epoch
+ * ARGV: json body without its opening brace, id suffix, retention, duplicate ms, idempotency ms, new epoch, ttl ms
+ */
+const APPEND = defineScript(`
+local known = redis.call('GET', KEYS[3])
+if known then
+  local original = redis.call('HGET', KEYS[2], known)
+  if original then return {'retry', original} end
+end
+if tonumber(ARGV[4]) > 0 and redis.call('EXISTS', KEYS[4]) == 1 then return {'duplicate-content'} end
+if redis.call('EXISTS', KEYS[5]) == 0 then
+  -- A history that does not exist (new, or lost with the data) starts a new epoch at seq 1.
+  redis.call('SET', KEYS[5], ARGV[6])
+  redis.call('DEL', KEYS[1], KEYS[2])
+end
+local seq = redis.call('INCR', KEYS[1])
+local json = '{"seq":' .. seq .. ',"id":"' .. seq .. '-' .. ARGV[2] .. '",' .. ARGV[1]
+redis.call('HSET', KEYS[2], seq, json)
+local retention = tonumber(ARGV[3])
+if seq > retention then redis.call('HDEL', KEYS[2], seq - retention) end
+redis.call('SET', KEYS[3], seq, 'PX', ARGV[5])
+if tonumber(ARGV[4]) > 0 then redis.call('SET', KEYS[4], 1, 'PX', ARGV[4]) end
+local ttl = tonumber(ARGV[7])
+if ttl > 0 then
+  redis.call('PEXPIRE', KEYS[1], ttl)
+  redis.call('PEXPIRE', KEYS[2], ttl)
+  redis.call('PEXPIRE', KEYS[5], ttl)
+end
+return {'appended', json}
+`);
+
+/** KEYS: messages hash. ARGV: seq, new json, the json it replaces (compare-and-set). */
+const REPLACE = defineScript(`
+local current = redis.call('HGET', KEYS[1], ARGV[1])
+if not current then return 0 end
+if current ~= ARGV[3] then return -1 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+return 1
+`);
+
+/** KEYS: epoch, seq, messages. ARGV: new epoch. Same epoch rule as APPEND, atomically. */
+const META = defineScript(`
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  redis.call('SET', KEYS[1], ARGV[1])
+  redis.call('DEL', KEYS[2], KEYS[3])
+end
+return {redis.call('GET', KEYS[1]), redis.call('GET', KEYS[2]) or '0'}
+`);
+
+const MARK_READ = defineScript(`
+local current = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
+local seq = tonumber(ARGV[2])
+if seq > current then redis.call('HSET', KEYS[1], ARGV[1], seq); return seq end
+return current
+`);
+
+export class RedisChatStore implements ChatStore {
+  constructor(private readonly redis: RedisConnections) {}
+
+  private keys(channelId: string) {
+    const k = (part: string) => this.redis.key('chat', `{${channelId}}`, part);
+    return { seq: k('seq'), messages: k('msgs'), epoch: k('epoch'), reads: k('reads') };
+  }
+
+  async meta(channelId: string): Promise<ChannelMeta> {
+    const keys = this.keys(channelId);
+    const [epoch, seq] = (await this.redis.run((client) => META(client, [keys.epoch, keys.seq, keys.messages], [newEpoch()]))) as [string, string];
+    return { epoch, lastSeq: Number(seq) };
+  }
+
+  async append(channelId: string, draft: MessageDraft, contentKey: string, options: AppendOptions): Promise<AppendOutcome> {
+    const keys = this.keys(channelId);
+    const body = JSON.stringify(draft).slice(1);
+    const idempotency = this.redis.key('chat', `{${channelId}}`, 'key', draft.senderId, draft.clientMsgId);
+    const duplicate = this.redis.key('chat', `{${channelId}}`, 'recent', contentKey);
+    const reply = (await this.redis.run((client) =>
+      APPEND(
+        client,
+        [keys.seq, keys.messages, idempotency, duplicate, keys.epoch],
+        [body, Math.random().toString(36).slice(2, 10), options.retention, options.duplicateWindowMs, options.idempotencyMs, newEpoch(), options.historyTtlMs],
+      ),
+    )) as [string, string?];
+    if (reply[0] === 'duplicate-content') return { kind: 'duplicate-content' };
+    const message = JSON.parse(reply[1] ?? '') as Message;
+    return { kind: reply[0] === 'retry' ? 'retry' : 'appended', message };
+  }
+
+  async after(channelId: string, afterSeq: number, limit: number): Promise<Message[]> {
+    const { seq: seqKey, messages } = this.keys(channelId);
+    return this.redis.run(async (client) => {
+      const last = Number((await client.get(seqKey)) ?? 0);
+      const to = Math.min(last, afterSeq + limit);
+      if (to <= afterSeq) return [];
+      const fields = Array.from({ length: to - afterSeq }, (_, i) => String(afterSeq + 1 + i));
+      return parseAll(await client.hmget(messages, ...fields));
+    });
+  }
+
+  async before(channelId: string, beforeSeq: number | null, limit: number): Promise<Message[]> {
+    const { seq: seqKey, messages } = this.keys(channelId);
+    return this.redis.run(async (client) => {
+      const top = beforeSeq === null ? Number((await client.get(seqKey)) ?? 0) : beforeSeq - 1;
+      const from = Math.max(1, top - limit + 1);
+      if (top < 1) return [];
+      const fields = Array.from({ length: top - from + 1 }, (_, i) => String(from + i));
+      const found = await client.hmget(messages, ...fields);
+      // Keep only the unbroken run ending at `top` (older ones were dropped by retention).
+      let start = found.length;
+      while (start > 0 && found[start - 1] !== null) start--;
+      return parseAll(found.slice(start));
+    });
+  }
+
+  async get(channelId: string, messageId: string): Promise<Message | null> {
+    const seq = seqOfId(messageId);
+    if (seq === null) return null;
+    const raw = await this.redis.run((client) => client.hget(this.keys(channelId).messages, String(seq)));
+    const message = raw === null ? null : (JSON.parse(raw) as Message);
+    return message?.id === messageId ? message : null;
+  }
+
+  async update(channelId: string, messageId: string, change: MessageChange): Promise<Message | null> {
+    const seq = seqOfId(messageId);
+    if (seq === null) return null;
+    const { messages } = this.keys(channelId);
+    // Optimistic: read, change, write only if nothing changed in between; retry otherwise.
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const raw = await this.redis.run((client) => client.hget(messages, String(seq)));
+      if (raw === null) return null;
+      const current = JSON.parse(raw) as Message;
+      if (current.id !== messageId) return null;
+      const updated = applyChange(current, change);
+      const written = await this.redis.run((client) => REPLACE(client, [messages], [seq, JSON.stringify(updated), raw]));
+      if (written === 1) return updated;
+      if (written === 0) return null;
+    }
+    throw new Error(`message ${messageId} kept changing; gave up`);
+  }
+
+  async markRead(channelId: string, userId: string, seq: number): Promise<number> {
+    return Number(await this.redis.run((client) => MARK_READ(client, [this.keys(channelId).reads], [userId, seq])));
+  }
+
+  async lastRead(channelId: string, userId: string): Promise<number> {
+    return Number((await this.redis.run((client) => client.hget(this.keys(channelId).reads, userId))) ?? 0);
+  }
+
+  async block(userId: string, blockedId: string): Promise<void> {
+    await this.redis.run((client) => client.sadd(this.redis.key('chat', 'blocks', userId), blockedId));
+  }
+
+  async unblock(userId: string, blockedId: string): Promise<void> {
+    await this.redis.run((client) => client.srem(this.redis.key('chat', 'blocks', userId), blockedId));
+  }
+
+  async isBlocked(userId: string, byUserId: string): Promise<boolean> {
+    return (await this.redis.run((client) => client.sismember(this.redis.key('chat', 'blocks', byUserId), userId))) === 1;
+  }
+
+  async createRoom(roomId: string, info: RoomInfo, members: readonly string[]): Promise<void> {
+    await this.redis.run(async (client) => {
+      const multi = client.multi().hset(this.redis.key('chat', 'room', roomId), info as unknown as Record<string, string>);
+      if (members.length > 0) multi.sadd(this.redis.key('chat', 'room', roomId, 'members'), ...members);
+      await multi.exec();
+    });
+  }
+
+  async room(roomId: string): Promise<RoomInfo | null> {
+    const info = await this.redis.run((client) => client.hgetall(this.redis.key('chat', 'room', roomId)));
+    const { name, visibility, ownerId } = info;
+    if (!name || !ownerId || (visibility !== 'public' && visibility !== 'private')) return null;
+    return { name, visibility, ownerId };
+  }
+
+  async addRoomMember(roomId: string, userId: string): Promise<void> {
+    await this.redis.run((client) => client.sadd(this.redis.key('chat', 'room', roomId, 'members'), userId));
+  }
+
+  async isRoomMember(roomId: string, userId: string): Promise<boolean> {
+    return (await this.redis.run((client) => client.sismember(this.redis.key('chat', 'room', roomId, 'members'), userId))) === 1;
+  }
+}
+
+function parseAll(raws: readonly (string | null)[]): Message[] {
+  const messages: Message[] = [];
+  for (const raw of raws) if (raw !== null) messages.push(JSON.parse(raw) as Message);
+  return messages;
+}

@@ -1,0 +1,104 @@
+/**
+ * Combat sessions as JSON records changed by compare-and-set (so two nodes never resolve the
+ * same turn twice), a deadline index every node sweeps, and each user's active session.
+ */
+import { defineScript, type RedisConnections } from '../../platform/redis.js';
+import type { Session } from './engine.js';
+
+export interface CombatStore {
+  get(sessionId: string): Promise<Session | null>;
+  /** Writes `next` only if the stored session is still at `expectedTurn`; false otherwise. */
+  replace(sessionId: string, expectedTurn: number | null, next: Session): Promise<boolean>;
+  /** Sessions whose turn deadline has passed. */
+  overdue(now: number): Promise<string[]>;
+  sessionOf(userId: string): Promise<string | null>;
+  setSessionOf(userIds: readonly string[], sessionId: string | null): Promise<void>;
+}
+
+export class MemoryCombatStore implements CombatStore {
+  private readonly sessions = new Map<string, string>();
+  private readonly users = new Map<string, string>();
+
+  async get(sessionId: string) {
+    const raw = this.sessions.get(sessionId);
+    return raw ? (JSON.parse(raw) as Session) : null;
+  }
+
+  async replace(sessionId: string, expectedTurn: number | null, next: Session) {
+    const raw = this.sessions.get(sessionId);
+    const turn = raw ? (JSON.parse(raw) as Session).state.turn : null;
+    if (turn !== expectedTurn) return false;
+    this.sessions.set(sessionId, JSON.stringify(next));
+    return true;
+  }
+
+  async overdue(now: number) {
+    const due: string[] = [];
+    for (const [id, raw] of this.sessions) {
+      const { state } = JSON.parse(raw) as Session;
+      if (state.status === 'active' && state.deadline !== null && state.deadline <= now) due.push(id);
+    }
+    return due;
+  }
+
+  async sessionOf(userId: string) {
+    return this.users.get(userId) ?? null;
+  }
+
+  async setSessionOf(userIds: readonly string[], sessionId: string | null) {
+    for (const userId of userIds) {
+      if (sessionId) this.users.set(userId, sessionId);
+      else this.users.delete(userId);
+    }
+  }
+}
+
+/** KEYS: session, deadlines zset. ARGV: id, expected turn ('' = absent), json, turn, deadline ('' = none). */
+const REPLACE = defineScript(`
+local current = redis.call('GET', KEYS[1])
+local turn = ''
+if current then turn = tostring(cjson.decode(current).state.turn) end
+if turn ~= ARGV[2] then return 0 end
+redis.call('SET', KEYS[1], ARGV[3], 'EX', 86400)
+if ARGV[5] == '' then redis.call('ZREM', KEYS[2], ARGV[1]) else redis.call('ZADD', KEYS[2], ARGV[5], ARGV[1]) end
+return 1
+`);
+
+export class RedisCombatStore implements CombatStore {
+  constructor(private readonly redis: RedisConnections) {}
+
+  private key = (...parts: string[]) => this.redis.key('combat', ...parts);
+
+  async get(sessionId: string) {
+    const raw = await this.redis.run((client) => client.get(this.key('session', sessionId)));
+    return raw ? (JSON.parse(raw) as Session) : null;
+  }
+
+  async replace(sessionId: string, expectedTurn: number | null, next: Session) {
+    const deadline = next.state.status === 'active' && next.state.deadline !== null ? String(next.state.deadline) : '';
+    const written = await this.redis.run((client) =>
+      REPLACE(client, [this.key('session', sessionId), this.key('deadlines')], [sessionId, expectedTurn === null ? '' : String(expectedTurn), JSON.stringify(next), next.state.turn, deadline]),
+    );
+    return written === 1;
+  }
+
+  async overdue(now: number) {
+    return this.redis.run((client) => client.zrangebyscore(this.key('deadlines'), '-inf', now));
+  }
+
+  async sessionOf(userId: string) {
+    return this.redis.run((client) => client.get(this.key('user', userId)));
+  }
+
+  async setSessionOf(userIds: readonly string[], sessionId: string | null) {
+    if (userIds.length === 0) return;
+    await this.redis.run(async (client) => {
+      const multi = client.multi();
+      for (const userId of userIds) {
+        if (sessionId) multi.set(this.key('user', userId), sessionId, 'EX', 86400);
+        else multi.del(this.key('user', userId));
+      }
+      await multi.exec();
+    });
+  }
+}

@@ -1,0 +1,45 @@
+/** Guild membership set by the admin API (on top of the `guilds` token claim). */
+import type { RedisConnections } from '../../platform/redis.js';
+
+export interface GuildStore {
+  /** Replaces the members; returns who was added and who removed. */
+  setMembers(guildId: string, userIds: readonly string[]): Promise<{ added: string[]; removed: string[] }>;
+  isMember(guildId: string, userId: string): Promise<boolean>;
+}
+
+export class MemoryGuildStore implements GuildStore {
+  private readonly guilds = new Map<string, Set<string>>();
+
+  async setMembers(guildId: string, userIds: readonly string[]) {
+    const before = this.guilds.get(guildId) ?? new Set<string>();
+    const after = new Set(userIds);
+    this.guilds.set(guildId, after);
+    return { added: [...after].filter((userId) => !before.has(userId)), removed: [...before].filter((userId) => !after.has(userId)) };
+  }
+
+  async isMember(guildId: string, userId: string): Promise<boolean> {
+    return this.guilds.get(guildId)?.has(userId) ?? false;
+  }
+}
+
+export class RedisGuildStore implements GuildStore {
+  constructor(private readonly redis: RedisConnections) {}
+
+  async setMembers(guildId: string, userIds: readonly string[]) {
+    const key = this.redis.key('guild', guildId, 'members');
+    const staging = `${key}:next`;
+    return this.redis.run(async (client) => {
+      const before = new Set(await client.smembers(key));
+      const multi = client.multi().del(staging);
+      if (userIds.length > 0) multi.sadd(staging, ...userIds).rename(staging, key);
+      else multi.del(key);
+      await multi.exec();
+      const after = new Set(userIds);
+      return { added: [...after].filter((userId) => !before.has(userId)), removed: [...before].filter((userId) => !after.has(userId)) };
+    });
+  }
+
+  async isMember(guildId: string, userId: string): Promise<boolean> {
+    return (await this.redis.run((client) => client.sismember(this.redis.key('guild', guildId, 'members'), userId))) === 1;
+  }
+}

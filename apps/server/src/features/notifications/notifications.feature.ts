@@ -1,0 +1,36 @@
+/** `notification:list` / `notification:read`, the count on connect, and the service others use. */
+import { AppError } from '../../transport/app-error.js';
+import { defineHandler } from '../../transport/define-handler.js';
+import type { FeatureFactory } from '../feature.js';
+import { NotificationService } from './notification.service.js';
+import { MemoryNotificationStore, RedisNotificationStore } from './notification.store.js';
+
+declare module '../feature.js' {
+  interface TavernServices {
+    notifications: NotificationService;
+  }
+}
+
+export const notificationsFeature: FeatureFactory = ({ redis, realtime, services, logger }) => {
+  const store = redis ? new RedisNotificationStore(redis) : new MemoryNotificationStore();
+  const notifications = new NotificationService(store, realtime);
+  services.provide('notifications', notifications);
+  return {
+    name: 'notifications',
+    handlers: [
+      defineHandler('notification:list', ({ user }, { beforeId, limit }) => notifications.list(user.userId, beforeId ?? null, limit)),
+      defineHandler('notification:read', async ({ user }, { ids, all }) => ({
+        unread: await notifications.markRead(user.userId, all ? 'all' : (ids ?? [])),
+      })),
+    ],
+    async onConnect(socket) {
+      try {
+        socket.emit('notification:count', { unread: await notifications.unread(socket.data.user.userId) });
+      } catch (error) {
+        // Storage down: the count follows with the next change.
+        if (!(error instanceof AppError)) throw error;
+        logger.warn({ userId: socket.data.user.userId }, 'notification count unavailable on connect');
+      }
+    },
+  };
+};

@@ -1,0 +1,123 @@
+/** Presence commands, online/offline with a grace period, auto-away, and dead nodes. */
+import { rooms } from '@tavern/protocol';
+import { AppError } from '../../transport/app-error.js';
+import { defineHandler } from '../../transport/define-handler.js';
+import type { TavernSocket } from '../../transport/socket-types.js';
+import type { FeatureFactory } from '../feature.js';
+import { PresenceService } from './presence.service.js';
+import { MemoryPresenceStore, RedisPresenceStore } from './presence.store.js';
+
+declare module '../feature.js' {
+  interface TavernServices {
+    presence: PresenceService;
+  }
+}
+
+/** Users one socket may watch at once. */
+const MAX_WATCHED = 1_000;
+const PRESENCE_PREFIX = rooms.presence('');
+
+/** The chat channels a socket is in (presence changes go to them too). */
+function channelsOf(socket: TavernSocket): string[] {
+  return [...socket.rooms].filter((room) => room !== socket.id && !room.startsWith('user:') && !room.startsWith(PRESENCE_PREFIX));
+}
+
+export const presenceFeature: FeatureFactory = ({ io, redis, realtime, registry, config, services, logger }) => {
+  const log = logger.child({ feature: 'presence' });
+  const presence = new PresenceService(redis ? new RedisPresenceStore(redis) : new MemoryPresenceStore(), realtime, log);
+  services.provide('presence', presence);
+  const pendingOffline = new Map<string, NodeJS.Timeout>();
+  const autoAway = new Set<string>();
+  let awayTimer: NodeJS.Timeout | null = null;
+
+  /** Store errors in background work are logged, never thrown into a timer. */
+  const background = (what: string, work: Promise<unknown>) =>
+    work.catch((error: unknown) => {
+      if (error instanceof AppError) log.warn({ what, code: error.code }, 'presence update skipped');
+      else log.error({ err: error, what }, 'presence update failed');
+    });
+
+  function sweepAway(): void {
+    const lastActive = new Map<string, number>();
+    for (const socket of io.of('/').sockets.values()) {
+      const { userId } = socket.data.user;
+      lastActive.set(userId, Math.max(lastActive.get(userId) ?? 0, socket.data.lastActivityAt));
+    }
+    const now = Date.now();
+    for (const [userId, at] of lastActive) {
+      const idle = now - at >= config.presence.awayAfterMs;
+      if (idle === autoAway.has(userId)) continue;
+      if (idle) autoAway.add(userId);
+      else autoAway.delete(userId);
+      void background('auto-away', presence.setAutoAway(userId, idle));
+    }
+  }
+
+  return {
+    name: 'presence',
+    handlers: [
+      defineHandler('presence:set', async ({ socket, user }, { status, activity }) => {
+        autoAway.delete(user.userId);
+        await presence.choose(user.userId, status, activity ?? null, channelsOf(socket));
+        return { status };
+      }),
+      defineHandler('presence:get', async ({ user }, { userIds }) => ({ presences: await presence.list(userIds, user.userId) })),
+      defineHandler('presence:subscribe', async ({ socket, user }, { userIds }) => {
+        const watched = [...socket.rooms].filter((room) => room.startsWith(PRESENCE_PREFIX)).length;
+        const fresh = userIds.filter((userId) => !socket.rooms.has(rooms.presence(userId)));
+        if (watched + fresh.length > MAX_WATCHED) throw new AppError('LIMIT_EXCEEDED', `at most ${MAX_WATCHED} watched users per connection`);
+        await socket.join(fresh.map((userId) => rooms.presence(userId)));
+        return { presences: await presence.list(userIds, user.userId) };
+      }),
+      defineHandler('presence:unsubscribe', async ({ socket }, { userIds }) => {
+        for (const userId of userIds) await socket.leave(rooms.presence(userId));
+        return {};
+      }),
+    ],
+    start() {
+      registry.onReaped(async (entries) => {
+        for (const userId of new Set(entries.map((entry) => entry.userId))) {
+          if (await realtime.isUserOnline(userId)) continue;
+          await presence.markSeen(userId);
+          await presence.publish(userId, []);
+        }
+      });
+      if (config.presence.awayAfterMs > 0) {
+        awayTimer = setInterval(sweepAway, config.presence.awayCheckMs);
+        awayTimer.unref();
+      }
+    },
+    stop() {
+      if (awayTimer) clearInterval(awayTimer);
+      for (const timer of pendingOffline.values()) clearTimeout(timer);
+      pendingOffline.clear();
+    },
+    async onConnect(socket) {
+      const { userId } = socket.data.user;
+      clearTimeout(pendingOffline.get(userId));
+      pendingOffline.delete(userId);
+      let channels: string[] = [];
+      socket.once('disconnecting', () => (channels = channelsOf(socket)));
+      socket.once('disconnect', () => {
+        // Other sockets of the user on this node keep them online without asking the store.
+        if (io.of('/').adapter.rooms.has(rooms.user(userId))) return;
+        clearTimeout(pendingOffline.get(userId));
+        const timer = setTimeout(() => {
+          pendingOffline.delete(userId);
+          void background(
+            'offline',
+            (async () => {
+              if (await realtime.isUserOnline(userId)) return;
+              autoAway.delete(userId);
+              await presence.markSeen(userId);
+              await presence.publish(userId, channels);
+            })(),
+          );
+        }, config.presence.graceMs);
+        timer.unref();
+        pendingOffline.set(userId, timer);
+      });
+      await background('online', presence.publish(userId, []));
+    },
+  };
+};

@@ -1,0 +1,81 @@
+/**
+ * Presence across the cluster. Online means: some socket of the user is connected on some
+ * live node (the connection registry). Offline is announced only after a grace period with
+ * no socket, so a reload does not flicker; `announced` in the store makes sure that two
+ * nodes never tell watchers the same change twice. Invisible users look offline to others.
+ */
+import { rooms, type Presence } from '@tavern/protocol';
+import type { Logger } from '../../platform/logger.js';
+import type { RealtimeService } from '../../realtime/realtime.service.js';
+import type { ChosenStatus, PresenceEntry, PresenceStore, VisibleStatus } from './presence.store.js';
+
+export class PresenceService {
+  constructor(
+    private readonly store: PresenceStore,
+    private readonly realtime: RealtimeService,
+    private readonly logger: Logger,
+  ) {}
+
+  private async onlineSet(userIds: readonly string[]): Promise<Set<string>> {
+    const online = await Promise.all(userIds.map((userId) => this.realtime.isUserOnline(userId)));
+    return new Set(userIds.filter((_, i) => online[i]));
+  }
+
+  private static visible(entry: PresenceEntry, online: boolean): VisibleStatus {
+    if (!online || entry.status === 'invisible') return 'offline';
+    return entry.status;
+  }
+
+  /** Presences as `viewerId` sees them (a user sees their own invisible status). */
+  async list(userIds: readonly string[], viewerId: string): Promise<Presence[]> {
+    const [entries, online] = await Promise.all([this.store.get(userIds), this.onlineSet(userIds)]);
+    return userIds.map((userId) => {
+      const entry = entries.get(userId);
+      if (!entry) return { userId, status: 'offline', lastSeen: null };
+      const isOnline = online.has(userId);
+      const status = userId === viewerId && isOnline ? entry.status : PresenceService.visible(entry, isOnline);
+      return {
+        userId,
+        status,
+        lastSeen: entry.lastSeen,
+        ...(status !== 'offline' && entry.activity !== null && { activity: entry.activity }),
+      };
+    });
+  }
+
+  /** Visible status per user, for member lists. */
+  async statuses(userIds: readonly string[]): Promise<Map<string, VisibleStatus>> {
+    const presences = await this.list(userIds, '');
+    return new Map(presences.map((presence) => [presence.userId, presence.status as VisibleStatus]));
+  }
+
+  async choose(userId: string, status: ChosenStatus, activity: string | null, channels: readonly string[] = []): Promise<void> {
+    await this.store.update(userId, { status, activity, autoAway: false });
+    await this.publish(userId, channels);
+  }
+
+  async setAutoAway(userId: string, away: boolean): Promise<void> {
+    const entry = (await this.store.get([userId])).get(userId);
+    if (!entry) return;
+    if (away && entry.status === 'online') await this.store.update(userId, { status: 'away', autoAway: true });
+    else if (!away && entry.autoAway) await this.store.update(userId, { status: 'online', autoAway: false });
+    else return;
+    await this.publish(userId, []);
+  }
+
+  async markSeen(userId: string): Promise<void> {
+    await this.store.update(userId, { lastSeen: Date.now() });
+  }
+
+  /**
+   * Tells watchers (and the channels given) the user's visible status, if it differs from
+   * what they were last told.
+   */
+  async publish(userId: string, channels: readonly string[]): Promise<void> {
+    const [presence] = await this.list([userId], '');
+    if (!presence) return;
+    if (!(await this.store.announce(userId, presence.status as VisibleStatus))) return;
+    this.realtime.emitToRoom([rooms.presence(userId), ...channels], 'presence:changed', presence);
+    this.logger.debug({ userId, status: presence.status }, 'presence changed');
+  }
+}

@@ -1,0 +1,35 @@
+/** One contract for the in-memory and the Redis presence stores. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectStores } from '../../../test/support/redis-connections.js';
+import { startRedis, type TestRedis } from '../../../test/support/start-redis.js';
+import type { RedisConnections } from '../../platform/redis.js';
+import { DEFAULT_ENTRY, MemoryPresenceStore, RedisPresenceStore, type PresenceStore } from './presence.store.js';
+
+let redis: TestRedis;
+let connections: RedisConnections;
+beforeAll(async () => {
+  redis = await startRedis();
+  connections = await connectStores(redis.url, 'presence-contract:');
+});
+afterAll(async () => {
+  await connections.close();
+  await redis[Symbol.asyncDispose]();
+});
+
+describe.each([
+  ['memory', () => new MemoryPresenceStore()],
+  ['redis', () => new RedisPresenceStore(connections)],
+] as [string, () => PresenceStore][])('PresenceStore contract: %s', (_name, create) => {
+  it('defaults, updates fields, and announces each change once', async () => {
+    const store = create();
+    const user = `u${Math.random().toString(36).slice(2)}`;
+    expect((await store.get([user])).get(user)).toEqual(DEFAULT_ENTRY);
+    await store.update(user, { status: 'busy', activity: 'raiding', lastSeen: 42, autoAway: true });
+    expect((await store.get([user])).get(user)).toEqual({ ...DEFAULT_ENTRY, status: 'busy', activity: 'raiding', lastSeen: 42, autoAway: true });
+    await store.update(user, { activity: null, autoAway: false });
+    expect((await store.get([user])).get(user)).toMatchObject({ activity: null, autoAway: false, status: 'busy' });
+    expect(await store.announce(user, 'online')).toBe(true);
+    expect(await store.announce(user, 'online')).toBe(false);
+    expect(await store.announce(user, 'offline')).toBe(true);
+  });
+});
