@@ -22,6 +22,8 @@ export interface SuiteOptions {
     concurrency: number;
     /** Connections made (and kept) before the baseline RSS is read. */
     warmup: number;
+    /** RSS is read every this many ms until two readings agree (at most 10 readings). */
+    settleMs: number;
   };
   fanout: {
     sizes: number[];
@@ -54,7 +56,7 @@ export function fullOptions(): SuiteOptions {
     scenarios: ['idle', 'fanout', 'ack', 'zone', 'cluster'],
     targets: ['tavern', 'raw'],
     repeats: 2,
-    idle: { sizes: [5_000, 10_000], concurrency: 200, warmup: 100 },
+    idle: { sizes: [5_000, 10_000], concurrency: 200, warmup: 100, settleMs: 500 },
     fanout: { sizes: [1_000, 5_000], deliveriesSteps: STEPS, fixedDeliveries: 20_000, stepMs: 4_000, p99LimitMs: 100 },
     ack: {
       configs: [
@@ -81,12 +83,12 @@ export function smokeOptions(): SuiteOptions {
     mode: 'smoke',
     scenarios: ['idle', 'fanout', 'ack', 'zone', 'cluster', 'soak'],
     repeats: 1,
-    idle: { sizes: [40], concurrency: 20, warmup: 5 },
-    fanout: { sizes: [10], deliveriesSteps: [180], fixedDeliveries: 90, stepMs: 500, p99LimitMs: 100 },
-    ack: { configs: [{ channels: 5, members: 2 }], warmupMs: 200, durationMs: 400 },
-    zone: { ...full.zone, players: 6, warmupMs: 300, durationMs: 500, probeEvery: 2 },
-    cluster: { members: 10, deliveriesSteps: [90], fixedDeliveries: 90, stepMs: 500 },
-    soak: { ...full.soak, durationMs: 2_500, sampleMs: 1_000, clients: 20, channels: 2, churnPerSec: 3, chatPerSec: 5, warmupMs: 500 },
+    idle: { sizes: [40], concurrency: 20, warmup: 5, settleMs: 100 },
+    fanout: { sizes: [10], deliveriesSteps: [180], fixedDeliveries: 90, stepMs: 300, p99LimitMs: 100 },
+    ack: { configs: [{ channels: 5, members: 2 }], warmupMs: 100, durationMs: 300 },
+    zone: { ...full.zone, players: 6, warmupMs: 250, durationMs: 300, probeEvery: 2 },
+    cluster: { members: 10, deliveriesSteps: [90], fixedDeliveries: 90, stepMs: 300 },
+    soak: { ...full.soak, durationMs: 2_000, sampleMs: 500, clients: 20, channels: 2, churnPerSec: 3, chatPerSec: 5, warmupMs: 500 },
     outDir: '',
     allowSource: true,
     requestTimeoutMs: 10_000,

@@ -31,7 +31,7 @@ export function renderMarkdown(result: SuiteResult, chartFile: string | null): s
   lines.push(`- Tavern: ${result.tavernBuilt ? '`apps/server/dist/main.js`' : 'run from source through tsx (no build)'}, NODE_ENV=production`);
   const o = result.options;
   lines.push(
-    `- Sizes: repeats ${o.repeats}; idle ${o.idle.sizes.join(', ')}; fan-out ${o.fanout.sizes.join(', ')} members, ${o.fanout.stepMs / 1000} s steps; ack path ${o.ack.configs.map((c) => `${c.channels}×${c.members}`).join(', ')}; zone ${o.zone.players} players at ${o.zone.hz} Hz in \`${o.zone.zoneId}\`; two nodes ${o.cluster.members} members${o.scenarios.includes('soak') ? `; soak ${o.soak.durationMs / 60_000} min, ${o.soak.clients} clients` : ''}${Object.keys(o.tavernEnv).length ? `; Tavern env ${Object.entries(o.tavernEnv).map(([k, v]) => `${k}=${v}`).join(' ')}` : ''}`,
+    `- Sizes: repeats ${o.repeats}; idle ${o.idle.sizes.join(', ')}; fan-out ${o.fanout.sizes.join(', ')} members, ${o.fanout.stepMs / 1000} s steps; ack path ${o.ack.configs.map((c) => `${c.channels}×${c.members}`).join(', ')}; zone ${o.zone.players} players at ${o.zone.hz} Hz in \`${o.zone.zoneId}\`; two nodes ${o.cluster.members} members${o.scenarios.includes('soak') ? `; soak ${Math.round(o.soak.durationMs / 1000)} s, ${o.soak.clients} clients` : ''}${Object.keys(o.tavernEnv).length ? `; Tavern env ${Object.entries(o.tavernEnv).map(([k, v]) => `${k}=${v}`).join(' ')}` : ''}`,
   );
   lines.push(`- Each pair of figures comes from the same run, interleaved (Tavern, baseline, Tavern, baseline, …); a figure is the median over the repeats and the ratio is the median of the per-run ratios.`);
   lines.push('');

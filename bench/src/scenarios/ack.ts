@@ -42,9 +42,10 @@ export interface AckRun {
 async function ackOnce(ctx: SuiteContext, target: TargetKind, channels: number, members: number, repeat: number): Promise<AckRun> {
   const { ack, requestTimeoutMs } = ctx.options;
   const tag = `a${channels}x${members}r${repeat}`;
-  await using server = await startTarget(ctx, target);
+  // Workers boot while the server starts; disposal runs in reverse, so the server stops first.
   await using setup = Worker.start('setup', ctx.layout.load);
   await using worker = Worker.start('senders', ctx.layout.load);
+  await using server = await startTarget(ctx, target);
   requireConnected(
     `${server.label} set-up client`,
     await setup.call('connect', {

@@ -14,7 +14,7 @@
 import { startRedisServer, startTavern } from '../processes/servers.js';
 import { goals, pairedFigure, pairRuns, singleFigure, type PairedRun, type ScenarioResult } from '../results.js';
 import { notRun, round, SkipScenario, type SuiteContext } from './common.js';
-import { runFanoutPlan, type FanoutRun } from './fanout.js';
+import { fanoutWorkers, runFanoutPlan, type FanoutRun } from './fanout.js';
 
 export interface ClusterRun {
   nodes: 1 | 2;
@@ -29,9 +29,21 @@ export interface ClusterRun {
 async function clusterOnce(ctx: SuiteContext, nodes: 1 | 2, repeat: number): Promise<ClusterRun> {
   const { cluster, fanout, tavernEnv, allowSource } = ctx.options;
   const { layout } = ctx;
+  await using workers = fanoutWorkers(ctx);
   await using redis = await startRedisServer(layout.redis);
-  await using nodeA = await startTavern({ cpus: layout.nodeA, redisUrl: redis.url, nodeId: 'node-a', env: tavernEnv, allowSource });
-  await using nodeB = nodes === 2 ? await startTavern({ cpus: layout.nodeB, redisUrl: redis.url, nodeId: 'node-b', env: tavernEnv, allowSource }) : null;
+  const starting = [
+    startTavern({ cpus: layout.nodeA, redisUrl: redis.url, nodeId: 'node-a', env: tavernEnv, allowSource }),
+    nodes === 2 ? startTavern({ cpus: layout.nodeB, redisUrl: redis.url, nodeId: 'node-b', env: tavernEnv, allowSource }) : Promise.resolve(null),
+  ] as const;
+  // Both start at once; if one fails, the other is stopped before the error goes on.
+  const [startedA, startedB] = await Promise.allSettled(starting);
+  if (startedA.status === 'rejected' || startedB.status === 'rejected') {
+    if (startedA.status === 'fulfilled') await startedA.value.stop();
+    if (startedB.status === 'fulfilled') await startedB.value?.stop();
+    throw startedA.status === 'rejected' ? startedA.reason : (startedB as PromiseRejectedResult).reason;
+  }
+  await using nodeA = startedA.value;
+  await using nodeB = startedB.value;
   const run = await runFanoutPlan(
     ctx,
     {
@@ -47,6 +59,7 @@ async function clusterOnce(ctx: SuiteContext, nodes: 1 | 2, repeat: number): Pro
       warmGroups: nodeB ? ['local', 'remote'] : ['local'],
       tag: `c${nodes}r${repeat}`,
     },
+    workers,
     repeat,
   );
   const local = run.fixed.groups['local']?.p50 ?? Number.NaN;

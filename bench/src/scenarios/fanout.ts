@@ -84,10 +84,27 @@ function pct(histogram: Histogram | undefined, p: number): number {
 }
 
 /** Runs the fixed rate and the steps against servers that are already up. */
-export async function runFanoutPlan(ctx: SuiteContext, plan: FanoutPlan, repeat: number): Promise<FanoutRun> {
+export interface FanoutWorkers {
+  sender: Worker;
+  members: Worker;
+}
+
+/** Starts the two load workers of a fan-out (before the servers, so they boot meanwhile). */
+export function fanoutWorkers(ctx: SuiteContext): FanoutWorkers & AsyncDisposable {
+  const sender = Worker.start('sender', ctx.layout.load);
+  const members = Worker.start('members', ctx.layout.load);
+  return {
+    sender,
+    members,
+    async [Symbol.asyncDispose]() {
+      await Promise.all([sender.stop(), members.stop()]);
+    },
+  };
+}
+
+export async function runFanoutPlan(ctx: SuiteContext, plan: FanoutPlan, workers: FanoutWorkers, repeat: number): Promise<FanoutRun> {
   const receivers = plan.members - 1;
-  await using sender = Worker.start('sender', ctx.layout.load);
-  await using members = Worker.start('members', ctx.layout.load);
+  const { sender, members } = workers;
   const prefix = `${plan.tag}-`;
   requireConnected(
     `${plan.label} sender`,
@@ -261,6 +278,7 @@ function chartSeries(chart: ChartSeries[], label: string, members: number, run: 
 
 async function fanoutOnce(ctx: SuiteContext, target: TargetKind, members: number, repeat: number): Promise<FanoutRun> {
   const { fanout } = ctx.options;
+  await using workers = fanoutWorkers(ctx);
   await using server = await startTarget(ctx, target);
   return await runFanoutPlan(
     ctx,
@@ -277,6 +295,7 @@ async function fanoutOnce(ctx: SuiteContext, target: TargetKind, members: number
       warmGroups: ['all'],
       tag: `f${members}r${repeat}`,
     },
+    workers,
     repeat,
   );
 }

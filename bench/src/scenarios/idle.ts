@@ -31,11 +31,11 @@ export interface IdleRun {
   errors: string;
 }
 
-/** Reads RSS until two readings 500 ms apart agree within 0.5% (at most 5 s). */
-async function settledRss(server: ServerHandle): Promise<number> {
+/** Reads RSS until two readings `intervalMs` apart agree within 0.5% (at most 10 readings). */
+async function settledRss(server: ServerHandle, intervalMs: number): Promise<number> {
   let last = server.rss();
   for (let attempt = 0; attempt < 10; attempt++) {
-    await sleep(500);
+    await sleep(intervalMs);
     const now = server.rss();
     if (Math.abs(now - last) / last < 0.005) return now;
     last = now;
@@ -45,8 +45,9 @@ async function settledRss(server: ServerHandle): Promise<number> {
 
 async function measure(ctx: SuiteContext, target: TargetKind, size: number, repeat: number): Promise<IdleRun> {
   const { idle, requestTimeoutMs } = ctx.options;
-  await using server = await startTarget(ctx, target);
+  // The worker boots while the server starts; disposal runs in reverse, so the server stops first.
   await using worker = Worker.start(`idle-${target}`, ctx.layout.load);
+  await using server = await startTarget(ctx, target);
   const spec = (prefix: string, index: number): ClientSpec => ({ userId: `${prefix}${index}`, url: server.url });
 
   const warm = await worker.call('connect', {
@@ -56,7 +57,7 @@ async function measure(ctx: SuiteContext, target: TargetKind, size: number, repe
     timeoutMs: requestTimeoutMs,
   });
   requireConnected(`${server.label} warm-up`, warm, idle.warmup);
-  const before = await settledRss(server);
+  const before = await settledRss(server, idle.settleMs);
 
   await worker.call('reset', {});
   const cpu = cpuMeter(server.pid);
@@ -70,7 +71,7 @@ async function measure(ctx: SuiteContext, target: TargetKind, size: number, repe
   const load = await worker.call('stats', {});
   assertAlive(server);
   requireConnected(`${server.label} ${size} connections`, result, size);
-  const after = await settledRss(server);
+  const after = await settledRss(server, idle.settleMs);
   const stats = await worker.call('stats', {});
   if (stats.openClients !== size + idle.warmup || tallyTotal(stats.errors) > 0) {
     throw new Error(`${server.label}: ${stats.openClients}/${size + idle.warmup} connections still open; errors: ${describeErrors(stats.errors)}`);

@@ -60,9 +60,9 @@ export async function runSoak(ctx: SuiteContext): Promise<ScenarioResult> {
   const notes: string[] = [];
   if (!ctx.targets.includes('tavern')) return notRun(id, title, new SkipScenario('Tavern is not among --targets'));
   try {
-    await using server = await startTavern({ cpus: ctx.layout.server, env: ctx.options.tavernEnv, defaultLimits: true, allowSource: ctx.options.allowSource });
     await using setup = Worker.start('setup', ctx.layout.load);
     await using worker = Worker.start('clients', ctx.layout.load);
+    await using server = await startTavern({ cpus: ctx.layout.server, env: ctx.options.tavernEnv, defaultLimits: true, allowSource: ctx.options.allowSource });
     requireConnected(
       'soak set-up client',
       await setup.call('connect', { clients: [{ userId: 'soak-setup', url: server.url, guilds: ['soak-0'] }], secret: SECRET, concurrency: 1, timeoutMs: requestTimeoutMs }),

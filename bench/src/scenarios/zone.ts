@@ -32,9 +32,10 @@ export interface ZoneRun {
 async function zoneOnce(ctx: SuiteContext, target: TargetKind, repeat: number): Promise<ZoneRun> {
   const { zone, requestTimeoutMs } = ctx.options;
   const tag = `z${repeat}`;
-  await using server = await startTarget(ctx, target);
+  // Workers boot while the server starts; disposal runs in reverse, so the server stops first.
   await using setup = Worker.start('setup', ctx.layout.load);
   await using players = Worker.start('players', ctx.layout.load);
+  await using server = await startTarget(ctx, target);
   requireConnected(
     `${server.label} probe`,
     await setup.call('connect', {
