@@ -1,6 +1,7 @@
 /** The machine a run happened on, and how its cores are shared between servers and load. */
 import { spawnSync } from 'node:child_process';
-import { availableParallelism, cpus, release, type } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg, release, type } from 'node:os';
 import { hasTaskset } from './processes/spawn.js';
 
 export interface Machine {
@@ -8,6 +9,8 @@ export interface Machine {
   cpuModel: string;
   node: string;
   os: string;
+  /** 1-minute load average when the run started. */
+  loadAverage: number;
   /** `ulimit -n` (soft) that child processes inherit. */
   openFiles: number;
   taskset: boolean;
@@ -33,6 +36,7 @@ export function describeMachine(): Machine {
     nproc: availableParallelism(),
     cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
     node: process.version,
+    loadAverage: Math.round((loadavg()[0] ?? 0) * 100) / 100,
     os: `${type()} ${release()}`,
     openFiles: Number.isFinite(openFiles) && openFiles > 0 ? openFiles : 1024,
     taskset: hasTaskset(),
@@ -77,4 +81,29 @@ export function coreLayout(machine: Machine): CoreLayout {
 /** File descriptors one process may use for bench connections, leaving room for everything else. */
 export function connectionBudget(machine: Machine): number {
   return Math.max(0, machine.openFiles - 256);
+}
+
+function cpuTimes(): { busy: number; total: number } {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
+    const fields = line.trim().split(/\s+/).slice(1).map(Number);
+    // user nice system idle iowait irq softirq steal ...
+    const total = fields.slice(0, 8).reduce((sum, value) => sum + value, 0);
+    const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
+    return { busy: total - idle, total };
+  } catch {
+    return { busy: Number.NaN, total: Number.NaN };
+  }
+}
+
+/**
+ * How busy the machine is without us: the share of all cores in use over `ms` while the
+ * suite itself is idle (NaN without /proc). Other work on the box makes every figure noisy.
+ */
+export async function backgroundLoad(ms: number): Promise<number> {
+  const before = cpuTimes();
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  const after = cpuTimes();
+  const total = after.total - before.total;
+  return total > 0 ? (after.busy - before.busy) / total : Number.NaN;
 }

@@ -5,7 +5,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { coreLayout, describeMachine, type Machine } from './machine.js';
+import { backgroundLoad, coreLayout, describeMachine, type Machine } from './machine.js';
 import type { ScenarioId, SuiteOptions } from './options.js';
 import { tavernServerArgs } from './processes/spawn.js';
 import { renderMarkdown } from './report/markdown.js';
@@ -27,6 +27,9 @@ const RUNNERS: Record<ScenarioId, { title: string; run: (ctx: SuiteContext) => P
   cluster: { title: '5. Two nodes over Redis against one node', run: runCluster },
   soak: { title: '6. Soak: connection churn and chat', run: runSoak },
 };
+
+/** Share of all cores busy before we start that makes the run noisy enough to say so. */
+const BUSY_THRESHOLD = 0.15;
 
 export interface SuiteHooks {
   log(message: string): void;
@@ -55,10 +58,18 @@ export async function runSuite(options: SuiteOptions, hooks: SuiteHooks, machine
   const ctx: SuiteContext = { options, machine, layout, targets: options.targets, log: hooks.log, warn, chart: [] };
   hooks.log(`machine: ${machine.nproc} cores, ${machine.cpuModel}, Node ${machine.node}, ulimit -n ${machine.openFiles}; ${layout.note}`);
 
+  const busyWarning = (share: number, when: string) => {
+    if (share > BUSY_THRESHOLD) {
+      warn(`${when}, other processes used ${Math.round(share * 100)}% of all cores: figures will be noisy (run on a quiet machine)`);
+    }
+  };
+  busyWarning(await backgroundLoad(options.mode === 'smoke' ? 200 : 1_000), 'before the run');
+
   const scenarios: ScenarioResult[] = [];
   for (const id of options.scenarios) {
     const runner = RUNNERS[id];
     hooks.log(`${runner.title}`);
+    if (options.mode !== 'smoke') busyWarning(await backgroundLoad(500), `before ${runner.title}`);
     let result: ScenarioResult;
     try {
       result = await runner.run(ctx);

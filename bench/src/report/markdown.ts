@@ -26,7 +26,7 @@ export function renderMarkdown(result: SuiteResult, chartFile: string | null): s
   lines.push(`# Tavern benchmark: ${result.mode} run`);
   lines.push('');
   lines.push(`- Date: ${result.date} (took ${Math.round(result.durationMs / 1000)} s)`);
-  lines.push(`- Machine: ${machine.nproc} cores (\`nproc\`), ${machine.cpuModel}, Node ${machine.node}, ${machine.os}, \`ulimit -n\` ${machine.openFiles}`);
+  lines.push(`- Machine: ${machine.nproc} cores (\`nproc\`), ${machine.cpuModel}, Node ${machine.node}, ${machine.os}, \`ulimit -n\` ${machine.openFiles}, load average ${machine.loadAverage} at the start`);
   lines.push(`- Pinning: ${layout.note}`);
   lines.push(`- Tavern: ${result.tavernBuilt ? '`apps/server/dist/main.js`' : 'run from source through tsx (no build)'}, NODE_ENV=production`);
   const o = result.options;
