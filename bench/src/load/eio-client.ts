@@ -49,7 +49,8 @@ export function startsWith(frame: Buffer, prefix: Buffer): boolean {
   return frame.length >= prefix.length && frame.compare(prefix, 0, prefix.length, 0, prefix.length) === 0;
 }
 
-type Pending = (frame: Buffer, offset: number) => void;
+/** Called with the ack frame, or with null when the connection closed first. */
+type Pending = (frame: Buffer | null, offset: number) => void;
 
 export class EioClient {
   private ws: WebSocket | null = null;
@@ -96,7 +97,9 @@ export class EioClient {
         settle(new ConnectError('CLOSED', 'the connection closed during the handshake'));
         const wasReady = this.ready;
         this.ready = false;
+        const orphans = [...this.pending.values()];
         this.pending.clear();
+        for (const pending of orphans) pending(null, 0);
         if (wasReady) this.sink.onClose(this, !this.closing);
       });
       ws.on('message', (data: Buffer) => {
@@ -164,6 +167,10 @@ export class EioClient {
       }
       this.pending.set(id, (frame, offset) => {
         if (timer) clearTimeout(timer);
+        if (frame === null) {
+          resolve({ ok: false, code: 'DISCONNECTED', message: 'the connection closed before the ack' });
+          return;
+        }
         if (!withData && frame.compare(ACK_OK, 0, ACK_OK.length, offset, offset + ACK_OK.length) === 0) {
           resolve({ ok: true });
           return;

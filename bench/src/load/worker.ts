@@ -414,7 +414,8 @@ async function soak(args: SoakArgs): Promise<SoakResult> {
       const index = random();
       const client = clients[index] as EioClient;
       const spec = specs[index] as ClientSpec;
-      if (busy.has(index) || !client.open) continue;
+      // A client with a send in flight is left alone: hanging up would lose its ack.
+      if (busy.has(index) || !client.open || client.inFlight > 0) continue;
       busy.add(index);
       client.close();
       const fresh = new EioClient(sink);
