@@ -293,6 +293,8 @@ async function openLoop(args: OpenLoopArgs): Promise<SendResult> {
   let acked = 0;
   let failed = 0;
   const interval = 1000 / args.ratePerSec;
+  // Send i goes out at i × interval, i in [0, total): exactly rate × duration sends.
+  const total = Math.max(1, Math.round(args.ratePerSec * (args.durationMs / 1000)));
   const started = performance.now();
   await new Promise<void>((resolve) => {
     const tick = () => {
@@ -301,7 +303,7 @@ async function openLoop(args: OpenLoopArgs): Promise<SendResult> {
         resolve();
         return;
       }
-      const due = Math.min(Math.ceil(args.ratePerSec * (args.durationMs / 1000)), Math.floor(elapsed / interval) + 1);
+      const due = Math.min(total, Math.floor(elapsed / interval) + 1);
       while (sent < due && client.inFlight < args.maxInFlight && client.open) {
         const at = nowMs();
         sent++;

@@ -14,7 +14,7 @@
 import { startRedisServer, startTavern } from '../processes/servers.js';
 import { goals, pairedFigure, pairRuns, singleFigure, type PairedRun, type ScenarioResult } from '../results.js';
 import { notRun, round, SkipScenario, type SuiteContext } from './common.js';
-import { fanoutWorkers, runFanoutPlan, type FanoutRun } from './fanout.js';
+import { fanoutWorkers, rateLimitNotes, runFanoutPlan, type FanoutRun } from './fanout.js';
 
 export interface ClusterRun {
   nodes: 1 | 2;
@@ -107,6 +107,7 @@ export async function runCluster(ctx: SuiteContext): Promise<ScenarioResult> {
   const notes = [
     'both runs use the same kind of fresh Redis (stores and adapter); the sender is on node A; in the two-node run every other member is on node B',
   ];
+  notes.push(...rateLimitNotes(runs.map((run) => run.fanout)));
   if (!ctx.layout.clusterSpread) {
     notes.push(`fewer than 4 cores: both nodes and Redis share one core, so the throughput ratio shows the cluster's overhead, not scale-out (${ctx.layout.note})`);
   }

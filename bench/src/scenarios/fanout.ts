@@ -263,9 +263,25 @@ export async function runFanout(ctx: SuiteContext): Promise<ScenarioResult> {
   const notes: string[] = [];
   const loadBound = runs.flatMap((run) => run.steps).filter((step) => step.loadCoreShare > 0.9);
   if (loadBound.length) notes.push(`the load generator used over 90% of its core in ${loadBound.length} step(s): the client may be the limit there`);
+  notes.push(...rateLimitNotes(runs));
   const kinds = [...new Set(runs.map((run) => run.channelKind))];
   notes.push(`channels: ${kinds.join(', ')}; latency = member receive time − the sender's send time (in the message), all members`);
   return { id, title, status: 'ok', figures, notes, runs };
+}
+
+/**
+ * Notes for runs whose stepping ended on RATE_LIMITED acks: that is a configured limit (for
+ * example the chat feature's per-channel rate), not the server's capacity.
+ */
+export function rateLimitNotes(runs: readonly FanoutRun[]): string[] {
+  return runs.flatMap((run) => {
+    const limited = [run.fixed, ...run.steps].find((step) => step.errors.includes('RATE_LIMITED'));
+    return limited
+      ? [
+          `${run.target} (${run.members} members, run ${run.repeat + 1}) refused sends with RATE_LIMITED at ${limited.sendRate} msgs/s: a configured limit (the chat feature's per-channel rate), not the server's capacity; lift it to measure further`,
+        ]
+      : [];
+  });
 }
 
 function chartSeries(chart: ChartSeries[], label: string, members: number, run: FanoutRun): void {
