@@ -4,7 +4,7 @@
  * `--help` and bench/README.md.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -33,6 +33,7 @@ Options (after \`pnpm bench --\`):
   --soak-minutes M                soak length (default 10)
   --tavern-env KEY=VALUE          extra environment for every Tavern process (repeatable)
   --out DIR                       where latest.md/json and latency.svg go
+  --profile DIR                   write a V8 CPU profile (--cpu-prof) of every Tavern process to DIR
   --max-minutes M                 stop everything after M minutes (default 60; soak: length + 10)
 `;
 
@@ -76,6 +77,7 @@ function parseOptions(argv: string[]): { options: SuiteOptions; maxMinutes: numb
       'soak-minutes': { type: 'string' },
       'tavern-env': { type: 'string', multiple: true },
       out: { type: 'string' },
+      profile: { type: 'string' },
       'max-minutes': { type: 'string' },
     },
     strict: true,
@@ -136,6 +138,10 @@ function parseOptions(argv: string[]): { options: SuiteOptions; maxMinutes: numb
     options.tavernEnv[pair.slice(0, at)] = pair.slice(at + 1);
   }
   if (values.out) options.outDir = resolve(values.out);
+  if (values.profile) {
+    options.profileDir = resolve(values.profile);
+    mkdirSync(options.profileDir, { recursive: true });
+  }
   const defaultMax = options.mode === 'smoke' ? 3 : options.scenarios.includes('soak') ? options.soak.durationMs / 60_000 + 10 : 60;
   const maxMinutes = positive(values['max-minutes'], '--max-minutes') ?? defaultMax;
   return { options, maxMinutes };

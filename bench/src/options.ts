@@ -38,6 +38,8 @@ export interface SuiteOptions {
   zone: { zoneId: string; players: number; hz: number; warmupMs: number; durationMs: number; probeEvery: number };
   cluster: { members: number; deliveriesSteps: number[]; fixedDeliveries: number; stepMs: number };
   soak: { durationMs: number; sampleMs: number; clients: number; channels: number; churnPerSec: number; chatPerSec: number; warmupMs: number };
+  /** Write a CPU profile of every Tavern process into this folder (`--profile DIR`). */
+  profileDir: string | null;
   /** Extra environment for every Tavern process (`--tavern-env KEY=VALUE`). */
   tavernEnv: Record<string, string>;
   /** Where latest.md, latest.json and the chart go. */
@@ -69,6 +71,7 @@ export function fullOptions(): SuiteOptions {
     zone: { zoneId: 'tavern-district', players: 1_000, hz: 10, warmupMs: 2_000, durationMs: 5_000, probeEvery: 50 },
     cluster: { members: 1_000, deliveriesSteps: STEPS, fixedDeliveries: 20_000, stepMs: 4_000 },
     soak: { durationMs: 10 * 60_000, sampleMs: 10_000, clients: 1_000, channels: 20, churnPerSec: 10, chatPerSec: 100, warmupMs: 60_000 },
+    profileDir: null,
     tavernEnv: {},
     outDir: join(benchRoot, 'results'),
     allowSource: false,

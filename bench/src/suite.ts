@@ -55,6 +55,7 @@ export async function runSuite(options: SuiteOptions, hooks: SuiteHooks, machine
   const tavernBuilt = tavernServerArgs(options.allowSource).built;
   if (!tavernBuilt) warn('apps/server is not built: Tavern runs from source through tsx (figures are not representative)');
 
+  if (options.profileDir) warn(`Tavern runs with --cpu-prof (profiles in ${options.profileDir}): its figures are lower than without`);
   const ctx: SuiteContext = { options, machine, layout, targets: options.targets, log: hooks.log, warn, chart: [] };
   hooks.log(`machine: ${machine.nproc} cores, ${machine.cpuModel}, Node ${machine.node}, ulimit -n ${machine.openFiles}; ${layout.note}`);
 

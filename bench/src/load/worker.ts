@@ -28,6 +28,7 @@ import {
   type WorkerResponse,
   type WorkerStats,
 } from './commands.js';
+import { CHARACTER_ID_KEY, CHARACTER_MOVED, CHAT_MESSAGE, countOccurrences, ERROR_EVENT, RATE_LIMITED, sentAt, SESSION_ENDED, ZONE_SNAPSHOT } from './frames.js';
 import { Histogram } from './histogram.js';
 import { signToken } from './token.js';
 
@@ -35,45 +36,6 @@ const PROTOCOL_VERSION = 1;
 
 /** Epoch milliseconds with sub-millisecond precision, comparable across processes on one machine. */
 const nowMs = (): number => performance.timeOrigin + performance.now();
-
-const CHAT_MESSAGE = Buffer.from('42["chat:message"');
-const ZONE_SNAPSHOT = Buffer.from('42["zone:snapshot"');
-const CHARACTER_MOVED = Buffer.from('42["character:moved"');
-const ERROR_EVENT = Buffer.from('42["error"');
-const RATE_LIMITED = Buffer.from('42["rate:limited"');
-const SESSION_ENDED = Buffer.from('42["session:ended"');
-const CONTENT_KEY = Buffer.from('"content":"');
-const CHARACTER_ID_KEY = Buffer.from('"characterId"');
-
-/** Reads the send timestamp at the start of a chat message's content (`"<epoch ms> tag"`). */
-function sentAt(frame: Buffer): number {
-  const at = frame.indexOf(CONTENT_KEY);
-  if (at < 0) return Number.NaN;
-  let value = 0;
-  let scale = 0;
-  for (let index = at + CONTENT_KEY.length; index < frame.length; index++) {
-    const byte = frame[index] ?? 0;
-    if (byte === 0x2e) {
-      scale = 1;
-    } else if (byte >= 0x30 && byte <= 0x39) {
-      value = value * 10 + (byte - 0x30);
-      if (scale) scale *= 10;
-    } else {
-      break;
-    }
-  }
-  return scale ? value / scale : value;
-}
-
-function countOccurrences(frame: Buffer, needle: Buffer): number {
-  let count = 0;
-  let at = frame.indexOf(needle);
-  while (at >= 0) {
-    count++;
-    at = frame.indexOf(needle, at + needle.length);
-  }
-  return count;
-}
 
 interface ZoneInfo {
   x: number;

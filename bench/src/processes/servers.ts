@@ -52,11 +52,21 @@ export interface TavernOptions {
   defaultLimits?: boolean;
   /** Run from source through tsx when there is no build (smoke test only). */
   allowSource?: boolean;
+  /** Write a V8 CPU profile (`--cpu-prof`) into this folder; the server then stops with SIGTERM. */
+  profileDir?: string | null;
 }
 
-function handle(kind: TargetKind, label: string, child: ChildProcess, port: number, output: () => string, heapUsed: () => Promise<number>): ServerHandle {
+function handle(
+  kind: TargetKind,
+  label: string,
+  child: ChildProcess,
+  port: number,
+  output: () => string,
+  heapUsed: () => Promise<number>,
+  graceMs = 0,
+): ServerHandle {
   const pid = child.pid ?? 0;
-  const stop = () => killChild(child);
+  const stop = () => killChild(child, graceMs);
   return {
     kind,
     label,
@@ -88,7 +98,8 @@ export async function startTavern(options: TavernOptions): Promise<ServerHandle>
     ...(options.nodeId !== undefined && { NODE_ID: options.nodeId }),
     ...options.env,
   };
-  const child = spawnNode(args, { cpus: options.cpus, env, cwd });
+  const profile = options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : [];
+  const child = spawnNode(args, { cpus: options.cpus, env, cwd, nodeArgs: profile });
   const ready = waitForOutput(child, /"port":(\d+)[^\n]*"msg":"listening"/, 30_000, 'the Tavern server');
   let port: number;
   try {
@@ -98,11 +109,19 @@ export async function startTavern(options: TavernOptions): Promise<ServerHandle>
     throw error;
   }
   const url = `http://127.0.0.1:${port}`;
-  return handle('tavern', options.nodeId ?? 'Tavern', child, port, ready.output, async () => {
-    const body = await (await fetch(`${url}/metrics`)).text();
-    const match = /^nodejs_heap_size_used_bytes(?:\{[^}]*\})? ([0-9.e+]+)$/m.exec(body);
-    return match?.[1] ? Number(match[1]) : Number.NaN;
-  });
+  return handle(
+    'tavern',
+    options.nodeId ?? 'Tavern',
+    child,
+    port,
+    ready.output,
+    async () => {
+      const body = await (await fetch(`${url}/metrics`)).text();
+      const match = /^nodejs_heap_size_used_bytes(?:\{[^}]*\})? ([0-9.e+]+)$/m.exec(body);
+      return match?.[1] ? Number(match[1]) : Number.NaN;
+    },
+    options.profileDir ? 30_000 : 0,
+  );
 }
 
 export async function startRaw(options: { cpus: string | null }): Promise<ServerHandle> {

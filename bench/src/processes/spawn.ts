@@ -102,15 +102,29 @@ export function exitOf(child: ChildProcess): Promise<number | string> {
   return new Promise((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? 0)));
 }
 
-/** SIGKILLs a child we started (by its PID) and waits for it. */
-export async function killChild(child: ChildProcess): Promise<void> {
+/**
+ * Stops a child we started, by its PID, and waits for it: SIGKILL, or with `graceMs` first
+ * SIGTERM (so a `--cpu-prof` profile gets written) and SIGKILL only if it is still there.
+ */
+export async function killChild(child: ChildProcess, graceMs = 0): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+  const pid = child.pid;
   const exited = exitOf(child);
-  try {
-    process.kill(child.pid, 'SIGKILL');
-  } catch {
-    // already gone
+  const signal = (name: NodeJS.Signals) => {
+    try {
+      process.kill(pid, name);
+    } catch {
+      // already gone
+    }
+  };
+  if (graceMs > 0) {
+    signal('SIGTERM');
+    const timer = setTimeout(() => signal('SIGKILL'), graceMs);
+    await exited;
+    clearTimeout(timer);
+    return;
   }
+  signal('SIGKILL');
   await exited;
 }
 

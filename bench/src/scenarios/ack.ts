@@ -14,6 +14,7 @@ import { goals, pairedFigure, pairRuns, type PairedRun, type ScenarioResult } fr
 import {
   assertAlive,
   describeErrors,
+  fitConnections,
   joinAll,
   memberSpec,
   notRun,
@@ -58,7 +59,8 @@ async function ackOnce(ctx: SuiteContext, target: TargetKind, channels: number, 
   );
   const opened = await openChannels(ctx, setup, `${tag}-`, channels, server.label);
   const specs: ClientSpec[] = [];
-  for (let channel = 0; channel < channels; channel++) {
+  const fitted = Math.max(1, Math.floor(fitConnections(ctx, channels * members, 'ack path') / members));
+  for (let channel = 0; channel < fitted; channel++) {
     for (let member = 0; member < members; member++) specs.push(memberSpec(`${tag}-c${channel}m${member}`, server.url, opened, channel));
   }
   requireConnected(

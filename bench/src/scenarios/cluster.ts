@@ -13,7 +13,7 @@
  */
 import { startRedisServer, startTavern } from '../processes/servers.js';
 import { goals, pairedFigure, pairRuns, singleFigure, type PairedRun, type ScenarioResult } from '../results.js';
-import { notRun, round, SkipScenario, type SuiteContext } from './common.js';
+import { fitConnections, notRun, round, SkipScenario, type SuiteContext } from './common.js';
 import { fanoutWorkers, rateLimitNotes, runFanoutPlan, type FanoutRun } from './fanout.js';
 
 export interface ClusterRun {
@@ -27,13 +27,13 @@ export interface ClusterRun {
 }
 
 async function clusterOnce(ctx: SuiteContext, nodes: 1 | 2, repeat: number): Promise<ClusterRun> {
-  const { cluster, fanout, tavernEnv, allowSource } = ctx.options;
+  const { cluster, fanout, tavernEnv, allowSource, profileDir } = ctx.options;
   const { layout } = ctx;
   await using workers = fanoutWorkers(ctx);
   await using redis = await startRedisServer(layout.redis);
   const starting = [
-    startTavern({ cpus: layout.nodeA, redisUrl: redis.url, nodeId: 'node-a', env: tavernEnv, allowSource }),
-    nodes === 2 ? startTavern({ cpus: layout.nodeB, redisUrl: redis.url, nodeId: 'node-b', env: tavernEnv, allowSource }) : Promise.resolve(null),
+    startTavern({ cpus: layout.nodeA, redisUrl: redis.url, nodeId: 'node-a', env: tavernEnv, allowSource, profileDir }),
+    nodes === 2 ? startTavern({ cpus: layout.nodeB, redisUrl: redis.url, nodeId: 'node-b', env: tavernEnv, allowSource, profileDir }) : Promise.resolve(null),
   ] as const;
   // Both start at once; if one fails, the other is stopped before the error goes on.
   const [startedA, startedB] = await Promise.allSettled(starting);
@@ -48,7 +48,7 @@ async function clusterOnce(ctx: SuiteContext, nodes: 1 | 2, repeat: number): Pro
     ctx,
     {
       label: nodes === 2 ? 'Tavern, two nodes' : 'Tavern, one node',
-      members: cluster.members,
+      members: fitConnections(ctx, cluster.members, 'two nodes'),
       senderUrl: nodeA.url,
       placeMember: (index) => (nodeB && index % 2 === 1 ? { url: nodeB.url, group: 'remote' } : { url: nodeA.url, group: 'local' }),
       deliveriesSteps: cluster.deliveriesSteps,

@@ -2,7 +2,7 @@
 import type { ClientSpec, ConnectResult, ErrorTally } from '../load/commands.js';
 import { tallyTotal } from '../load/commands.js';
 import type { Worker } from '../load/workers.js';
-import type { CoreLayout, Machine } from '../machine.js';
+import { connectionBudget, type CoreLayout, type Machine } from '../machine.js';
 import type { SuiteOptions } from '../options.js';
 import { BENCH_JWT_SECRET, startRaw, startTavern, type ServerHandle, type TargetKind } from '../processes/servers.js';
 import type { ChartSeries, ScenarioResult } from '../results.js';
@@ -33,7 +33,7 @@ export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 
 export function startTarget(ctx: SuiteContext, kind: TargetKind, cpus = ctx.layout.server): Promise<ServerHandle> {
   return kind === 'tavern'
-    ? startTavern({ cpus, env: ctx.options.tavernEnv, allowSource: ctx.options.allowSource })
+    ? startTavern({ cpus, env: ctx.options.tavernEnv, allowSource: ctx.options.allowSource, profileDir: ctx.options.profileDir })
     : startRaw({ cpus });
 }
 
@@ -133,6 +133,17 @@ export function notRun(id: string, title: string, error: unknown): ScenarioResul
   if (error instanceof SkipScenario) return { id, title, status: 'skipped', reason: error.message, figures: [], notes: [], runs: [] };
   const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
   return { id, title, status: 'failed', reason: message, figures: [], notes: [], runs: [] };
+}
+
+/**
+ * The number of connections a scenario may open at once under `ulimit -n` (every one is a
+ * descriptor in the server and in a load worker): `wanted`, or less with a warning.
+ */
+export function fitConnections(ctx: SuiteContext, wanted: number, what: string): number {
+  const budget = connectionBudget(ctx.machine);
+  if (wanted <= budget) return wanted;
+  ctx.warn(`${what}: ulimit -n is ${ctx.machine.openFiles}; ${wanted} connections scaled down to ${budget}`);
+  return budget;
 }
 
 export function round(value: number, digits = 2): number {

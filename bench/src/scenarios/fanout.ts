@@ -18,6 +18,7 @@ import { goals, pairedFigure, pairRuns, type ChartSeries, type PairedRun, type S
 import {
   assertAlive,
   describeErrors,
+  fitConnections,
   joinAll,
   memberSpec,
   notRun,
@@ -233,7 +234,8 @@ export async function runFanout(ctx: SuiteContext): Promise<ScenarioResult> {
   const runs: FanoutRun[] = [];
   const figures = [];
   try {
-    for (const members of fanout.sizes) {
+    for (const wanted of fanout.sizes) {
+      const members = fitConnections(ctx, wanted, `fan-out to ${wanted} members`);
       for (let repeat = 0; repeat < ctx.options.repeats; repeat++) {
         for (const target of ctx.targets) {
           ctx.log(`  fan-out to ${members} members, ${target} (run ${repeat + 1}/${ctx.options.repeats})`);

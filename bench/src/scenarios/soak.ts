@@ -13,7 +13,7 @@ import { mergeTally, tallyTotal, type ClientSpec, type SoakResult } from '../loa
 import { collectStats, Worker } from '../load/workers.js';
 import { startTavern } from '../processes/servers.js';
 import type { ScenarioResult } from '../results.js';
-import { assertAlive, describeErrors, joinAll, memberSpec, notRun, openChannels, requireConnected, round, SECRET, SkipScenario, sleep, type SuiteContext } from './common.js';
+import { assertAlive, describeErrors, fitConnections, joinAll, memberSpec, notRun, openChannels, requireConnected, round, SECRET, SkipScenario, sleep, type SuiteContext } from './common.js';
 
 const MB = 1024 * 1024;
 
@@ -62,24 +62,25 @@ export async function runSoak(ctx: SuiteContext): Promise<ScenarioResult> {
   try {
     await using setup = Worker.start('setup', ctx.layout.load);
     await using worker = Worker.start('clients', ctx.layout.load);
-    await using server = await startTavern({ cpus: ctx.layout.server, env: ctx.options.tavernEnv, defaultLimits: true, allowSource: ctx.options.allowSource });
+    await using server = await startTavern({ cpus: ctx.layout.server, env: ctx.options.tavernEnv, defaultLimits: true, allowSource: ctx.options.allowSource, profileDir: ctx.options.profileDir });
     requireConnected(
       'soak set-up client',
       await setup.call('connect', { clients: [{ userId: 'soak-setup', url: server.url, guilds: ['soak-0'] }], secret: SECRET, concurrency: 1, timeoutMs: requestTimeoutMs }),
       1,
     );
+    const clients = fitConnections(ctx, soak.clients, 'soak');
     let chat = true;
     let specs: ClientSpec[];
     try {
       const channels = await openChannels(ctx, setup, 'soak-', soak.channels, server.label);
-      specs = Array.from({ length: soak.clients }, (_, index) => memberSpec(`soak-u${index}`, server.url, channels, index % soak.channels));
+      specs = Array.from({ length: clients }, (_, index) => memberSpec(`soak-u${index}`, server.url, channels, index % soak.channels));
     } catch (error) {
       if (!(error instanceof SkipScenario)) throw error;
       chat = false;
       const note = `chat is not served (${error.message}): the soak runs connection churn only`;
       ctx.warn(note);
       notes.push(note);
-      specs = Array.from({ length: soak.clients }, (_, index) => ({ userId: `soak-u${index}`, url: server.url }));
+      specs = Array.from({ length: clients }, (_, index) => ({ userId: `soak-u${index}`, url: server.url }));
     }
     await setup.call('closeAll', {});
     requireConnected('soak clients', await worker.call('connect', { clients: specs, secret: SECRET, concurrency: 50, timeoutMs: requestTimeoutMs }), specs.length);

@@ -13,7 +13,7 @@ import { collectStats, resetAll, Worker } from '../load/workers.js';
 import { meterWindow } from '../processes/proc-stats.js';
 import type { TargetKind } from '../processes/servers.js';
 import { goals, pairedFigure, pairRuns, type PairedRun, type ScenarioResult } from '../results.js';
-import { assertAlive, describeErrors, notRun, requireConnected, round, SECRET, SkipScenario, sleep, startTarget, type SuiteContext } from './common.js';
+import { assertAlive, describeErrors, fitConnections, notRun, requireConnected, round, SECRET, SkipScenario, sleep, startTarget, type SuiteContext } from './common.js';
 
 export interface ZoneRun {
   target: TargetKind;
@@ -60,7 +60,8 @@ async function zoneOnce(ctx: SuiteContext, target: TargetKind, repeat: number): 
   }
   await setup.call('closeAll', {});
 
-  const specs: ClientSpec[] = Array.from({ length: zone.players }, (_, index) => ({
+  const playerCount = fitConnections(ctx, zone.players, 'zone');
+  const specs: ClientSpec[] = Array.from({ length: playerCount }, (_, index) => ({
     userId: `${tag}-p${index}`,
     cid: `${tag}-c${index}`,
     url: server.url,
@@ -94,7 +95,7 @@ async function zoneOnce(ctx: SuiteContext, target: TargetKind, repeat: number): 
   return {
     target,
     repeat,
-    players: zone.players,
+    players: playerCount,
     movesPerSec: round(moved.moves / ((zone.warmupMs + zone.durationMs + 200) / 1000), 0),
     positionsPerSec: round(positions / seconds, 0),
     cpuMs: round(cpu.cpuMs, 0),
