@@ -9,8 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fullOptions, SCENARIOS, smokeOptions, soakOptions, type ScenarioId, type SuiteOptions } from './options.js';
-import { describeMachine } from './machine.js';
-import { hasTaskset } from './processes/spawn.js';
+import { coreLayout, describeMachine } from './machine.js';
 import { runSuite } from './suite.js';
 
 const HELP = `Tavern benchmark suite: Tavern against raw Socket.IO, real processes on 127.0.0.1.
@@ -151,8 +150,8 @@ async function main(): Promise<void> {
   const { options, maxMinutes } = parseOptions(process.argv.slice(2));
   // The orchestrator is mostly idle, but keep it off the server's core too.
   const machine = describeMachine();
-  const lastCore = machine.nproc - 1;
-  if (lastCore > 0 && hasTaskset()) spawnSync('taskset', ['-a', '-p', '-c', String(lastCore), String(process.pid)], { stdio: 'ignore' });
+  const load = coreLayout(machine).load;
+  if (load !== null) spawnSync('taskset', ['-a', '-p', '-c', load, String(process.pid)], { stdio: 'ignore' });
   const watchdog = setTimeout(() => {
     process.stderr.write(`bench: still running after ${maxMinutes} minutes; stopping everything\n`);
     process.exit(2);

@@ -6,6 +6,8 @@ import { hasTaskset } from './processes/spawn.js';
 
 export interface Machine {
   nproc: number;
+  /** The CPU ids this process may use (its affinity), which taskset pins to. */
+  cpus: number[];
   cpuModel: string;
   node: string;
   os: string;
@@ -34,17 +36,19 @@ export function describeMachine(): Machine {
   const openFiles = limit.stdout.trim() === 'unlimited' ? Number.POSITIVE_INFINITY : Number(limit.stdout.trim());
   return {
     nproc: availableParallelism(),
+    cpus: allowedCpus(availableParallelism()),
     cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
     node: process.version,
     loadAverage: Math.round((loadavg()[0] ?? 0) * 100) / 100,
     os: `${type()} ${release()}`,
     openFiles: Number.isFinite(openFiles) && openFiles > 0 ? openFiles : 1024,
-    taskset: hasTaskset(),
+    taskset: hasTaskset(allowedCpus(1)[0] ?? 0),
   };
 }
 
 export function coreLayout(machine: Machine): CoreLayout {
-  if (!machine.taskset || machine.nproc < 2) {
+  const cpus = machine.cpus;
+  if (!machine.taskset || cpus.length < 2) {
     return {
       server: null,
       load: null,
@@ -55,27 +59,46 @@ export function coreLayout(machine: Machine): CoreLayout {
       note: machine.taskset ? 'one core: nothing pinned' : 'no taskset: nothing pinned',
     };
   }
-  const last = String(machine.nproc - 1);
-  if (machine.nproc >= 4) {
+  const [first, second, third] = cpus.map(String) as [string, string, string | undefined];
+  const last = String(cpus[cpus.length - 1]);
+  if (cpus.length >= 4 && third !== undefined) {
     return {
-      server: '0',
+      server: first,
       load: last,
-      nodeA: '0',
-      nodeB: '1',
-      redis: '2',
+      nodeA: first,
+      nodeB: second,
+      redis: third,
       clusterSpread: true,
-      note: `servers on core 0, load generators on core ${last}; two nodes on cores 0 and 1, Redis on core 2`,
+      note: `servers on core ${first}, load generators on core ${last}; two nodes on cores ${first} and ${second}, Redis on core ${third}`,
     };
   }
   return {
-    server: '0',
+    server: first,
     load: last,
-    nodeA: '0',
-    nodeB: '0',
-    redis: '0',
+    nodeA: first,
+    nodeB: first,
+    redis: first,
     clusterSpread: false,
-    note: `servers on core 0, load generators on core ${last}; both nodes and Redis share core 0 (fewer than 4 cores)`,
+    note: `servers on core ${first}, load generators on core ${last}; both nodes and Redis share core ${first} (fewer than 4 cores)`,
   };
+}
+
+/** The CPUs this process may run on (`Cpus_allowed_list`), or 0..nproc-1 without /proc. */
+function allowedCpus(fallback: number): number[] {
+  try {
+    const status = readFileSync('/proc/self/status', 'utf8');
+    const list = /^Cpus_allowed_list:\s*(\S+)/m.exec(status)?.[1];
+    if (list) {
+      const cpus = list.split(',').flatMap((part) => {
+        const [from, to] = part.split('-').map(Number) as [number, number | undefined];
+        return to === undefined ? [from] : Array.from({ length: to - from + 1 }, (_, index) => from + index);
+      });
+      if (cpus.length > 0 && cpus.every(Number.isInteger)) return cpus;
+    }
+  } catch {
+    // not Linux
+  }
+  return Array.from({ length: fallback }, (_, index) => index);
 }
 
 /** File descriptors one process may use for bench connections, leaving room for everything else. */

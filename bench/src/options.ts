@@ -94,7 +94,7 @@ export function smokeOptions(): SuiteOptions {
     soak: { ...full.soak, durationMs: 2_000, sampleMs: 500, clients: 20, channels: 2, churnPerSec: 3, chatPerSec: 5, warmupMs: 500 },
     outDir: '',
     allowSource: true,
-    requestTimeoutMs: 10_000,
+    requestTimeoutMs: 20_000,
   };
 }
 

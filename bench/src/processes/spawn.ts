@@ -23,8 +23,9 @@ const SOURCES: Record<Program, string> = {
 };
 
 let tasksetAvailable: boolean | undefined;
-export function hasTaskset(): boolean {
-  tasksetAvailable ??= spawnSync('taskset', ['-c', '0', 'true'], { stdio: 'ignore' }).status === 0;
+/** True when `taskset` runs here (tried once, pinning `true` to `cpu`). */
+export function hasTaskset(cpu = 0): boolean {
+  tasksetAvailable ??= spawnSync('taskset', ['-c', String(cpu), 'true'], { stdio: 'ignore' }).status === 0;
   return tasksetAvailable;
 }
 
