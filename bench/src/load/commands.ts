@@ -135,6 +135,8 @@ export interface WorkerStats {
   probeSnapshots: number;
   probePositions: number;
   moved: number;
+  /** `character:correction`: moves the server refused. */
+  corrections: number;
   otherEvents: number;
   /** `error`, `rate:limited` and `session:ended` events, and connections the server closed. */
   errors: ErrorTally;

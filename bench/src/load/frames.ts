@@ -3,6 +3,7 @@
 export const CHAT_MESSAGE = Buffer.from('42["chat:message"');
 export const ZONE_SNAPSHOT = Buffer.from('42["zone:snapshot"');
 export const CHARACTER_MOVED = Buffer.from('42["character:moved"');
+export const CHARACTER_CORRECTION = Buffer.from('42["character:correction"');
 export const ERROR_EVENT = Buffer.from('42["error"');
 export const RATE_LIMITED = Buffer.from('42["rate:limited"');
 export const SESSION_ENDED = Buffer.from('42["session:ended"');

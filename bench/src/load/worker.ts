@@ -28,7 +28,7 @@ import {
   type WorkerResponse,
   type WorkerStats,
 } from './commands.js';
-import { CHARACTER_ID_KEY, CHARACTER_MOVED, CHAT_MESSAGE, countOccurrences, ERROR_EVENT, RATE_LIMITED, sentAt, SESSION_ENDED, ZONE_SNAPSHOT } from './frames.js';
+import { CHARACTER_CORRECTION, CHARACTER_ID_KEY, CHARACTER_MOVED, CHAT_MESSAGE, countOccurrences, ERROR_EVENT, RATE_LIMITED, sentAt, SESSION_ENDED, ZONE_SNAPSHOT } from './frames.js';
 import { Histogram } from './histogram.js';
 import { signToken } from './token.js';
 
@@ -53,6 +53,7 @@ class Stats {
   probeSnapshots = 0;
   probePositions = 0;
   moved = 0;
+  corrections = 0;
   otherEvents = 0;
   errors: ErrorTally = emptyTally();
   serverCloses = 0;
@@ -67,6 +68,7 @@ class Stats {
     this.probeSnapshots = 0;
     this.probePositions = 0;
     this.moved = 0;
+    this.corrections = 0;
     this.otherEvents = 0;
     this.errors = emptyTally();
     this.serverCloses = 0;
@@ -93,6 +95,7 @@ class Stats {
       probeSnapshots: this.probeSnapshots,
       probePositions: this.probePositions,
       moved: this.moved,
+      corrections: this.corrections,
       otherEvents: this.otherEvents,
       errors: this.errors,
       serverCloses: this.serverCloses,
@@ -126,6 +129,8 @@ const sink: ClientSink = {
       }
     } else if (startsWith(frame, CHARACTER_MOVED)) {
       stats.moved++;
+    } else if (startsWith(frame, CHARACTER_CORRECTION)) {
+      stats.corrections++;
     } else if (startsWith(frame, ERROR_EVENT)) {
       tally(stats.errors, 'error-event', frame.toString('utf8', 0, 300));
     } else if (startsWith(frame, RATE_LIMITED)) {

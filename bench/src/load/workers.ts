@@ -64,6 +64,7 @@ export interface MergedStats {
   probeSnapshots: number;
   probePositions: number;
   moved: number;
+  corrections: number;
   otherEvents: number;
   errors: WorkerStats['errors'];
   serverCloses: number;
@@ -83,6 +84,7 @@ export async function collectStats(workers: readonly Worker[]): Promise<MergedSt
     probeSnapshots: 0,
     probePositions: 0,
     moved: 0,
+    corrections: 0,
     otherEvents: 0,
     errors: emptyTally(),
     serverCloses: 0,
@@ -107,6 +109,7 @@ export async function collectStats(workers: readonly Worker[]): Promise<MergedSt
     merged.probeSnapshots += stats.probeSnapshots;
     merged.probePositions += stats.probePositions;
     merged.moved += stats.moved;
+    merged.corrections += stats.corrections;
     merged.otherEvents += stats.otherEvents;
     mergeTally(merged.errors, stats.errors);
     merged.serverCloses += stats.serverCloses;

@@ -25,6 +25,8 @@ export interface ZoneRun {
   serverCoreShare: number;
   cpuUsPerPosition: number;
   meanEntriesPerSnapshot: number | null;
+  /** Moves the server refused (`character:correction`) in the window. */
+  corrections: number;
   loadCoreShare: number;
   errors: string;
 }
@@ -102,6 +104,7 @@ async function zoneOnce(ctx: SuiteContext, target: TargetKind, repeat: number): 
     serverCoreShare: round(cpu.coreShare),
     cpuUsPerPosition: positions > 0 ? round((cpu.cpuMs * 1000) / positions, 4) : Number.NaN,
     meanEntriesPerSnapshot: meanEntries === null ? null : round(meanEntries, 1),
+    corrections: stats.corrections,
     loadCoreShare: round(stats.maxWorkerCoreShare),
     errors: tallyTotal(stats.errors) ? describeErrors(stats.errors) : 'none',
   };
@@ -118,7 +121,7 @@ export async function runZone(ctx: SuiteContext): Promise<ScenarioResult> {
         ctx.log(`  zone: ${zone.players} players at ${zone.hz} Hz, ${target} (run ${repeat + 1}/${ctx.options.repeats})`);
         const run = await zoneOnce(ctx, target, repeat);
         ctx.log(
-          `    ${run.positionsPerSec} positions/s delivered, server ${Math.round(run.serverCoreShare * 100)}% of a core, ${run.cpuUsPerPosition} µs CPU per position, load ${Math.round(run.loadCoreShare * 100)}%, errors ${run.errors}`,
+          `    ${run.positionsPerSec} positions/s delivered, server ${Math.round(run.serverCoreShare * 100)}% of a core, ${run.cpuUsPerPosition} µs CPU per position, load ${Math.round(run.loadCoreShare * 100)}%, ${run.corrections} corrections, errors ${run.errors}`,
         );
         runs.push(run);
       }
