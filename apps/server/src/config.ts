@@ -80,6 +80,22 @@ export interface Config {
     /** How often each node looks for turns past their deadline. */
     sweepMs: number;
   };
+  matchmaking: {
+    /** Players per team and teams per match, by mode. */
+    modes: Record<string, { teamSize: number; teams: number }>;
+    /** How often the matcher runs (on the one node holding the lease). */
+    tickMs: number;
+    /** How often each searching player hears `matchmaking:status`. */
+    statusIntervalMs: number;
+    /** Rating difference accepted at first; widened by `widenBy` every `widenEveryMs`. */
+    initialWindow: number;
+    widenBy: number;
+    widenEveryMs: number;
+    /** A ticket not matched after this long expires. */
+    expireAfterMs: number;
+    /** The matcher lease: another node takes over this long after its holder stops renewing. */
+    leaseMs: number;
+  };
   chat: {
     /** Messages kept per channel. */
     retention: number;
@@ -157,6 +173,16 @@ export function resolveConfig(overrides: ConfigOverrides = {}): Config {
     presence: { graceMs: 10_000, awayAfterMs: 300_000, awayCheckMs: 30_000 },
     world: { zonesFile: null, tickMs: 100 },
     combat: { turnMs: 15_000, sweepMs: 250 },
+    matchmaking: {
+      modes: { duel: { teamSize: 1, teams: 2 }, '2v2': { teamSize: 2, teams: 2 }, ffa: { teamSize: 1, teams: 4 } },
+      tickMs: 500,
+      statusIntervalMs: 5_000,
+      initialWindow: 100,
+      widenBy: 100,
+      widenEveryMs: 10_000,
+      expireAfterMs: 120_000,
+      leaseMs: 3_000,
+    },
     chat: {
       retention: 1_000,
       dmTtlMs: 30 * 24 * 3600 * 1000,

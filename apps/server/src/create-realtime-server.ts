@@ -23,7 +23,7 @@ import { ConnectionRegistry } from './connections/connection-registry.js';
 import { MemoryConnectionStore, RedisConnectionStore } from './connections/connection.store.js';
 import { ServiceRegistry, type Feature, type FeatureContext, type FeatureFactory } from './features/feature.js';
 import { builtInFeatures } from './features/index.js';
-import { createClusterAdapter } from './platform/adapter.js';
+import { createClusterAdapter, subscriptionBarrier } from './platform/adapter.js';
 import { systemClock, type Clock } from './platform/clock.js';
 import { createHttpApp, serveStaticDir } from './platform/http.js';
 import type { Logger } from './platform/logger.js';
@@ -116,7 +116,7 @@ export async function createRealtimeServer(httpServer: HttpServer, options: Real
   const revocationStore = redis ? new RedisRevocationStore(redis) : new MemoryRevocationStore();
   const revocations = new RevocationService(revocationStore, io, redis !== null, endSession, logger.child({ component: 'revocation' }));
   const realtime = new RealtimeService(io, registry, config, logger);
-  const roomService = new RoomService(io, config, metrics);
+  const roomService = new RoomService(io, config, metrics, redis ? subscriptionBarrier(redis) : undefined);
   const slowConsumers = new SlowConsumerGuard(
     { maxBytes: config.limits.slowConsumerMaxBytes },
     logger.child({ component: 'slow-consumer' }),
@@ -233,6 +233,9 @@ export async function createRealtimeServer(httpServer: HttpServer, options: Real
       }
     }
     for (const socket of local) socket.disconnect(true);
+    // Handlers still running (a message being stored) finish and broadcast before Redis
+    // closes: an accepted message is never stored without reaching the other nodes.
+    await dispatcher.idle();
     revocations.stop();
     stats.stop();
     await registry.stop();

@@ -63,6 +63,9 @@ const EnvSchema = z
     SESSION_RESUME_MS: int(0, 3_600_000).default(120_000),
     WORLD_ZONES_FILE: z.string().min(1).optional(),
     WORLD_TICK_MS: int(16, 5_000).default(100),
+    MATCHMAKING_STATUS_MS: int(100, 60_000).default(5_000),
+    MATCHMAKING_EXPIRE_MS: int(1_000, 3_600_000).default(120_000),
+    MATCHMAKING_LEASE_MS: int(500, 60_000).default(3_000),
   })
   .superRefine((env, ctx) => {
     const configured = [env.JWT_SECRET, env.JWT_PUBLIC_KEY ?? env.JWT_PUBLIC_KEY_FILE, env.JWKS_URL].filter(Boolean).length;
@@ -125,6 +128,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     },
     shutdown: { timeoutMs: env.SHUTDOWN_TIMEOUT_MS },
     world: { zonesFile: env.WORLD_ZONES_FILE ?? null, tickMs: env.WORLD_TICK_MS },
+    matchmaking: { statusIntervalMs: env.MATCHMAKING_STATUS_MS, expireAfterMs: env.MATCHMAKING_EXPIRE_MS, leaseMs: env.MATCHMAKING_LEASE_MS },
     validateOutgoing: env.NODE_ENV !== 'production',
   });
 }

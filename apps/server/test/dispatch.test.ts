@@ -88,6 +88,11 @@ describe('every client event refuses malformed payloads', () => {
     expect((await request(bystander, 'time:sync', { clientTime: 1 })).ok).toBe(true);
   });
 
+  it('serves every client event of the protocol', async () => {
+    await using server = await startTestServer();
+    expect(clientEventNames.filter((event) => !server.tavern.events.includes(event))).toEqual([]);
+  });
+
   it('refuses an unknown event with INVALID_PAYLOAD', async () => {
     await using server = await startTestServer();
     const alice = await server.connect('alice');

@@ -1,4 +1,3 @@
-import type { Lobby } from '@tavern/protocol';
 import { describe, expect, it } from 'vitest';
 import { useRedis } from './support/start-redis.js';
 import { clusterConfig, next, request, startTestServer } from './support/start-test-server.js';
@@ -76,7 +75,7 @@ describe('lobbies across two nodes', () => {
       }),
     );
     const state = await request(members[0]!, 'lobby:subscribe', { lobbyId });
-    const lobby = state.ok ? (state.data.lobby as Lobby) : null;
+    const lobby = state.ok ? (state.data.lobby) : null;
     expect(Object.fromEntries(lobby!.members.map((member) => [member.userId, member.ready]))).toEqual(Object.fromEntries(last));
   });
 });

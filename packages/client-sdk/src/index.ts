@@ -9,5 +9,6 @@ export {
 } from './create-client.js';
 export { ClientError, ClientErrorCode } from './client-error.js';
 export { ChannelSync, type ChannelSyncOptions } from './channel-sync.js';
+export { SessionTracker } from './resubscribe.js';
 export { createTypingNotifier, type TypingNotifier, type TypingNotifierOptions } from './typing.js';
 export * from '@tavern/protocol';

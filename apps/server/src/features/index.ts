@@ -8,6 +8,7 @@ import { chatFeature } from './chat/chat.feature.js';
 import { combatFeature } from './combat/combat.feature.js';
 import { guildFeature } from './guild/guild.feature.js';
 import { lobbyFeature } from './lobby/lobby.feature.js';
+import { matchmakingFeature } from './matchmaking/matchmaking.feature.js';
 import { notificationsFeature } from './notifications/notifications.feature.js';
 import { partyFeature } from './party/party.feature.js';
 import { pokerFeature } from './poker/poker.feature.js';
@@ -24,6 +25,7 @@ export const builtInFeatures: readonly FeatureFactory[] = [
   partyFeature,
   combatFeature,
   lobbyFeature,
+  matchmakingFeature,
   pokerFeature,
   chatFeature,
   adminFeature,

@@ -29,3 +29,23 @@ export function createClusterAdapter(redis: RedisConnections, metrics: Metrics):
     subscriptionMode: 'dynamic',
   });
 }
+
+/**
+ * Resolves once this node's subscription to a room's channel is in place. The adapter
+ * subscribes when a room is created but does not wait; a client told "joined" before that
+ * could miss a broadcast from another node. A second SSUBSCRIBE on the same connection is
+ * answered after the adapter's, so awaiting it is a barrier. Bounded, and a no-op while
+ * Redis is down (nothing crosses nodes then anyway).
+ */
+export function subscriptionBarrier(redis: RedisConnections, timeoutMs = 1_000): (room: string) => Promise<void> {
+  const channelPrefix = `${redis.keyPrefix}sio#/#`;
+  return async (room) => {
+    if (!redis.healthy) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      redis.sub.ssubscribe(`${channelPrefix}${room}#`).catch(() => undefined),
+      new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs))),
+    ]);
+    clearTimeout(timer);
+  };
+}

@@ -7,6 +7,7 @@
  * const lobbies = createRecordStore<LobbyRecord>(redis, 'lobby');
  * await lobbies.update(id, (lobby) => lobby && { ...lobby, hostId: next });
  */
+import { AppError } from '../transport/app-error.js';
 import { defineScript, type RedisConnections } from './redis.js';
 
 export interface RecordStore<T> {
@@ -84,4 +85,28 @@ class RedisRecordStore<T> implements RecordStore<T> {
 
 export function createRecordStore<T>(redis: RedisConnections | null, kind: string): RecordStore<T> {
   return redis ? new RedisRecordStore<T>(redis, kind) : new MemoryRecordStore<T>();
+}
+
+/**
+ * Updates a record whose change may refuse: `apply` throws an `AppError` and nothing is
+ * written; the error reaches the caller. A missing record is `missing()`.
+ */
+export async function updateOrRefuse<T>(store: RecordStore<T>, id: string, missing: () => AppError, apply: (current: T) => T | null): Promise<T | null> {
+  let refusal: AppError | null = null;
+  const updated = await store.update(id, (current) => {
+    refusal = null;
+    if (current === null) {
+      refusal = missing();
+      return null;
+    }
+    try {
+      return apply(current);
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      refusal = error;
+      return current;
+    }
+  });
+  if (refusal) throw refusal;
+  return updated;
 }

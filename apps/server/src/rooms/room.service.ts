@@ -21,6 +21,8 @@ export class RoomService {
     private readonly io: TavernServer,
     private readonly config: Config,
     private readonly metrics: Metrics,
+    /** Resolves when broadcasts from other nodes to the room reach this node (cluster only). */
+    private readonly subscribed: (room: string) => Promise<void> = async () => undefined,
   ) {
     this.setPolicy('user', (user, room) => room.id === user.userId);
     this.setPolicy('global', () => true);
@@ -59,6 +61,8 @@ export class RoomService {
     if (socket.rooms.has(roomName)) return parsed;
     this.assertRoomCap(socket);
     await socket.join(roomName);
+    // Only then is the join acknowledged: nothing sent to the room afterwards is missed.
+    await this.subscribed(roomName);
     return parsed;
   }
 

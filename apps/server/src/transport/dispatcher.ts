@@ -41,6 +41,8 @@ export interface Dispatcher {
   readonly events: readonly string[];
   /** Client events received so far (all outcomes), for events-per-second figures. */
   readonly received: () => number;
+  /** Resolves when no handler is running (shutdown waits for this before closing Redis). */
+  readonly idle: () => Promise<void>;
 }
 
 export function createDispatcher(definitions: readonly HandlerDefinition[], deps: DispatcherDeps): Dispatcher {
@@ -123,6 +125,8 @@ export function createDispatcher(definitions: readonly HandlerDefinition[], deps
   }
 
   let received = 0;
+  let running = 0;
+  const idleWaiters: (() => void)[] = [];
   const listener = function (this: TavernSocket, event: unknown, ...args: unknown[]): void {
     received++;
     // eslint-disable-next-line @typescript-eslint/no-this-alias -- Socket.IO calls onAny listeners with the socket as `this`
@@ -179,14 +183,24 @@ export function createDispatcher(definitions: readonly HandlerDefinition[], deps
       return;
     }
     if (outcome instanceof Promise) {
-      outcome.then(
-        (value: unknown) => succeed(socket, name, ack, entry, value, started),
-        (error: unknown) => fail(socket, name, ack, entry, error, started),
-      );
+      running++;
+      outcome
+        .then(
+          (value: unknown) => succeed(socket, name, ack, entry, value, started),
+          (error: unknown) => fail(socket, name, ack, entry, error, started),
+        )
+        .finally(() => {
+          if (--running === 0) for (const resolve of idleWaiters.splice(0)) resolve();
+        });
     } else {
       succeed(socket, name, ack, entry, outcome, started);
     }
   };
 
-  return { listener, events: [...table.keys()], received: () => received };
+  return {
+    listener,
+    events: [...table.keys()],
+    received: () => received,
+    idle: () => (running === 0 ? Promise.resolve() : new Promise<void>((resolve) => idleWaiters.push(resolve))),
+  };
 }

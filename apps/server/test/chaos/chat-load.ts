@@ -27,6 +27,7 @@ export async function startChatLoad(cluster: ChaosCluster, count: number, channe
   const history: Message[][] = [];
   const accepted = new Map<string, number>();
   const reconnectTimes: number[] = [];
+  const joins: Promise<void>[] = [];
   let sent = 0;
   let refused = 0;
   const refusals = new Map<string, number>();
@@ -61,18 +62,16 @@ export async function startChatLoad(cluster: ChaosCluster, count: number, channe
     });
     clients.push(client);
     delivered.push(messages);
-    void (async () => {
-      while (client.state !== 'connected') await new Promise((resolve) => setTimeout(resolve, 20));
-      await sync.join(channelId, 0);
-    })();
+    joins.push(
+      (async () => {
+        while (client.state !== 'connected') await new Promise((resolve) => setTimeout(resolve, 20));
+        const joined = await sync.join(channelId, 0);
+        if (!joined.ok) throw new Error(`client ${i} could not join: ${joined.error.message}`);
+      })(),
+    );
   }
-  const start = Date.now();
-  while (clients.some((client) => client.state !== 'connected') || delivered.length < count) {
-    if (Date.now() - start > 30_000) throw new Error('clients did not connect');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  // Let every join land before the first message.
-  await Promise.all(clients.map((client) => client.request('time:sync', { clientTime: 0 })));
+  // Every client has joined (and knows where the channel is) before the first message.
+  await Promise.all(joins);
 
   let round = 0;
   return {
@@ -124,7 +123,11 @@ export async function startChatLoad(cluster: ChaosCluster, count: number, channe
         const ids = messages.map((message) => message.id);
         duplicated += ids.length - new Set(ids).size;
         const all = received(client);
-        for (const id of accepted.keys()) if (!all.has(id)) lost++;
+        const missing = [...accepted].filter(([id]) => !all.has(id)).map(([, seq]) => seq);
+        lost += missing.length;
+        if (missing.length > 0 && process.env['CHAOS_DEBUG']) {
+          process.stdout.write(`[chaos-debug] client ${client} state=${clients[client]!.state} missing=${missing.sort((a, b) => a - b).join(',')} delivered=${messages.length} lastDelivered=${messages.at(-1)?.seq} reloads=${segments[client]!.length}\n`);
+        }
         const breaks = new Set(segments[client]);
         for (let i = 1; i < messages.length; i++) if (!breaks.has(i) && messages[i]!.seq <= messages[i - 1]!.seq) outOfOrder++;
       });

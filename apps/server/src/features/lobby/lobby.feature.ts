@@ -5,7 +5,7 @@
  */
 import { ErrorCode, rooms, type Lobby, type LobbySettings } from '@tavern/protocol';
 import { randomId } from '../../platform/ids.js';
-import { createRecordStore } from '../../platform/record-store.js';
+import { createRecordStore, updateOrRefuse } from '../../platform/record-store.js';
 import { AppError, forbidden, notFound, precondition } from '../../transport/app-error.js';
 import { defineHandler } from '../../transport/define-handler.js';
 import type { AuthUser } from '../../transport/socket-types.js';
@@ -73,26 +73,11 @@ export const lobbyFeature: FeatureFactory = ({ redis, realtime, rooms: roomServi
 
   /** Applies a change that needs the caller to be a member (and, optionally, the host). */
   async function change(user: AuthUser, lobbyId: string, hostOnly: boolean, apply: (lobby: LobbyRecord) => LobbyRecord | null): Promise<LobbyRecord | null> {
-    let refusal: AppError | null = null;
-    const updated = await store.update(lobbyId, (lobby) => {
-      refusal = null;
-      if (!lobby) {
-        refusal = notFound(`lobby ${lobbyId}`);
-        return null;
-      }
-      if (!lobby.members.some((member) => member.userId === user.userId)) refusal = forbidden('you are not in this lobby');
-      else if (hostOnly && lobby.hostId !== user.userId) refusal = forbidden('only the host may do that');
-      if (refusal) return lobby;
-      try {
-        return apply(lobby);
-      } catch (error) {
-        if (!(error instanceof AppError)) throw error;
-        refusal = error;
-        return lobby;
-      }
+    return updateOrRefuse(store, lobbyId, () => notFound(`lobby ${lobbyId}`), (lobby) => {
+      if (!lobby.members.some((member) => member.userId === user.userId)) throw forbidden('you are not in this lobby');
+      if (hostOnly && lobby.hostId !== user.userId) throw forbidden('only the host may do that');
+      return apply(lobby);
     });
-    if (refusal) throw refusal;
-    return updated;
   }
 
   /** Removes a member: the longest-present member becomes host; an empty lobby closes. */

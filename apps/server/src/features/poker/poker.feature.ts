@@ -7,7 +7,7 @@
  */
 import { DEFAULT_DECK, ErrorCode, rooms, type Consensus, type PokerPlayer, type PokerSession, type PokerVote, type Story } from '@tavern/protocol';
 import { randomId } from '../../platform/ids.js';
-import { createRecordStore } from '../../platform/record-store.js';
+import { createRecordStore, updateOrRefuse } from '../../platform/record-store.js';
 import { AppError, forbidden, notFound, precondition } from '../../transport/app-error.js';
 import { defineHandler } from '../../transport/define-handler.js';
 import type { AuthUser } from '../../transport/socket-types.js';
@@ -93,25 +93,8 @@ export const pokerFeature: FeatureFactory = ({ redis, realtime, rooms: roomServi
     };
   }
 
-  async function change(sessionId: string, apply: (session: SessionRecord) => SessionRecord | null): Promise<SessionRecord | null> {
-    let refusal: AppError | null = null;
-    const updated = await store.update(sessionId, (session) => {
-      refusal = null;
-      if (!session) {
-        refusal = notFound(`poker session ${sessionId}`);
-        return null;
-      }
-      try {
-        return apply(session);
-      } catch (error) {
-        if (!(error instanceof AppError)) throw error;
-        refusal = error;
-        return session;
-      }
-    });
-    if (refusal) throw refusal;
-    return updated;
-  }
+  const change = (sessionId: string, apply: (session: SessionRecord) => SessionRecord | null) =>
+    updateOrRefuse(store, sessionId, () => notFound(`poker session ${sessionId}`), apply);
 
   const member = (session: SessionRecord, user: AuthUser) => {
     const player = session.players.find((each) => each.id === user.userId);
