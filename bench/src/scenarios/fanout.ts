@@ -46,6 +46,8 @@ export interface StepResult {
   groups: Record<string, { p50: number; p99: number; delivered: number }>;
   errors: string;
   passed: boolean;
+  /** The step failed on latency alone the first time and this is its second run. */
+  retried?: boolean;
   loadCoreShare: number;
   serverCoreShare: number;
 }
@@ -207,7 +209,14 @@ export async function runFanoutPlan(ctx: SuiteContext, plan: FanoutPlan, workers
   ctx.log(`    fixed ${fixed.deliveredPerSec} deliveries/s: p50 ${fixed.p50} ms, p99 ${fixed.p99} ms, errors ${fixed.errors}`);
   const steps: StepResult[] = [];
   for (const deliveries of plan.deliveriesSteps) {
-    const result = await step(deliveries, plan.stepMs);
+    let result = await step(deliveries, plan.stepMs);
+    // One stall (a GC pause, a neighbour on the core) should not end the stepping: a step
+    // that failed on latency alone, with nothing lost and no error, runs once more.
+    const latencyOnly = !result.passed && result.errors === 'none' && result.delivered >= result.expected;
+    if (latencyOnly) {
+      ctx.log(`    step ${result.sendRate} msgs/s: p99 ${result.p99} ms, once more`);
+      result = { ...(await step(deliveries, plan.stepMs)), retried: true };
+    }
     steps.push(result);
     ctx.log(
       `    step ${result.sendRate} msgs/s -> ${result.deliveredPerSec} deliveries/s (${result.delivered}/${result.expected}): p50 ${result.p50} ms, p99 ${result.p99} ms, server ${Math.round(result.serverCoreShare * 100)}%, load ${Math.round(result.loadCoreShare * 100)}%${result.passed ? '' : `  (stop: ${result.errors === 'none' ? 'p99 or loss' : result.errors})`}`,
