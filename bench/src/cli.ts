@@ -1,0 +1,181 @@
+/**
+ * `pnpm bench` (full suite), `pnpm bench:smoke` (seconds, tiny sizes), `pnpm bench:soak`
+ * (10 minutes of churn and chat). Options override sizes for shorter or bigger runs; see
+ * `--help` and bench/README.md.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { fullOptions, SCENARIOS, smokeOptions, soakOptions, type ScenarioId, type SuiteOptions } from './options.js';
+import { coreLayout, describeMachine } from './machine.js';
+import { runSuite } from './suite.js';
+
+const HELP = `Tavern benchmark suite: Tavern against raw Socket.IO, real processes on 127.0.0.1.
+
+  pnpm bench                      the full suite (scenarios 1-5), results in bench/results/
+  pnpm bench:smoke                seconds-long run with tiny sizes, results in a temp folder
+  pnpm bench:soak                 10 minutes of connection churn and chat (scenario 6)
+
+Options (after \`pnpm bench --\`):
+  --scenarios idle,fanout,ack,zone,cluster,soak   which scenarios (default: all but soak)
+  --targets tavern,raw            which servers to measure (default both; the other column stays empty)
+  --repeats N                     runs per target, interleaved A B A B (default 2)
+  --idle-sizes 5000,10000         idle connection counts
+  --fanout-sizes 1000,5000        channel sizes for the fan-out
+  --step-seconds S                length of each fan-out step (default 4)
+  --ack-configs 500x2,100x10      channels x members for the ack path
+  --zone ID                       zone to enter (default tavern-district)
+  --zone-players N  --zone-hz H   players moving in one zone and their move rate
+  --cluster-members N             channel size for the two-node scenario
+  --soak-minutes M                soak length (default 10)
+  --tavern-env KEY=VALUE          extra environment for every Tavern process (repeatable)
+  --out DIR                       where latest.md/json and latency.svg go
+  --profile DIR                   write a V8 CPU profile (--cpu-prof) of every Tavern process to DIR
+  --max-minutes M                 stop everything after M minutes (default 60; soak: length + 10)
+`;
+
+const list = (value: string | undefined) =>
+  value
+    ?.split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+const numbers = (value: string | undefined, flag: string) =>
+  list(value)?.map((item) => {
+    const parsed = Number(item);
+    if (!Number.isFinite(parsed) || parsed <= 0) throw new Error(`${flag}: ${item} is not a positive number`);
+    return parsed;
+  });
+
+function positive(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed <= 0) throw new Error(`${flag}: ${value} is not a positive number`);
+  return parsed;
+}
+
+function parseOptions(argv: string[]): { options: SuiteOptions; maxMinutes: number } {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      help: { type: 'boolean' },
+      smoke: { type: 'boolean' },
+      soak: { type: 'boolean' },
+      scenarios: { type: 'string' },
+      repeats: { type: 'string' },
+      targets: { type: 'string' },
+      'idle-sizes': { type: 'string' },
+      'fanout-sizes': { type: 'string' },
+      'step-seconds': { type: 'string' },
+      'ack-configs': { type: 'string' },
+      zone: { type: 'string' },
+      'zone-players': { type: 'string' },
+      'zone-hz': { type: 'string' },
+      'cluster-members': { type: 'string' },
+      'soak-minutes': { type: 'string' },
+      'tavern-env': { type: 'string', multiple: true },
+      out: { type: 'string' },
+      profile: { type: 'string' },
+      'max-minutes': { type: 'string' },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(HELP);
+    process.exit(0);
+  }
+  const options = values.smoke ? smokeOptions() : values.soak ? soakOptions() : fullOptions();
+  if (values.smoke) options.outDir = mkdtempSync(join(tmpdir(), 'tavern-bench-smoke-'));
+  const scenarios = list(values.scenarios);
+  if (scenarios) {
+    for (const id of scenarios) if (!(SCENARIOS as readonly string[]).includes(id)) throw new Error(`--scenarios: unknown scenario ${id} (${SCENARIOS.join(', ')})`);
+    options.scenarios = scenarios as ScenarioId[];
+  }
+  const targets = list(values.targets);
+  if (targets) {
+    for (const target of targets) if (target !== 'tavern' && target !== 'raw') throw new Error(`--targets: unknown target ${target} (tavern, raw)`);
+    options.targets = targets as ('tavern' | 'raw')[];
+  }
+  const repeats = positive(values.repeats, '--repeats');
+  if (repeats !== undefined) options.repeats = Math.round(repeats);
+  const idleSizes = numbers(values['idle-sizes'], '--idle-sizes');
+  if (idleSizes) options.idle.sizes = idleSizes.map(Math.round);
+  const fanoutSizes = numbers(values['fanout-sizes'], '--fanout-sizes');
+  if (fanoutSizes) {
+    if (fanoutSizes.some((size) => size < 2)) throw new Error('--fanout-sizes: a channel needs at least 2 members');
+    options.fanout.sizes = fanoutSizes.map(Math.round);
+  }
+  const stepSeconds = positive(values['step-seconds'], '--step-seconds');
+  if (stepSeconds !== undefined) {
+    options.fanout.stepMs = stepSeconds * 1000;
+    options.cluster.stepMs = stepSeconds * 1000;
+  }
+  const ackConfigs = list(values['ack-configs']);
+  if (ackConfigs) {
+    options.ack.configs = ackConfigs.map((item) => {
+      const match = /^(\d+)x(\d+)$/.exec(item);
+      if (!match) throw new Error(`--ack-configs: ${item} is not CHANNELSxMEMBERS`);
+      return { channels: Number(match[1]), members: Number(match[2]) };
+    });
+  }
+  if (values.zone) options.zone.zoneId = values.zone;
+  const players = positive(values['zone-players'], '--zone-players');
+  if (players !== undefined) options.zone.players = Math.round(players);
+  const hz = positive(values['zone-hz'], '--zone-hz');
+  if (hz !== undefined) options.zone.hz = hz;
+  const clusterMembers = positive(values['cluster-members'], '--cluster-members');
+  if (clusterMembers !== undefined) options.cluster.members = Math.max(3, Math.round(clusterMembers));
+  const soakMinutes = positive(values['soak-minutes'], '--soak-minutes');
+  if (soakMinutes !== undefined) {
+    options.soak.durationMs = soakMinutes * 60_000;
+    options.soak.warmupMs = Math.min(options.soak.warmupMs, options.soak.durationMs / 5);
+  }
+  for (const pair of values['tavern-env'] ?? []) {
+    const at = pair.indexOf('=');
+    if (at <= 0) throw new Error(`--tavern-env: ${pair} is not KEY=VALUE`);
+    options.tavernEnv[pair.slice(0, at)] = pair.slice(at + 1);
+  }
+  if (values.out) options.outDir = resolve(values.out);
+  if (values.profile) {
+    options.profileDir = resolve(values.profile);
+    mkdirSync(options.profileDir, { recursive: true });
+  }
+  const defaultMax = options.mode === 'smoke' ? 3 : options.scenarios.includes('soak') ? options.soak.durationMs / 60_000 + 10 : 60;
+  const maxMinutes = positive(values['max-minutes'], '--max-minutes') ?? defaultMax;
+  return { options, maxMinutes };
+}
+
+async function main(): Promise<void> {
+  const { options, maxMinutes } = parseOptions(process.argv.slice(2));
+  // The orchestrator is mostly idle, but keep it off the server's core too.
+  const machine = describeMachine();
+  const load = coreLayout(machine).load;
+  if (load !== null) spawnSync('taskset', ['-a', '-p', '-c', load, String(process.pid)], { stdio: 'ignore' });
+  const watchdog = setTimeout(() => {
+    process.stderr.write(`bench: still running after ${maxMinutes} minutes; stopping everything\n`);
+    process.exit(2);
+  }, maxMinutes * 60_000);
+  watchdog.unref();
+  process.once('SIGINT', () => process.exit(130));
+  process.once('SIGTERM', () => process.exit(143));
+
+  const { result, markdown, files } = await runSuite(
+    options,
+    {
+      log: (message) => process.stdout.write(`${message}\n`),
+      warn: (message) => process.stderr.write(`warning: ${message}\n`),
+    },
+    machine,
+  );
+  process.stdout.write(`\n${markdown}\n`);
+  for (const file of files) process.stdout.write(`wrote ${file}\n`);
+  const failed = result.scenarios.filter((scenario) => scenario.status === 'failed');
+  const soakFailed = result.scenarios.some((scenario) => scenario.id === 'soak' && scenario.figures.some((figure) => figure.met === false));
+  process.exit(failed.length > 0 || soakFailed ? 1 : 0);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

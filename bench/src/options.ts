@@ -1,0 +1,103 @@
+/**
+ * Sizes, rates and durations of a run. `full` is issue 7's suite, `smoke` the seconds-long
+ * version CI runs so the benchmarks cannot rot, `soak` the 10-minute churn run. Every run
+ * is bounded: fixed counts, fixed step durations, and a per-request timeout.
+ */
+import { join } from 'node:path';
+import { benchRoot } from './processes/spawn.js';
+
+export const SCENARIOS = ['idle', 'fanout', 'ack', 'zone', 'cluster', 'soak'] as const;
+export type ScenarioId = (typeof SCENARIOS)[number];
+
+export interface SuiteOptions {
+  mode: 'full' | 'smoke' | 'soak';
+  scenarios: ScenarioId[];
+  /** Which servers to measure (both unless `--targets` says otherwise). */
+  targets: ('tavern' | 'raw')[];
+  /** Each target measured this many times, interleaved: Tavern, raw, Tavern, raw, … */
+  repeats: number;
+  idle: {
+    sizes: number[];
+    /** Handshakes in flight at once. */
+    concurrency: number;
+    /** Connections made (and kept) before the baseline RSS is read. */
+    warmup: number;
+    /** RSS is read every this many ms until two readings agree (at most 10 readings). */
+    settleMs: number;
+  };
+  fanout: {
+    sizes: number[];
+    /** Stepped load, as deliveries per second (send rate = deliveries / receivers). */
+    deliveriesSteps: number[];
+    /** The fixed load at which p50/p99 are reported, in deliveries per second. */
+    fixedDeliveries: number;
+    stepMs: number;
+    p99LimitMs: number;
+  };
+  ack: { configs: { channels: number; members: number }[]; warmupMs: number; durationMs: number };
+  zone: { zoneId: string; players: number; hz: number; warmupMs: number; durationMs: number; probeEvery: number };
+  cluster: { members: number; deliveriesSteps: number[]; fixedDeliveries: number; stepMs: number };
+  soak: { durationMs: number; sampleMs: number; clients: number; channels: number; churnPerSec: number; chatPerSec: number; warmupMs: number };
+  /** Write a CPU profile of every Tavern process into this folder (`--profile DIR`). */
+  profileDir: string | null;
+  /** Extra environment for every Tavern process (`--tavern-env KEY=VALUE`). */
+  tavernEnv: Record<string, string>;
+  /** Where latest.md, latest.json and the chart go. */
+  outDir: string;
+  /** Run Tavern from source when it is not built (smoke test only). */
+  allowSource: boolean;
+  /** Any single request (a join, an ack during setup) waits at most this long. */
+  requestTimeoutMs: number;
+}
+
+const STEPS = [10_000, 20_000, 40_000, 60_000, 80_000, 100_000, 130_000, 160_000, 200_000, 250_000, 300_000];
+
+export function fullOptions(): SuiteOptions {
+  return {
+    mode: 'full',
+    scenarios: ['idle', 'fanout', 'ack', 'zone', 'cluster'],
+    targets: ['tavern', 'raw'],
+    repeats: 2,
+    idle: { sizes: [5_000, 10_000], concurrency: 200, warmup: 100, settleMs: 500 },
+    fanout: { sizes: [1_000, 5_000], deliveriesSteps: STEPS, fixedDeliveries: 20_000, stepMs: 4_000, p99LimitMs: 100 },
+    ack: {
+      configs: [
+        { channels: 500, members: 2 },
+        { channels: 100, members: 10 },
+      ],
+      warmupMs: 1_000,
+      durationMs: 5_000,
+    },
+    zone: { zoneId: 'tavern-district', players: 1_000, hz: 10, warmupMs: 2_000, durationMs: 5_000, probeEvery: 50 },
+    cluster: { members: 1_000, deliveriesSteps: STEPS, fixedDeliveries: 20_000, stepMs: 4_000 },
+    soak: { durationMs: 10 * 60_000, sampleMs: 10_000, clients: 1_000, channels: 20, churnPerSec: 10, chatPerSec: 100, warmupMs: 60_000 },
+    profileDir: null,
+    tavernEnv: {},
+    outDir: join(benchRoot, 'results'),
+    allowSource: false,
+    requestTimeoutMs: 60_000,
+  };
+}
+
+export function smokeOptions(): SuiteOptions {
+  const full = fullOptions();
+  return {
+    ...full,
+    mode: 'smoke',
+    scenarios: ['idle', 'fanout', 'ack', 'zone', 'cluster', 'soak'],
+    repeats: 1,
+    idle: { sizes: [40], concurrency: 20, warmup: 5, settleMs: 100 },
+    fanout: { sizes: [10], deliveriesSteps: [180], fixedDeliveries: 90, stepMs: 300, p99LimitMs: 100 },
+    ack: { configs: [{ channels: 5, members: 2 }], warmupMs: 100, durationMs: 300 },
+    zone: { ...full.zone, players: 6, warmupMs: 250, durationMs: 300, probeEvery: 2 },
+    cluster: { members: 10, deliveriesSteps: [90], fixedDeliveries: 90, stepMs: 300 },
+    soak: { ...full.soak, durationMs: 2_000, sampleMs: 500, clients: 20, channels: 2, churnPerSec: 3, chatPerSec: 5, warmupMs: 500 },
+    outDir: '',
+    allowSource: true,
+    requestTimeoutMs: 20_000,
+  };
+}
+
+export function soakOptions(): SuiteOptions {
+  return { ...fullOptions(), mode: 'soak', scenarios: ['soak'], repeats: 1 };
+}

@@ -1,0 +1,102 @@
+/**
+ * The baseline: a plain Socket.IO 4 server doing the same work as Tavern with no validation,
+ * storage, auth, rate limits or metrics. It speaks Tavern's event names so that one load
+ * generator drives both. Same transport settings as Tavern (ping 25 s / 20 s, 64 KiB
+ * messages, no compression).
+ *
+ * - connect: `session:ready`, like Tavern;
+ * - `chat:join`: join the room, ack; `chat:create`: a new room name, ack;
+ * - `chat:send`: build a message, `io.to(channel).emit('chat:message', message)` (the sender
+ *   included, as in Tavern), ack `{ ok, data: { message } }`;
+ * - `zone:enter`: join `zone:<id>`, ack a fixed zone; `character:move`: broadcast each move
+ *   to the zone at once (`character:moved`, volatile), the per-move fan-out Tavern's
+ *   snapshots replace.
+ *
+ * `GET /heap` answers `{ rss, heapUsed }`. Prints `{"msg":"listening","port":N}` when ready.
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Server } from 'socket.io';
+
+type Ack = (result: unknown) => void;
+const ZONE = { name: 'bench', width: 1000, height: 1000, spawn: { x: 500, y: 500 }, maxSpeed: 200 };
+
+const http = createServer((request, response) => {
+  if (request.url === '/heap') {
+    const memory = process.memoryUsage();
+    response.setHeader('content-type', 'application/json');
+    response.end(JSON.stringify({ rss: memory.rss, heapUsed: memory.heapUsed }));
+    return;
+  }
+  response.statusCode = 404;
+  response.end();
+});
+
+const io = new Server(http, {
+  serveClient: false,
+  maxHttpBufferSize: 64 * 1024,
+  pingInterval: 25_000,
+  pingTimeout: 20_000,
+  connectTimeout: 10_000,
+  cors: { origin: true, credentials: true },
+});
+
+let messageSeq = 0;
+let roomSeq = 0;
+
+io.on('connection', (socket) => {
+  let zone: string | null = null;
+  const now = Date.now();
+  socket.emit('session:ready', {
+    userId: socket.id,
+    characterId: null,
+    name: socket.id,
+    sessionId: socket.id,
+    serverTime: now,
+    expiresAt: now + 3_600_000,
+    recovered: false,
+  });
+
+  socket.on('chat:join', (payload: { channelId: string }, ack: Ack) => {
+    void socket.join(payload.channelId);
+    ack({ ok: true, data: { channel: { id: payload.channelId, epoch: 'raw', lastSeq: messageSeq }, members: [], history: [], lastReadSeq: 0 } });
+  });
+
+  socket.on('chat:create', (_payload: unknown, ack: Ack) => {
+    ack({ ok: true, data: { channelId: `room:raw-${++roomSeq}` } });
+  });
+
+  socket.on('chat:send', (payload: { channelId: string; content: string; clientMsgId: string }, ack: Ack) => {
+    const seq = ++messageSeq;
+    const message = {
+      id: `m${seq}`,
+      channelId: payload.channelId,
+      seq,
+      senderId: socket.id,
+      senderName: socket.id,
+      content: payload.content,
+      contentType: 'text',
+      clientMsgId: payload.clientMsgId,
+      createdAt: Date.now(),
+      reactions: {},
+    };
+    io.to(payload.channelId).emit('chat:message', message);
+    ack({ ok: true, data: { message } });
+  });
+
+  socket.on('zone:enter', (payload: { zoneId: string }, ack: Ack) => {
+    if (zone) void socket.leave(zone);
+    zone = `zone:${payload.zoneId}`;
+    void socket.join(zone);
+    ack({ ok: true, data: { zone: { id: payload.zoneId, ...ZONE }, you: ZONE.spawn, players: [] } });
+  });
+
+  socket.on('character:move', (payload: { x: number; y: number }) => {
+    if (zone) socket.to(zone).volatile.emit('character:moved', { characterId: socket.id, x: payload.x, y: payload.y });
+  });
+});
+
+http.listen(0, '127.0.0.1', () => {
+  const { port } = http.address() as AddressInfo;
+  process.stdout.write(`${JSON.stringify({ msg: 'listening', port })}\n`);
+});

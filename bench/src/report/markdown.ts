@@ -1,0 +1,76 @@
+/** latest.md: one table of every figure, then what was skipped or failed and why. */
+import type { Figure, SuiteResult } from '../results.js';
+
+function formatNumber(value: number | null, unit: string): string {
+  if (value === null || !Number.isFinite(value)) return '–';
+  const abs = Math.abs(value);
+  const digits = abs >= 1000 ? 0 : abs >= 100 ? 1 : abs >= 10 ? 2 : 3;
+  const text = value.toLocaleString('en', { maximumFractionDigits: digits });
+  return unit ? `${text} ${unit}` : text;
+}
+
+function ratioText(figure: Figure): string {
+  return figure.ratio === null || !Number.isFinite(figure.ratio) ? '–' : `${figure.ratio.toFixed(2)}×`;
+}
+
+function metText(figure: Figure): string {
+  if (figure.met === null) return figure.goal ? '?' : '';
+  return figure.met ? 'yes' : '**no**';
+}
+
+const escape = (text: string) => text.replace(/\|/g, '\\|');
+
+export function renderMarkdown(result: SuiteResult, chartFile: string | null): string {
+  const { machine, layout } = result;
+  const lines: string[] = [];
+  lines.push(`# Tavern benchmark: ${result.mode} run`);
+  lines.push('');
+  lines.push(`- Date: ${result.date} (took ${Math.round(result.durationMs / 1000)} s)`);
+  lines.push(`- Machine: ${machine.nproc} cores (\`nproc\`), ${machine.cpuModel}, Node ${machine.node}, ${machine.os}, \`ulimit -n\` ${machine.openFiles}, load average ${machine.loadAverage} at the start`);
+  lines.push(`- Pinning: ${layout.note}`);
+  lines.push(`- Tavern: ${result.tavernBuilt ? '`apps/server/dist/main.js`' : 'run from source through tsx (no build)'}, NODE_ENV=production`);
+  const o = result.options;
+  lines.push(
+    `- Sizes: repeats ${o.repeats}; idle ${o.idle.sizes.join(', ')}; fan-out ${o.fanout.sizes.join(', ')} members, ${o.fanout.stepMs / 1000} s steps; ack path ${o.ack.configs.map((c) => `${c.channels}×${c.members}`).join(', ')}; zone ${o.zone.players} players at ${o.zone.hz} Hz in \`${o.zone.zoneId}\`; two nodes ${o.cluster.members} members${o.scenarios.includes('soak') ? `; soak ${Math.round(o.soak.durationMs / 1000)} s, ${o.soak.clients} clients` : ''}${Object.keys(o.tavernEnv).length ? `; Tavern env ${Object.entries(o.tavernEnv).map(([k, v]) => `${k}=${v}`).join(' ')}` : ''}`,
+  );
+  lines.push(`- Each pair of figures comes from the same run, interleaved (Tavern, baseline, Tavern, baseline, …); a figure is the median over the repeats and the ratio is the median of the per-run ratios.`);
+  lines.push('');
+  lines.push('| scenario | figure | Tavern | baseline | ratio | goal | met |');
+  lines.push('|---|---|---|---|---|---|---|');
+  for (const scenario of result.scenarios) {
+    if (scenario.status !== 'ok') {
+      lines.push(`| ${scenario.title} | ${scenario.status} | | | | | |`);
+      continue;
+    }
+    for (const figure of scenario.figures) {
+      const baseline = figure.baseline === null ? '–' : `${formatNumber(figure.baseline, figure.unit)} (${figure.baselineLabel})`;
+      const value = figure.valueLabel === 'Tavern' ? formatNumber(figure.value, figure.unit) : `${formatNumber(figure.value, figure.unit)} (${figure.valueLabel})`;
+      lines.push(`| ${scenario.title} | ${escape(figure.name)} | ${value} | ${baseline} | ${ratioText(figure)} | ${figure.goal?.text ?? ''} | ${metText(figure)} |`);
+    }
+  }
+  lines.push('');
+  const skipped = result.scenarios.filter((scenario) => scenario.status !== 'ok');
+  if (skipped.length) {
+    lines.push('## Not measured');
+    lines.push('');
+    for (const scenario of skipped) lines.push(`- **${scenario.title}** ${scenario.status}: ${escape((scenario.reason ?? '').split('\n')[0] ?? '')}`);
+    lines.push('');
+  }
+  const notes = result.scenarios.filter((scenario) => scenario.notes.length);
+  if (notes.length || result.warnings.length) {
+    lines.push('## Notes');
+    lines.push('');
+    for (const warning of result.warnings) lines.push(`- ${warning}`);
+    for (const scenario of notes) for (const note of scenario.notes) lines.push(`- ${scenario.title}: ${note}`);
+    lines.push('');
+  }
+  if (chartFile) {
+    lines.push('## Latency against send rate (room fan-out)');
+    lines.push('');
+    lines.push(`![p50 and p99 latency against send rate, Tavern and raw Socket.IO](${chartFile})`);
+    lines.push('');
+  }
+  lines.push('Every run, step and sample is in `latest.json`. How each figure is measured: `bench/README.md`.');
+  lines.push('');
+  return lines.join('\n');
+}

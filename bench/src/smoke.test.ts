@@ -1,0 +1,56 @@
+/**
+ * The smoke run in CI: every scenario of the suite, seconds long, tiny sizes, real
+ * processes. No figure is asserted (CI machines are noisy); what must hold is that each
+ * scenario runs end to end, or is skipped because the server answers UNAVAILABLE for an
+ * event it needs (a feature not in this build), and that the report is written.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { smokeOptions } from './options.js';
+import { runSuite, type SuiteOutput } from './suite.js';
+
+describe('bench smoke run', () => {
+  const options = smokeOptions();
+  const log: string[] = [];
+  let output: SuiteOutput;
+
+  afterAll(() => {
+    if (options.outDir) rmSync(options.outDir, { recursive: true, force: true });
+  });
+
+  it('runs every scenario end to end, or skips it only for an UNAVAILABLE event', async () => {
+    options.outDir = mkdtempSync(join(tmpdir(), 'tavern-bench-smoke-'));
+    output = await runSuite(options, { log: (line) => log.push(line), warn: (line) => log.push(`warning: ${line}`) });
+    const { scenarios } = output.result;
+    expect(scenarios.map((scenario) => scenario.id)).toEqual(options.scenarios);
+    for (const scenario of scenarios) {
+      // A failure message carries the stack and the server's last output.
+      expect(scenario.status, `${scenario.title}: ${scenario.reason ?? ''}\n${log.join('\n')}`).not.toBe('failed');
+      if (scenario.status === 'skipped') expect(scenario.reason).toMatch(/UNAVAILABLE/);
+      else expect(scenario.figures.length).toBeGreaterThan(0);
+    }
+  });
+
+  it('measures idle connections on both servers (it needs nothing but auth)', () => {
+    const idle = output.result.scenarios.find((scenario) => scenario.id === 'idle');
+    expect(idle?.status).toBe('ok');
+    const runs = idle?.runs as { target: string; connected: number; handshakesPerSec: number }[];
+    expect(runs.map((run) => run.target)).toEqual(['tavern', 'raw']);
+    for (const run of runs) {
+      expect(run.connected).toBe(options.idle.sizes[0]);
+      expect(run.handshakesPerSec).toBeGreaterThan(0);
+    }
+  });
+
+  it('writes latest.md and latest.json', () => {
+    const markdown = readFileSync(join(options.outDir, 'latest.md'), 'utf8');
+    expect(markdown).toContain('| scenario | figure | Tavern | baseline | ratio | goal | met |');
+    expect(markdown).toContain('RSS per 1,000 idle connections');
+    const json = JSON.parse(readFileSync(join(options.outDir, 'latest.json'), 'utf8')) as { machine: { nproc: number } };
+    expect(json.machine.nproc).toBeGreaterThan(0);
+    const fanout = output.result.scenarios.find((scenario) => scenario.id === 'fanout');
+    expect(existsSync(join(options.outDir, 'latency.svg'))).toBe(fanout?.status === 'ok');
+  });
+});
