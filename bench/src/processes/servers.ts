@@ -93,7 +93,9 @@ export async function startTavern(options: TavernOptions): Promise<ServerHandle>
     JWT_SECRET: BENCH_JWT_SECRET,
     HANDSHAKES_PER_IP: '100000',
     HANDSHAKE_WINDOW_MS: '100',
-    ...(options.defaultLimits ? {} : { RATE_LIMITS: UNLIMITED_RATES }),
+    // Per-socket and per-channel allowances are raised (the limiters still run on every
+    // event) so that the scenarios measure the server, not one user's or channel's quota.
+    ...(options.defaultLimits ? {} : { RATE_LIMITS: UNLIMITED_RATES, CHAT_CHANNEL_RATE_PER_SEC: '1000000' }),
     ...(options.redisUrl !== undefined && { REDIS_URL: options.redisUrl }),
     ...(options.nodeId !== undefined && { NODE_ID: options.nodeId }),
     ...options.env,
