@@ -35,7 +35,9 @@ export async function startChatLoad(cluster: ChaosCluster, count: number, channe
     const client = createClient({
       url: cluster.nginx.url,
       getToken: () => cluster.token(`chaos-${i}`),
-      socketOptions: { transports: ['websocket'] },
+      // A handshake that hangs (a node going away mid-upgrade behind nginx) fails after 5 s
+      // instead of socket.io's 20 s, and the client tries again.
+      socketOptions: { transports: ['websocket'], timeout: 5_000 },
       reconnect: { initialDelayMs: 100, maxDelayMs: 2_000 },
       timeoutMs: 15_000,
     });
@@ -103,7 +105,10 @@ export async function startChatLoad(cluster: ChaosCluster, count: number, channe
     async waitAllConnected(timeoutMs) {
       const begin = Date.now();
       while (clients.some((client) => client.state !== 'connected')) {
-        if (Date.now() - begin > timeoutMs) throw new Error(`not all clients reconnected within ${timeoutMs} ms`);
+        if (Date.now() - begin > timeoutMs) {
+          const states = clients.map((client, i) => `${i}:${client.state}${client.closeReason ? `(${client.closeReason.code})` : ''}`).filter((entry) => !entry.endsWith(':connected'));
+          throw new Error(`not all clients reconnected within ${timeoutMs} ms: ${states.join(' ')}`);
+        }
         await new Promise((resolve) => setTimeout(resolve, 25));
       }
       return Date.now() - begin;
