@@ -1,27 +1,16 @@
 /** One contract for the in-memory and the Redis notification stores. */
 import type { Notification } from '@tavern/protocol';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectStores } from '../../../test/support/redis-connections.js';
-import { startRedis, type TestRedis } from '../../../test/support/start-redis.js';
-import type { RedisConnections } from '../../platform/redis.js';
+import { describe, expect, it } from 'vitest';
+import { useStoreConnections } from '../../../test/support/redis-connections.js';
 import { MemoryNotificationStore, RedisNotificationStore, type NotificationStore } from './notification.store.js';
 
-let redis: TestRedis;
-let connections: RedisConnections;
-beforeAll(async () => {
-  redis = await startRedis();
-  connections = await connectStores(redis.url, 'notif-contract:');
-});
-afterAll(async () => {
-  await connections.close();
-  await redis[Symbol.asyncDispose]();
-});
+const connections = useStoreConnections('notif-contract:');
 
 const make = (i: number): Notification => ({ id: `n${String(i).padStart(3, '0')}`, type: 't', title: `#${i}`, body: '', createdAt: 1_000 + i, read: false });
 
 describe.each([
   ['memory', () => new MemoryNotificationStore()],
-  ['redis', () => new RedisNotificationStore(connections)],
+  ['redis', () => new RedisNotificationStore(connections())],
 ] as [string, () => NotificationStore][])('NotificationStore contract: %s', (_name, create) => {
   it('keeps the newest `keep`, pages newest first, counts and marks read', async () => {
     const store = create();

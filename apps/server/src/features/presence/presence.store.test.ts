@@ -1,24 +1,13 @@
 /** One contract for the in-memory and the Redis presence stores. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectStores } from '../../../test/support/redis-connections.js';
-import { startRedis, type TestRedis } from '../../../test/support/start-redis.js';
-import type { RedisConnections } from '../../platform/redis.js';
+import { describe, expect, it } from 'vitest';
+import { useStoreConnections } from '../../../test/support/redis-connections.js';
 import { DEFAULT_ENTRY, MemoryPresenceStore, RedisPresenceStore, type PresenceStore } from './presence.store.js';
 
-let redis: TestRedis;
-let connections: RedisConnections;
-beforeAll(async () => {
-  redis = await startRedis();
-  connections = await connectStores(redis.url, 'presence-contract:');
-});
-afterAll(async () => {
-  await connections.close();
-  await redis[Symbol.asyncDispose]();
-});
+const connections = useStoreConnections('presence-contract:');
 
 describe.each([
   ['memory', () => new MemoryPresenceStore()],
-  ['redis', () => new RedisPresenceStore(connections)],
+  ['redis', () => new RedisPresenceStore(connections())],
 ] as [string, () => PresenceStore][])('PresenceStore contract: %s', (_name, create) => {
   it('defaults, updates fields, and announces each change once', async () => {
     const store = create();
