@@ -10,5 +10,6 @@ export {
 export { ClientError, ClientErrorCode } from './client-error.js';
 export { ChannelSync, type ChannelSyncOptions } from './channel-sync.js';
 export { SessionTracker } from './resubscribe.js';
+export { followPokerSession, pokerReducers } from './poker-state.js';
 export { createTypingNotifier, type TypingNotifier, type TypingNotifierOptions } from './typing.js';
 export * from '@tavern/protocol';

@@ -8,7 +8,7 @@
  * sessions.lobby(lobbyId, (lobby) => renderLobby(lobby));
  * await sessions.poker('sprint-42', { role: 'player' }, (session) => renderTable(session));
  */
-import type { ClientPayload, Lobby, PokerSession } from '@tavern/protocol';
+import type { ClientPayload, Lobby, PokerSession, Result } from '@tavern/protocol';
 import type { TavernClient } from './create-client.js';
 
 type PokerJoin = Omit<ClientPayload<'poker:join'>, 'sessionId'>;
@@ -25,16 +25,22 @@ export class SessionTracker {
     );
   }
 
-  /** Follows a lobby the user is a member of; resolves with its current state. */
-  async lobby(lobbyId: string, onState: (lobby: Lobby) => void): Promise<void> {
+  /**
+   * Follows a lobby the user is a member of: `onState` gets its current state now and after
+   * every reconnect. Resolves with the first subscription's result.
+   */
+  async lobby(lobbyId: string, onState: (lobby: Lobby) => void): Promise<Result<{ lobby: Lobby }>> {
     this.lobbies.set(lobbyId, onState);
-    await this.subscribeLobby(lobbyId);
+    return this.subscribeLobby(lobbyId);
   }
 
-  /** Joins a poker session and follows it; joining again after a reconnect keeps the vote. */
-  async poker(sessionId: string, join: PokerJoin, onState: (session: PokerSession) => void): Promise<void> {
+  /**
+   * Joins a poker session and follows it; joining again after a reconnect keeps the vote.
+   * Resolves with the first join's result.
+   */
+  async poker(sessionId: string, join: PokerJoin, onState: (session: PokerSession) => void): Promise<Result<{ session: PokerSession }>> {
     this.pokers.set(sessionId, { join, onState });
-    await this.joinPoker(sessionId);
+    return this.joinPoker(sessionId, { join, onState });
   }
 
   forget(id: string): void {
@@ -46,23 +52,23 @@ export class SessionTracker {
     for (const stop of this.stops.splice(0)) stop();
   }
 
-  private async subscribeLobby(lobbyId: string): Promise<void> {
+  private async subscribeLobby(lobbyId: string): Promise<Result<{ lobby: Lobby }>> {
     const result = await this.client.request('lobby:subscribe', { lobbyId });
     if (result.ok) this.lobbies.get(lobbyId)?.(result.data.lobby);
     else if (result.error.code === 'NOT_FOUND' || result.error.code === 'FORBIDDEN') this.lobbies.delete(lobbyId); // closed, or no longer a member
+    return result;
   }
 
-  private async joinPoker(sessionId: string): Promise<void> {
-    const tracked = this.pokers.get(sessionId);
-    if (!tracked) return;
+  private async joinPoker(sessionId: string, tracked: { join: PokerJoin; onState: (session: PokerSession) => void }): Promise<Result<{ session: PokerSession }>> {
     const result = await this.client.request('poker:join', { sessionId, ...tracked.join });
     if (result.ok) tracked.onState(result.data.session);
+    return result;
   }
 
   private async refresh(): Promise<void> {
     await Promise.all([
       ...[...this.lobbies.keys()].map((lobbyId) => this.subscribeLobby(lobbyId).catch(() => undefined)),
-      ...[...this.pokers.keys()].map((sessionId) => this.joinPoker(sessionId).catch(() => undefined)),
+      ...[...this.pokers].map(([sessionId, tracked]) => this.joinPoker(sessionId, tracked).catch(() => undefined)),
     ]);
   }
 }
