@@ -1,7 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { DiagnosticSeverity, Parser } from '@asyncapi/parser';
 import { describe, expect, it } from 'vitest';
 import { protocolDomains } from './domains.js';
-import { asyncApiDocument, clientEventNames, clientEventSchemas, serverEventNames } from './index.js';
+import { asyncApiDocument, clientEventNames, clientEventSchemas, DOCS_COMMAND, protocolMarkdown, serverEventNames } from './index.js';
 
 /** Every `$ref` in a document. */
 function refs(value: unknown): string[] {
@@ -58,5 +59,23 @@ describe('protocolDomains', () => {
   it('holds every event exactly once', () => {
     expect(protocolDomains.flatMap((domain) => domain.clientEvents).sort()).toEqual([...clientEventNames].sort());
     expect(protocolDomains.flatMap((domain) => domain.serverEvents).sort()).toEqual([...serverEventNames].sort());
+  });
+});
+
+describe('protocolMarkdown', () => {
+  const markdown = protocolMarkdown();
+
+  it('matches docs/protocol.md in the repository', () => {
+    const committed = readFileSync(new URL('../../../docs/protocol.md', import.meta.url), 'utf8');
+    expect(committed === markdown, `docs/protocol.md is out of date: run \`${DOCS_COMMAND}\` and commit it`).toBe(true);
+  });
+
+  it('has a section for every event in each direction', () => {
+    for (const name of clientEventNames) expect(markdown).toContain(`### \`${name}\` (client → server)`);
+    for (const name of serverEventNames) expect(markdown).toContain(`### \`${name}\` (server → client)`);
+  });
+
+  it('comes out the same every time', () => {
+    expect(protocolMarkdown()).toBe(markdown);
   });
 });

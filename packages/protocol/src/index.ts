@@ -15,6 +15,7 @@ export * from './notifications.js';
 export * from './party.js';
 export * from './poker.js';
 export * from './presence.js';
+export * from './protocol-docs.js';
 export * from './rooms.js';
 export * from './session.js';
 export * from './world.js';
