@@ -1,7 +1,13 @@
-// Writes dist/events.schema.json from the built package: one JSON Schema per event.
+// Writes the generated contract documents from the built package:
+// dist/events.schema.json (one JSON Schema per event) and dist/asyncapi.json (AsyncAPI 3.0.0).
 import { writeFileSync } from 'node:fs';
-import { eventJsonSchemas } from '../dist/index.js';
+import { asyncApiDocument, eventJsonSchemas } from '../dist/index.js';
 
-const target = new URL('../dist/events.schema.json', import.meta.url);
-writeFileSync(target, `${JSON.stringify(eventJsonSchemas(), null, 2)}\n`);
-console.log(`wrote ${target.pathname}`);
+for (const [file, document] of [
+  ['events.schema.json', eventJsonSchemas()],
+  ['asyncapi.json', asyncApiDocument()],
+]) {
+  const target = new URL(`../dist/${file}`, import.meta.url);
+  writeFileSync(target, `${JSON.stringify(document, null, 2)}\n`);
+  console.log(`wrote ${target.pathname}`);
+}

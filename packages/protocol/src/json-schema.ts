@@ -7,7 +7,10 @@ import { resultSchema } from './errors.js';
 import { clientEventSchemas, serverEventSchemas, type ClientEventName, type ServerEventName } from './events.js';
 import { PROTOCOL_VERSION } from './session.js';
 
-type JsonSchema = Record<string, unknown>;
+export type JsonSchema = Record<string, unknown>;
+
+/** `draft-2020-12` for `events.schema.json`; `draft-07` for AsyncAPI, whose Schema Object is a superset of it. */
+export type JsonSchemaTarget = 'draft-2020-12' | 'draft-07';
 
 export interface ClientEventJsonSchema {
   kind: 'command' | 'signal';
@@ -22,20 +25,21 @@ export interface EventJsonSchemas {
   serverEvents: Record<ServerEventName, JsonSchema>;
 }
 
-function toJson(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
-  return z.toJSONSchema(schema, { io, unrepresentable: 'any' });
+/** What a sender writes (`input`) or a receiver gets (`output`), as JSON Schema. */
+export function toJsonSchema(schema: z.ZodType, io: 'input' | 'output', target: JsonSchemaTarget = 'draft-2020-12'): JsonSchema {
+  return z.toJSONSchema(schema, { io, target, unrepresentable: 'any' });
 }
 
 export function eventJsonSchemas(): EventJsonSchemas {
   const clientEvents = {} as Record<ClientEventName, ClientEventJsonSchema>;
   for (const [name, definition] of Object.entries(clientEventSchemas) as [ClientEventName, (typeof clientEventSchemas)[ClientEventName]][]) {
-    const entry: ClientEventJsonSchema = { kind: definition.kind, payload: toJson(definition.payload, 'input') };
-    if (definition.kind === 'command') entry.ack = toJson(resultSchema(definition.result), 'output');
+    const entry: ClientEventJsonSchema = { kind: definition.kind, payload: toJsonSchema(definition.payload, 'input') };
+    if (definition.kind === 'command') entry.ack = toJsonSchema(resultSchema(definition.result), 'output');
     clientEvents[name] = entry;
   }
   const serverEvents = {} as Record<ServerEventName, JsonSchema>;
   for (const [name, schema] of Object.entries(serverEventSchemas) as [ServerEventName, z.ZodType][]) {
-    serverEvents[name] = toJson(schema, 'output');
+    serverEvents[name] = toJsonSchema(schema, 'output');
   }
   return { protocolVersion: PROTOCOL_VERSION, clientEvents, serverEvents };
 }
