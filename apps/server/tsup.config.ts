@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/main.ts', 'src/index.ts'],
+  entry: ['src/main.ts', 'src/index.ts', 'src/cli/token.ts'],
   format: ['esm'],
   dts: { entry: 'src/index.ts' },
   clean: true,
