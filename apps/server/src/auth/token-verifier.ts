@@ -1,7 +1,8 @@
 /**
- * JWT verification with jose. The algorithm list is pinned by the key kind (HS256 for a
- * secret, RS256 or ES256 for a public key or JWKS), `exp` and `sub` are required, and
- * issuer and audience are checked when configured.
+ * JWT verification. The algorithm list is pinned by the key kind (HS256 for a secret,
+ * RS256 or ES256 for a public key or JWKS), `exp` and `sub` are required, and issuer and
+ * audience are checked when configured. A shared secret is verified synchronously with
+ * node:crypto (`hs256.ts`, the handshake's hot path); public keys and JWKS with jose.
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { ErrorCode, TokenClaims } from '@tavern/protocol';
@@ -9,6 +10,7 @@ import { createRemoteJWKSet, errors, jwtVerify, SignJWT, type JWTPayload, type J
 import type { Config } from '../config.js';
 import { AppError } from '../transport/app-error.js';
 import type { AuthUser } from '../transport/socket-types.js';
+import { createHs256Verifier } from './hs256.js';
 
 export interface VerifiedToken {
   user: AuthUser;
@@ -52,13 +54,19 @@ export function createTokenVerifier(auth: Config['auth']): TokenVerifier {
     ...(auth.audience !== undefined && { audience: auth.audience }),
   };
 
+  const verifyHs256 = jwt.kind === 'secret' || jwt.kind === 'dev' ? createHs256Verifier(jwt.secret, options) : null;
+
   async function verify(token: string): Promise<VerifiedToken> {
     let payload: JWTPayload;
-    try {
-      // jose takes a key or a key resolver; both are valid here.
-      ({ payload } = await jwtVerify(token, key as Uint8Array, options));
-    } catch (error) {
-      throw toAuthError(error);
+    if (verifyHs256) {
+      payload = verifyHs256(token);
+    } else {
+      try {
+        // jose takes a key or a key resolver; both are valid here.
+        ({ payload } = await jwtVerify(token, key as Uint8Array, options));
+      } catch (error) {
+        throw toAuthError(error);
+      }
     }
     const claims = TokenClaims.safeParse(payload);
     if (!claims.success) {
