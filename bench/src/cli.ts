@@ -32,7 +32,8 @@ Options (after \`pnpm bench --\`):
   --soak-minutes M                soak length (default 10)
   --tavern-env KEY=VALUE          extra environment for every Tavern process (repeatable)
   --out DIR                       where latest.md/json and latency.svg go
-  --profile DIR                   write a V8 CPU profile (--cpu-prof) of every Tavern process to DIR
+  --profile DIR                   write a V8 CPU profile (--cpu-prof) of every server process to DIR
+                                  (raw Socket.IO's in DIR/raw)
   --max-minutes M                 stop everything after M minutes (default 60; soak: length + 10)
 `;
 

@@ -38,7 +38,7 @@ export interface SuiteOptions {
   zone: { zoneId: string; players: number; hz: number; warmupMs: number; durationMs: number; probeEvery: number };
   cluster: { members: number; deliveriesSteps: number[]; fixedDeliveries: number; stepMs: number };
   soak: { durationMs: number; sampleMs: number; clients: number; channels: number; churnPerSec: number; chatPerSec: number; warmupMs: number };
-  /** Write a CPU profile of every Tavern process into this folder (`--profile DIR`). */
+  /** Write a CPU profile of every server process (Tavern and raw) into this folder (`--profile DIR`). */
   profileDir: string | null;
   /** Extra environment for every Tavern process (`--tavern-env KEY=VALUE`). */
   tavernEnv: Record<string, string>;

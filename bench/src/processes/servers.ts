@@ -126,8 +126,9 @@ export async function startTavern(options: TavernOptions): Promise<ServerHandle>
   );
 }
 
-export async function startRaw(options: { cpus: string | null }): Promise<ServerHandle> {
-  const child = spawnNode(programArgs('raw-server'), { cpus: options.cpus, env: { NODE_ENV: 'production' } });
+export async function startRaw(options: { cpus: string | null; profileDir?: string | null }): Promise<ServerHandle> {
+  const profile = options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(options.profileDir, 'raw')}`] : [];
+  const child = spawnNode(programArgs('raw-server'), { cpus: options.cpus, env: { NODE_ENV: 'production' }, nodeArgs: profile });
   const ready = waitForOutput(child, /"msg":"listening","port":(\d+)/, 30_000, 'the raw Socket.IO server');
   let port: number;
   try {
@@ -137,10 +138,18 @@ export async function startRaw(options: { cpus: string | null }): Promise<Server
     throw error;
   }
   const url = `http://127.0.0.1:${port}`;
-  return handle('raw', 'raw Socket.IO', child, port, ready.output, async () => {
-    const body = (await (await fetch(`${url}/heap`)).json()) as { heapUsed: number };
-    return body.heapUsed;
-  });
+  return handle(
+    'raw',
+    'raw Socket.IO',
+    child,
+    port,
+    ready.output,
+    async () => {
+      const body = (await (await fetch(`${url}/heap`)).json()) as { heapUsed: number };
+      return body.heapUsed;
+    },
+    options.profileDir ? 30_000 : 0,
+  );
 }
 
 export function freePort(): Promise<number> {

@@ -34,7 +34,7 @@ export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 export function startTarget(ctx: SuiteContext, kind: TargetKind, cpus = ctx.layout.server): Promise<ServerHandle> {
   return kind === 'tavern'
     ? startTavern({ cpus, env: ctx.options.tavernEnv, allowSource: ctx.options.allowSource, profileDir: ctx.options.profileDir })
-    : startRaw({ cpus });
+    : startRaw({ cpus, profileDir: ctx.options.profileDir });
 }
 
 /** Fails loudly when a server process died during a measurement. */
