@@ -112,6 +112,20 @@ describe.each(stores)('ChatStore contract: %s', (_name, make) => {
   });
 });
 
+describe('MemoryChatStore', () => {
+  it('keeps idempotency keys only while their message is in the history', async () => {
+    const store = new MemoryChatStore();
+    const long: AppendOptions = { ...options, idempotencyMs: 24 * 3600 * 1000 };
+    for (let i = 1; i <= 2_000; i++) await store.append('room:busy', draft('a', `m${i}`, `k${i}`), `d${i}`, long);
+    const keys = (store as unknown as { channels: Map<string, { keys: Map<string, unknown> }> }).channels.get('room:busy')?.keys;
+    // retention 5, swept every 256 appends: at most 5 + 255 keys, never one per message.
+    expect(keys?.size).toBeLessThan(5 + 256);
+    // A retry of a message still in the history is still answered with the original.
+    const retry = await store.append('room:busy', draft('a', 'm2000', 'k2000'), 'd2000', long);
+    expect(retry).toMatchObject({ kind: 'retry', message: { seq: 2_000 } });
+  });
+});
+
 describe('RedisChatStore after Redis lost its data', () => {
   it('starts a new epoch at seq 1', async () => {
     const store = new RedisChatStore(connections);

@@ -152,14 +152,19 @@ export class MemoryChatStore implements ChatStore {
       channel.recent.set(contentKey, now + options.duplicateWindowMs);
     }
     if (options.historyTtlMs > 0) channel.expiresAt = now + options.historyTtlMs;
-    if (seq % 256 === 0) this.sweep(channel, now);
+    if (seq % 256 === 0) this.sweep(channel, now, seq - options.retention);
     return { kind: 'appended', message };
   }
 
-  /** Both maps are in expiry order (constant windows, re-set keys moved to the end), so a sweep stops at the first live entry. */
-  private sweep(channel: MemoryChannel, now: number): void {
+  /**
+   * Both maps are in expiry order (constant windows, re-set keys moved to the end), so a sweep
+   * stops at the first live entry. An idempotency key also goes once its message has left the
+   * history (seq ≤ `droppedUpTo`): a retry could not be answered with the original any more,
+   * and without this a busy channel would hold a day of keys in memory (a soak showed it).
+   */
+  private sweep(channel: MemoryChannel, now: number, droppedUpTo: number): void {
     for (const [key, entry] of channel.keys) {
-      if (entry.until > now) break;
+      if (entry.until > now && entry.seq > droppedUpTo) break;
       channel.keys.delete(key);
     }
     for (const [key, until] of channel.recent) {
