@@ -94,6 +94,21 @@ describe('client SDK', () => {
     expect(client.state).toBe('connected');
   });
 
+  it('abandons a handshake that hangs and connects on the next attempt', async () => {
+    // The server would only time the hanging handshake out after a minute.
+    await using server = await startTestServer({ config: { auth: { jwt }, limits: { connectTimeoutMs: 60_000 } } });
+    // The first handshake is left hanging after authentication, as on a node going away.
+    let attempts = 0;
+    server.tavern.io.use((_socket, next) => {
+      attempts += 1;
+      if (attempts > 1) next();
+    });
+    const client = clientFor(server.url, { handshakeTimeoutMs: 300 });
+    await whenState(client, 'connected');
+    expect(attempts).toBe(2);
+    expect(client.session?.userId).toBe('alice');
+  });
+
   it('replaces a token that expired while offline through getToken', async () => {
     // No auth:expiring before the drop: this token must expire while the client is offline.
     await using server = await startTestServer({ config: { auth: { jwt, clockToleranceSec: 0, expiryWarningMs: 1_000 } } });

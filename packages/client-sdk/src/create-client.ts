@@ -70,6 +70,12 @@ export interface ClientOptions {
   autoConnect?: boolean;
   /** A cached token this close to its expiry is replaced (via `getToken`) before connecting. @default 5000 */
   tokenRefreshMarginMs?: number;
+  /**
+   * A connection attempt that has neither `session:ready` nor a refusal after this long (a
+   * handshake hanging on a node that is going away) is abandoned and retried.
+   * @default `socketOptions.timeout`, else 20000
+   */
+  handshakeTimeoutMs?: number;
   /** Passed to socket.io-client (e.g. `transports`, `path`, `extraHeaders` in Node). */
   socketOptions?: Partial<ManagerOptions & SocketOptions>;
 }
@@ -130,6 +136,7 @@ interface InFlight {
 
 export function createClient(options: ClientOptions): TavernClient {
   const timeoutMs = options.timeoutMs ?? 10_000;
+  const handshakeTimeoutMs = options.handshakeTimeoutMs ?? options.socketOptions?.timeout ?? 20_000;
   const { initialDelayMs = 500, maxDelayMs = 10_000, jitter = 0.5 } = options.reconnect ?? {};
   const queue = new OfflineQueue(options.maxQueueSize ?? 100);
   const inFlight = new Map<number, InFlight>();
@@ -144,6 +151,7 @@ export function createClient(options: ClientOptions): TavernClient {
   let attempt = 0;
   let nextDelayMs: number | null = null;
   let reconnectTimer: ReturnType<typeof setTimeout> | null = null;
+  let handshakeTimer: ReturnType<typeof setTimeout> | null = null;
   let clockOffsetMs = 0;
   let nextCommandId = 0;
 
@@ -195,8 +203,27 @@ export function createClient(options: ClientOptions): TavernClient {
     if (reconnectTimer) clearTimeout(reconnectTimer);
     reconnectTimer = setTimeout(() => {
       reconnectTimer = null;
-      if (state !== 'closed' && !socket.connected) socket.connect();
+      if (state !== 'closed' && !socket.connected) open();
     }, delay);
+  }
+
+  /** Connects, and starts over if the handshake neither succeeds nor fails in time. */
+  function open(): void {
+    stopHandshakeTimer();
+    handshakeTimer = setTimeout(() => {
+      handshakeTimer = null;
+      if (state === 'closed' || state === 'connected') return;
+      // Disconnecting by hand emits no 'disconnect', so the retry is scheduled here.
+      socket.disconnect();
+      settleInFlight();
+      scheduleReconnect();
+    }, handshakeTimeoutMs);
+    socket.connect();
+  }
+
+  function stopHandshakeTimer(): void {
+    if (handshakeTimer) clearTimeout(handshakeTimer);
+    handshakeTimer = null;
   }
 
   function closeFor(code: string, message: string): void {
@@ -251,6 +278,7 @@ export function createClient(options: ClientOptions): TavernClient {
   }
 
   socket.on('session:ready', (ready) => {
+    stopHandshakeTimer();
     session = ready;
     clockOffsetMs = ready.serverTime - Date.now();
     attempt = 0;
@@ -274,12 +302,14 @@ export function createClient(options: ClientOptions): TavernClient {
   });
 
   socket.on('disconnect', (reason) => {
+    stopHandshakeTimer();
     settleInFlight();
     if (reason === 'io client disconnect' || state === 'closed') return;
     scheduleReconnect();
   });
 
   socket.on('connect_error', (error) => {
+    stopHandshakeTimer();
     const data = (error as Error & { data?: { code?: string; message?: string; retryAfterMs?: number } }).data;
     const code = data?.code;
     if (code !== undefined && FATAL_CODES.has(code)) {
@@ -326,6 +356,7 @@ export function createClient(options: ClientOptions): TavernClient {
     setState('closed');
     if (reconnectTimer) clearTimeout(reconnectTimer);
     reconnectTimer = null;
+    stopHandshakeTimer();
     socket.disconnect();
     settleInFlight();
     queue.rejectAll((command) => new ClientError(ClientErrorCode.CLOSED, 'the client was closed', command.event));
@@ -334,7 +365,7 @@ export function createClient(options: ClientOptions): TavernClient {
   function connect(): void {
     if (state !== 'idle') return;
     setState('connecting');
-    socket.connect();
+    open();
   }
 
   const client: TavernClient = {
