@@ -16,7 +16,7 @@ const HELP = `Tavern benchmark suite: Tavern against raw Socket.IO, real process
 
   pnpm bench                      the full suite (scenarios 1-5), results in bench/results/
   pnpm bench:smoke                seconds-long run with tiny sizes, results in a temp folder
-  pnpm bench:soak                 10 minutes of connection churn and chat (scenario 6)
+  pnpm bench:soak                 connection churn and chat: a warm-up, then 10 measured minutes (scenario 6)
 
 Options (after \`pnpm bench --\`):
   --scenarios idle,fanout,ack,zone,cluster,soak   which scenarios (default: all but soak)
@@ -29,12 +29,12 @@ Options (after \`pnpm bench --\`):
   --zone ID                       zone to enter (default tavern-district)
   --zone-players N  --zone-hz H   players moving in one zone and their move rate
   --cluster-members N             channel size for the two-node scenario
-  --soak-minutes M                soak length (default 10)
+  --soak-minutes M                the soak's measured window (default 10; the warm-up comes first)
   --tavern-env KEY=VALUE          extra environment for every Tavern process (repeatable)
   --out DIR                       where latest.md/json and latency.svg go
   --profile DIR                   write a V8 CPU profile (--cpu-prof) of every server process to DIR
                                   (raw Socket.IO's in DIR/raw)
-  --max-minutes M                 stop everything after M minutes (default 60; soak: length + 10)
+  --max-minutes M                 stop everything after M minutes (default 60; soak: warm-up + window + 10)
 `;
 
 const list = (value: string | undefined) =>
@@ -128,10 +128,7 @@ function parseOptions(argv: string[]): { options: SuiteOptions; maxMinutes: numb
   const clusterMembers = positive(values['cluster-members'], '--cluster-members');
   if (clusterMembers !== undefined) options.cluster.members = Math.max(3, Math.round(clusterMembers));
   const soakMinutes = positive(values['soak-minutes'], '--soak-minutes');
-  if (soakMinutes !== undefined) {
-    options.soak.durationMs = soakMinutes * 60_000;
-    options.soak.warmupMs = Math.min(options.soak.warmupMs, options.soak.durationMs / 5);
-  }
+  if (soakMinutes !== undefined) options.soak.durationMs = soakMinutes * 60_000;
   for (const pair of values['tavern-env'] ?? []) {
     const at = pair.indexOf('=');
     if (at <= 0) throw new Error(`--tavern-env: ${pair} is not KEY=VALUE`);
@@ -142,7 +139,7 @@ function parseOptions(argv: string[]): { options: SuiteOptions; maxMinutes: numb
     options.profileDir = resolve(values.profile);
     mkdirSync(options.profileDir, { recursive: true });
   }
-  const defaultMax = options.mode === 'smoke' ? 3 : options.scenarios.includes('soak') ? options.soak.durationMs / 60_000 + 10 : 60;
+  const defaultMax = options.mode === 'smoke' ? 3 : options.scenarios.includes('soak') ? (options.soak.warmupMs + options.soak.durationMs) / 60_000 + 10 : 60;
   const maxMinutes = positive(values['max-minutes'], '--max-minutes') ?? defaultMax;
   return { options, maxMinutes };
 }

@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { countOccurrences, CHARACTER_ID_KEY, sentAt } from './load/frames.js';
 import { Histogram } from './load/histogram.js';
 import { goals, pairedFigure, pairRuns } from './results.js';
+import { resolveConfig } from '@tavern/server';
+import { CHAT_RETENTION, soakWarmupMs } from './options.js';
 import { trend } from './scenarios/soak.js';
 
 describe('Histogram', () => {
@@ -59,6 +61,12 @@ describe('soak trend', () => {
     const result = trend(points);
     expect(result.flat).toBe(false);
     expect(result.growthMb).toBeGreaterThan(20);
+  });
+
+  it('warms up until the retained chat history is full, as the server configures it', () => {
+    expect(CHAT_RETENTION).toBe(resolveConfig().chat.retention);
+    // 20 channels x 1,000 messages at 100 msgs/s: 200 s to fill, then a minute to settle.
+    expect(soakWarmupMs({ channels: 20, chatPerSec: 100 })).toBe(260_000);
   });
 });
 

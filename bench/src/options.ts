@@ -1,6 +1,6 @@
 /**
  * Sizes, rates and durations of a run. `full` is issue 7's suite, `smoke` the seconds-long
- * version CI runs so the benchmarks cannot rot, `soak` the 10-minute churn run. Every run
+ * version CI runs so the benchmarks cannot rot, `soak` the churn run (a warm-up, then 10 measured minutes). Every run
  * is bounded: fixed counts, fixed step durations, and a per-request timeout.
  */
 import { join } from 'node:path';
@@ -37,7 +37,17 @@ export interface SuiteOptions {
   ack: { configs: { channels: number; members: number }[]; warmupMs: number; durationMs: number };
   zone: { zoneId: string; players: number; hz: number; warmupMs: number; durationMs: number; probeEvery: number };
   cluster: { members: number; deliveriesSteps: number[]; fixedDeliveries: number; stepMs: number };
-  soak: { durationMs: number; sampleMs: number; clients: number; channels: number; churnPerSec: number; chatPerSec: number; warmupMs: number };
+  soak: {
+    /** The measured window; the run lasts `warmupMs` longer. */
+    durationMs: number;
+    sampleMs: number;
+    clients: number;
+    channels: number;
+    churnPerSec: number;
+    chatPerSec: number;
+    /** Before the window: long enough for every bounded store to reach its bound (see `soakWarmupMs`). */
+    warmupMs: number;
+  };
   /** Write a CPU profile of every server process (Tavern and raw) into this folder (`--profile DIR`). */
   profileDir: string | null;
   /** Extra environment for every Tavern process (`--tavern-env KEY=VALUE`). */
@@ -48,6 +58,17 @@ export interface SuiteOptions {
   allowSource: boolean;
   /** Any single request (a join, an ack during setup) waits at most this long. */
   requestTimeoutMs: number;
+}
+
+/** The server's default chat history kept per channel (`config.chat.retention`; a test holds them equal). */
+export const CHAT_RETENTION = 1_000;
+
+/**
+ * The soak's warm-up: until every channel's retained history is full (it grows by design
+ * until then, which is not a leak), plus a minute for the heap to settle.
+ */
+export function soakWarmupMs(soak: { channels: number; chatPerSec: number }): number {
+  return Math.ceil((soak.channels * CHAT_RETENTION) / soak.chatPerSec) * 1_000 + 60_000;
 }
 
 const STEPS = [10_000, 20_000, 40_000, 60_000, 80_000, 100_000, 130_000, 160_000, 200_000, 250_000, 300_000];
@@ -70,7 +91,7 @@ export function fullOptions(): SuiteOptions {
     },
     zone: { zoneId: 'tavern-district', players: 1_000, hz: 10, warmupMs: 2_000, durationMs: 5_000, probeEvery: 50 },
     cluster: { members: 1_000, deliveriesSteps: STEPS, fixedDeliveries: 20_000, stepMs: 4_000 },
-    soak: { durationMs: 10 * 60_000, sampleMs: 10_000, clients: 1_000, channels: 20, churnPerSec: 10, chatPerSec: 100, warmupMs: 60_000 },
+    soak: { durationMs: 10 * 60_000, sampleMs: 10_000, clients: 1_000, channels: 20, churnPerSec: 10, chatPerSec: 100, warmupMs: soakWarmupMs({ channels: 20, chatPerSec: 100 }) },
     profileDir: null,
     tavernEnv: {},
     outDir: join(benchRoot, 'results'),
