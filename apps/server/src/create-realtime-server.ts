@@ -175,6 +175,7 @@ export async function createRealtimeServer(httpServer: HttpServer, options: Real
     }
   }
 
+  const connectHooks = features.filter((feature) => feature.onConnect);
   io.on('connection', (socket) => {
     const { user, sessionId } = socket.data;
     metrics.connections.inc();
@@ -193,9 +194,9 @@ export async function createRealtimeServer(httpServer: HttpServer, options: Real
     });
     void (async () => {
       await socket.join(rooms.user(user.userId));
-      for (const feature of features) {
-        if (feature.onConnect) await runHook(socket, feature, 'onConnect', () => feature.onConnect?.(socket));
-      }
+      // Independent lookups (party, combat, notifications, presence): concurrently, so that
+      // with Redis a handshake waits for the slowest round trip, not for all of them in turn.
+      await Promise.all(connectHooks.map((feature) => runHook(socket, feature, 'onConnect', () => feature.onConnect?.(socket))));
       if (!socket.connected) return;
       armExpiry(socket, expiry);
       socket.emit('session:ready', {

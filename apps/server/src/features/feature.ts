@@ -53,7 +53,11 @@ export interface FeatureContext {
 export interface Feature {
   readonly name: string;
   readonly handlers?: readonly HandlerDefinition[];
-  /** Runs after authentication, before `session:ready` is sent. Errors are logged, not fatal. */
+  /**
+   * Runs after authentication, before `session:ready` is sent. Every feature's hook starts at
+   * once (in feature order) and `session:ready` waits for all of them; errors are logged, not
+   * fatal.
+   */
   onConnect?(socket: TavernSocket): void | Promise<void>;
   onDisconnect?(socket: TavernSocket, reason: DisconnectReason): void | Promise<void>;
   /** Timers, subscriptions; runs once before the server accepts connections. */
