@@ -1,5 +1,6 @@
 /** latest.md: one table of every figure, then what was skipped or failed and why. */
 import type { Figure, SuiteResult } from '../results.js';
+import type { SuiteOptions } from '../options.js';
 
 function formatNumber(value: number | null, unit: string): string {
   if (value === null || !Number.isFinite(value)) return '–';
@@ -29,10 +30,7 @@ export function renderMarkdown(result: SuiteResult, chartFile: string | null): s
   lines.push(`- Machine: ${machine.nproc} cores (\`nproc\`), ${machine.cpuModel}, Node ${machine.node}, ${machine.os}, \`ulimit -n\` ${machine.openFiles}, load average ${machine.loadAverage} at the start`);
   lines.push(`- Pinning: ${layout.note}`);
   lines.push(`- Tavern: ${result.tavernBuilt ? '`apps/server/dist/main.js`' : 'run from source through tsx (no build)'}, NODE_ENV=production`);
-  const o = result.options;
-  lines.push(
-    `- Sizes: repeats ${o.repeats}; idle ${o.idle.sizes.join(', ')}; fan-out ${o.fanout.sizes.join(', ')} members, ${o.fanout.stepMs / 1000} s steps; ack path ${o.ack.configs.map((c) => `${c.channels}×${c.members}`).join(', ')}; zone ${o.zone.players} players at ${o.zone.hz} Hz in \`${o.zone.zoneId}\`; two nodes ${o.cluster.members} members${o.scenarios.includes('soak') ? `; soak ${Math.round(o.soak.durationMs / 1000)} s, ${o.soak.clients} clients` : ''}${Object.keys(o.tavernEnv).length ? `; Tavern env ${Object.entries(o.tavernEnv).map(([k, v]) => `${k}=${v}`).join(' ')}` : ''}`,
-  );
+  lines.push(`- Sizes: ${sizes(result.options)}`);
   lines.push(`- Each pair of figures comes from the same run, interleaved (Tavern, baseline, Tavern, baseline, …); a figure is the median over the repeats and the ratio is the median of the per-run ratios.`);
   lines.push('');
   lines.push('| scenario | figure | Tavern | baseline | ratio | goal | met |');
@@ -73,4 +71,21 @@ export function renderMarkdown(result: SuiteResult, chartFile: string | null): s
   lines.push('Every run, step and sample is in `latest.json`. How each figure is measured: `bench/README.md`.');
   lines.push('');
   return lines.join('\n');
+}
+
+/** The sizes of the scenarios this run ran, and any extra Tavern environment. */
+function sizes(o: SuiteOptions): string {
+  const parts = [`repeats ${o.repeats}`];
+  const ran = new Set(o.scenarios);
+  if (ran.has('idle')) parts.push(`idle ${o.idle.sizes.join(', ')}`);
+  if (ran.has('fanout')) parts.push(`fan-out ${o.fanout.sizes.join(', ')} members, ${o.fanout.stepMs / 1000} s steps`);
+  if (ran.has('ack')) parts.push(`ack path ${o.ack.configs.map((c) => `${c.channels}×${c.members}`).join(', ')}`);
+  if (ran.has('zone')) parts.push(`zone ${o.zone.players} players at ${o.zone.hz} Hz in \`${o.zone.zoneId}\``);
+  if (ran.has('cluster')) parts.push(`two nodes ${o.cluster.members} members`);
+  if (ran.has('soak')) {
+    parts.push(`soak ${o.soak.clients} clients in ${o.soak.channels} channels, ${o.soak.churnPerSec} reconnects/s, ${o.soak.chatPerSec} msgs/s, ${Math.round(o.soak.warmupMs / 1000)} s warm-up, ${Math.round(o.soak.durationMs / 1000)} s measured`);
+  }
+  const env = Object.entries(o.tavernEnv);
+  if (env.length > 0) parts.push(`Tavern env ${env.map(([k, v]) => `${k}=${v}`).join(' ')}`);
+  return parts.join('; ');
 }
