@@ -79,7 +79,8 @@ export function soakWarmupMs(soak: { channels: number; chatPerSec: number }): nu
   return Math.ceil((soak.channels * CHAT_RETENTION) / soak.chatPerSec) * 1_000 + V8_SETTLE_MS;
 }
 
-const STEPS = [10_000, 20_000, 40_000, 60_000, 80_000, 100_000, 130_000, 160_000, 200_000, 250_000, 300_000];
+// 10k apart up to 80k, where a 1,000-member room tops out on 2 cores: one step there is a ratio of 0.67 or 1.0.
+const STEPS = [10_000, 20_000, 30_000, 40_000, 50_000, 60_000, 70_000, 80_000, 100_000, 130_000, 160_000, 200_000, 250_000, 300_000];
 
 export function fullOptions(): SuiteOptions {
   return {
