@@ -175,7 +175,7 @@ export async function createRealtimeServer(httpServer: HttpServer, options: Real
     }
   }
 
-  const connectHooks = features.filter((feature) => feature.onConnect);
+  const connectHooks = features.filter((feature) => feature.onConnect !== undefined);
   io.on('connection', (socket) => {
     const { user, sessionId } = socket.data;
     metrics.connections.inc();
