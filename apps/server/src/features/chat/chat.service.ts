@@ -20,6 +20,7 @@ import type { RoomService } from '../../rooms/room.service.js';
 import { AppError, forbidden, notFound } from '../../transport/app-error.js';
 import { hasRole, type AuthUser } from '../../transport/socket-types.js';
 import type { NotificationService } from '../notifications/notification.service.js';
+import { ChannelRateLimiter } from './channel-rate.js';
 import { cleanContent, contentKey, createProfanityMask } from './chat.content.js';
 import type { AppendOptions, ChatStore, MessageChange } from './chat.store.js';
 
@@ -37,10 +38,11 @@ export interface ChatDeps {
 
 export class ChatService {
   private readonly mask: (content: string) => string;
-  private readonly channelBuckets = new Map<string, { tokens: number; at: number }>();
+  private readonly channelRate: ChannelRateLimiter;
 
   constructor(private readonly deps: ChatDeps) {
     this.mask = createProfanityMask(deps.config.profanity);
+    this.channelRate = new ChannelRateLimiter(deps.config.channelRatePerSec);
     deps.rooms.setPolicy('room', (user, room) => this.mayUseRoom(user.userId, room.id));
     deps.rooms.setPolicy('dm', (user, room) => this.mayUseDm(user.userId, room));
   }
@@ -78,20 +80,6 @@ export class ChatService {
     return { id: channelId, kind: parsed.kind as ChannelInfo['kind'], ...(name !== undefined && { name }), epoch: meta.epoch, lastSeq: meta.lastSeq };
   }
 
-  private takeChannelToken(channelId: string): void {
-    const rate = this.deps.config.channelRatePerSec;
-    const now = Date.now();
-    const bucket = this.channelBuckets.get(channelId) ?? { tokens: rate * 2, at: now };
-    bucket.tokens = Math.min(rate * 2, bucket.tokens + ((now - bucket.at) / 1000) * rate);
-    bucket.at = now;
-    if (bucket.tokens < 1) {
-      throw new AppError(ErrorCode.RATE_LIMITED, `${channelId} is receiving too many messages`, { retryAfterMs: Math.ceil(((1 - bucket.tokens) / rate) * 1000) });
-    }
-    bucket.tokens -= 1;
-    this.channelBuckets.set(channelId, bucket);
-    if (this.channelBuckets.size > 10_000) this.channelBuckets.clear();
-  }
-
   private appendOptions(kind: string): AppendOptions {
     const { retention, duplicateWindowMs, idempotencyMs, dmTtlMs } = this.deps.config;
     return { retention, duplicateWindowMs, idempotencyMs, historyTtlMs: kind === 'dm' ? dmTtlMs : 0 };
@@ -112,7 +100,7 @@ export class ChatService {
 
   async send(user: AuthUser, channelId: string, raw: string, contentType: ContentType, clientMsgId: string): Promise<Message> {
     const parsed = await this.assertAccess(user, channelId);
-    this.takeChannelToken(channelId);
+    this.channelRate.take(channelId);
     const { message, fresh } = await this.append(user, channelId, parsed.kind, raw, contentType, clientMsgId);
     if (fresh) this.deps.realtime.emitToRoom(channelId, 'chat:message', message);
     return message;
