@@ -54,6 +54,23 @@ describe('chat on one node', () => {
     expect(history.ok && history.data.messages.map((message) => message.content)).toEqual([...hostile, 'abcd']);
   });
 
+  it('limits messages per channel, whoever sends them: RATE_LIMITED with retryAfterMs, nothing stored', async () => {
+    // 1 message/s per channel: a burst of 2, then the channel is refused; another channel is not.
+    await using server = await startTestServer({ config: { chat: { channelRatePerSec: 1 } } });
+    const alice = await server.connect('alice', { guilds: ['knights'] });
+    const bob = await server.connect('bob');
+    for (const socket of [alice, bob]) expect((await request(socket, 'chat:join', { channelId: 'global:main' })).ok).toBe(true);
+    expect((await request(alice, 'chat:join', { channelId: 'guild:knights' })).ok).toBe(true);
+    expect((await request(alice, 'chat:send', { channelId: 'global:main', content: 'one', clientMsgId: clientMsgId() })).ok).toBe(true);
+    expect((await request(bob, 'chat:send', { channelId: 'global:main', content: 'two', clientMsgId: clientMsgId() })).ok).toBe(true);
+    const refused = await request(bob, 'chat:send', { channelId: 'global:main', content: 'three', clientMsgId: clientMsgId() });
+    expect(refused).toMatchObject({ ok: false, error: { code: 'RATE_LIMITED' } });
+    expect(!refused.ok && refused.error.retryAfterMs).toBeGreaterThan(0);
+    expect((await request(alice, 'chat:send', { channelId: 'guild:knights', content: 'elsewhere', clientMsgId: clientMsgId() })).ok).toBe(true);
+    const history = await request(bob, 'chat:history', { channelId: 'global:main', limit: 10 });
+    expect(history.ok && history.data.messages.map((message) => message.content)).toEqual(['one', 'two']);
+  });
+
   it('masks profanity', async () => {
     await using server = await startTestServer({ config: { chat: { profanity: ['darn'] } } });
     const alice = await server.connect('alice');

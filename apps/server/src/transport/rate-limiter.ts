@@ -106,3 +106,49 @@ export class WindowCounter {
     }
   }
 }
+
+/**
+ * A token bucket per key (chat channels): `ratePerSec`, bursts of `burstSeconds` worth. A
+ * bucket untouched for `burstSeconds` is full again, i.e. the same as none, so once `maxKeys`
+ * keys hold one, the idle ones are dropped; busy keys keep theirs.
+ */
+export class KeyedTokenBuckets {
+  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+  private readonly capacity: number;
+
+  constructor(
+    private readonly ratePerSec: number,
+    private readonly burstSeconds: number,
+    private readonly maxKeys = 10_000,
+    private readonly now: () => number = () => Date.now(),
+  ) {
+    this.capacity = ratePerSec * burstSeconds;
+  }
+
+  /** Takes a token for `key`; returns the ms until one is there when refused (taking nothing), else 0. */
+  take(key: string): number {
+    const now = this.now();
+    let bucket = this.buckets.get(key);
+    if (!bucket) {
+      if (this.buckets.size >= this.maxKeys) this.sweep(now);
+      bucket = { tokens: this.capacity, at: now };
+      this.buckets.set(key, bucket);
+    }
+    bucket.tokens = Math.min(this.capacity, bucket.tokens + ((now - bucket.at) / 1000) * this.ratePerSec);
+    bucket.at = now;
+    if (bucket.tokens < 1) return Math.ceil(((1 - bucket.tokens) / this.ratePerSec) * 1000);
+    bucket.tokens -= 1;
+    return 0;
+  }
+
+  /** Keys holding a bucket. */
+  get size(): number {
+    return this.buckets.size;
+  }
+
+  private sweep(now: number): void {
+    for (const [key, bucket] of this.buckets) {
+      if (now - bucket.at >= this.burstSeconds * 1000) this.buckets.delete(key);
+    }
+  }
+}

@@ -18,9 +18,9 @@ import type { Config } from '../../config.js';
 import type { RealtimeService } from '../../realtime/realtime.service.js';
 import type { RoomService } from '../../rooms/room.service.js';
 import { AppError, forbidden, notFound } from '../../transport/app-error.js';
+import { KeyedTokenBuckets } from '../../transport/rate-limiter.js';
 import { hasRole, type AuthUser } from '../../transport/socket-types.js';
 import type { NotificationService } from '../notifications/notification.service.js';
-import { ChannelRateLimiter } from './channel-rate.js';
 import { cleanContent, contentKey, createProfanityMask } from './chat.content.js';
 import type { AppendOptions, ChatStore, MessageChange } from './chat.store.js';
 
@@ -38,11 +38,12 @@ export interface ChatDeps {
 
 export class ChatService {
   private readonly mask: (content: string) => string;
-  private readonly channelRate: ChannelRateLimiter;
+  /** Messages per channel on this node: `channelRatePerSec`, bursts of two seconds' worth. */
+  private readonly channelRate: KeyedTokenBuckets;
 
   constructor(private readonly deps: ChatDeps) {
     this.mask = createProfanityMask(deps.config.profanity);
-    this.channelRate = new ChannelRateLimiter(deps.config.channelRatePerSec);
+    this.channelRate = new KeyedTokenBuckets(deps.config.channelRatePerSec, 2);
     deps.rooms.setPolicy('room', (user, room) => this.mayUseRoom(user.userId, room.id));
     deps.rooms.setPolicy('dm', (user, room) => this.mayUseDm(user.userId, room));
   }
@@ -100,7 +101,8 @@ export class ChatService {
 
   async send(user: AuthUser, channelId: string, raw: string, contentType: ContentType, clientMsgId: string): Promise<Message> {
     const parsed = await this.assertAccess(user, channelId);
-    this.channelRate.take(channelId);
+    const retryAfterMs = this.channelRate.take(channelId);
+    if (retryAfterMs > 0) throw new AppError(ErrorCode.RATE_LIMITED, `${channelId} is receiving too many messages`, { retryAfterMs });
     const { message, fresh } = await this.append(user, channelId, parsed.kind, raw, contentType, clientMsgId);
     if (fresh) this.deps.realtime.emitToRoom(channelId, 'chat:message', message);
     return message;
