@@ -14,7 +14,7 @@ import { AppError, fromZodError } from './app-error.js';
 import type { HandlerContext, HandlerDefinition } from './define-handler.js';
 import { exceedsShape } from './payload-guard.js';
 import { RateLimiter } from './rate-limiter.js';
-import type { TavernSocket } from './socket-types.js';
+import type { AuthUser, TavernSocket } from './socket-types.js';
 
 type AckFn = (result: Result<unknown>) => void;
 
@@ -45,6 +45,27 @@ export interface Dispatcher {
   readonly idle: () => Promise<void>;
 }
 
+/**
+ * One handler call's context. A class, not an object literal with a getter: a literal with an
+ * accessor is built slowly on every event, and most handlers never log.
+ */
+class EventContext implements HandlerContext {
+  readonly user: AuthUser;
+  private child: Logger | undefined;
+
+  constructor(
+    readonly socket: TavernSocket,
+    private readonly event: string,
+    private readonly parent: Logger,
+  ) {
+    this.user = socket.data.user;
+  }
+
+  get logger(): Logger {
+    return (this.child ??= this.parent.child({ socketId: this.socket.id, userId: this.user.userId, event: this.event }));
+  }
+}
+
 export function createDispatcher(definitions: readonly HandlerDefinition[], deps: DispatcherDeps): Dispatcher {
   const { config, logger, metrics } = deps;
   const table = new Map<string, Entry>();
@@ -69,14 +90,7 @@ export function createDispatcher(definitions: readonly HandlerDefinition[], deps
   const debug = logger.isLevelEnabled('debug');
 
   function contextFor(socket: TavernSocket, event: string): HandlerContext {
-    let child: Logger | undefined;
-    return {
-      socket,
-      user: socket.data.user,
-      get logger() {
-        return (child ??= logger.child({ socketId: socket.id, userId: socket.data.user.userId, event }));
-      },
-    };
+    return new EventContext(socket, event, logger);
   }
 
   function refuse(socket: TavernSocket, event: string, ack: AckFn | undefined, error: AppError, entry: Entry | undefined): void {
