@@ -34,7 +34,13 @@ export interface SuiteOptions {
     stepMs: number;
     p99LimitMs: number;
   };
-  ack: { configs: { channels: number; members: number }[]; warmupMs: number; durationMs: number };
+  ack: {
+    configs: { channels: number; members: number }[];
+    warmupMs: number;
+    durationMs: number;
+    /** After the closed loop: sends per second at a fixed rate (open loop), for CPU per ack. */
+    pacedPerSec: number;
+  };
   zone: { zoneId: string; players: number; hz: number; warmupMs: number; durationMs: number; probeEvery: number };
   cluster: { members: number; deliveriesSteps: number[]; fixedDeliveries: number; stepMs: number };
   soak: {
@@ -97,6 +103,8 @@ export function fullOptions(): SuiteOptions {
       ],
       warmupMs: 1_000,
       durationMs: 5_000,
+      // Below what either server acks in the closed loop at both shapes on 2 cores.
+      pacedPerSec: 1_500,
     },
     zone: { zoneId: 'tavern-district', players: 1_000, hz: 10, warmupMs: 2_000, durationMs: 5_000, probeEvery: 50 },
     cluster: { members: 1_000, deliveriesSteps: STEPS, fixedDeliveries: 20_000, stepMs: 4_000 },
@@ -118,7 +126,7 @@ export function smokeOptions(): SuiteOptions {
     repeats: 1,
     idle: { sizes: [40], concurrency: 20, warmup: 5, settleMs: 100 },
     fanout: { sizes: [10], deliveriesSteps: [180], fixedDeliveries: 90, stepMs: 300, p99LimitMs: 100 },
-    ack: { configs: [{ channels: 5, members: 2 }], warmupMs: 100, durationMs: 300 },
+    ack: { configs: [{ channels: 5, members: 2 }], warmupMs: 100, durationMs: 300, pacedPerSec: 20 },
     zone: { ...full.zone, players: 6, warmupMs: 250, durationMs: 300, probeEvery: 2 },
     cluster: { members: 10, deliveriesSteps: [90], fixedDeliveries: 90, stepMs: 300 },
     soak: { ...full.soak, durationMs: 2_000, sampleMs: 500, clients: 20, channels: 2, churnPerSec: 3, chatPerSec: 5, warmupMs: 500 },

@@ -44,6 +44,17 @@ describe('bench smoke run', () => {
     }
   });
 
+  it('runs the ack path in a closed loop and then at a fixed rate, on both servers', () => {
+    const ack = output.result.scenarios.find((scenario) => scenario.id === 'ack');
+    if (ack?.status === 'skipped') return;
+    const runs = ack?.runs as { target: string; ackedPerSec: number; pacedAckedPerSec: number }[];
+    expect(runs.map((run) => run.target)).toEqual(['tavern', 'raw']);
+    for (const run of runs) {
+      expect(run.ackedPerSec).toBeGreaterThan(0);
+      expect(run.pacedAckedPerSec).toBeGreaterThan(0);
+    }
+  });
+
   it('writes latest.md and latest.json', () => {
     const markdown = readFileSync(join(options.outDir, 'latest.md'), 'utf8');
     expect(markdown).toContain('| scenario | figure | Tavern | baseline | ratio | goal | met |');

@@ -86,6 +86,15 @@ export interface ClosedLoopArgs {
   tag: string;
 }
 
+/** Sends at a fixed total rate, round-robin over every client, each with at most one in flight. */
+export interface PacedArgs {
+  ratePerSec: number;
+  warmupMs: number;
+  durationMs: number;
+  drainMs: number;
+  tag: string;
+}
+
 export interface MoveArgs {
   hz: number;
   durationMs: number;
@@ -152,6 +161,7 @@ export interface WorkerCommands {
   requestAll: [RequestAllArgs, RequestAllResult];
   openLoop: [OpenLoopArgs, SendResult];
   closedLoop: [ClosedLoopArgs, SendResult];
+  paced: [PacedArgs, SendResult];
   move: [MoveArgs, MoveResult];
   createRooms: [CreateRoomsArgs, CreateRoomsResult];
   soak: [SoakArgs, SoakResult];

@@ -18,6 +18,7 @@ import {
   type MoveArgs,
   type MoveResult,
   type OpenLoopArgs,
+  type PacedArgs,
   type RequestAllArgs,
   type RequestAllResult,
   type SendResult,
@@ -333,6 +334,62 @@ async function closedLoop(args: ClosedLoopArgs): Promise<SendResult> {
   return { sent, acked, failed, unacked: sent - acked - failed, errors, ack: ack.toJSON(), elapsedMs: args.durationMs };
 }
 
+/**
+ * The open-loop counterpart of `closedLoop`: sends go out at `ratePerSec` whatever the server
+ * does, so the server's CPU per send can be compared at the same load. A client whose last
+ * send is still unanswered is passed over.
+ */
+async function paced(args: PacedArgs): Promise<SendResult> {
+  const ack = new Histogram();
+  const errors = emptyTally();
+  let sent = 0;
+  let acked = 0;
+  let failed = 0;
+  let n = 0;
+  let next = 0;
+  const started = performance.now();
+  const windowStart = started + args.warmupMs;
+  const windowEnd = windowStart + args.durationMs;
+  const interval = 1000 / args.ratePerSec;
+  await new Promise<void>((resolve) => {
+    const tick = () => {
+      const now = performance.now();
+      if (now >= windowEnd) {
+        resolve();
+        return;
+      }
+      const due = Math.floor((now - started) / interval) + 1;
+      // At most one pass over the clients per tick: a server that falls behind is not flooded.
+      for (let tried = 0; n < due && tried < clients.length; tried++) {
+        const index = next;
+        next = (next + 1) % clients.length;
+        const client = clients[index];
+        const channelId = specs[index]?.channelId;
+        if (!client?.open || channelId === undefined || client.inFlight > 0) continue;
+        n++;
+        const t0 = performance.now();
+        if (t0 >= windowStart) sent++;
+        void client.requestRaw(chatFrame(channelId, nowMs(), `${args.tag}-${index}`, n)).then((result) => {
+          // Answers are counted by when they arrive: acks per second of the window.
+          const t1 = performance.now();
+          if (t1 < windowStart || t1 > windowEnd) return;
+          if (result.ok) {
+            acked++;
+            ack.record(t1 - t0);
+          } else {
+            failed++;
+            tally(errors, result.code ?? 'UNKNOWN', result.message ?? '');
+          }
+        });
+      }
+      setTimeout(tick, 1);
+    };
+    tick();
+  });
+  await waitUntil(() => clients.every((client) => client.inFlight === 0), args.drainMs);
+  return { sent, acked, failed, unacked: Math.max(0, sent - acked - failed), errors, ack: ack.toJSON(), elapsedMs: args.durationMs };
+}
+
 async function move(args: MoveArgs): Promise<MoveResult> {
   const period = 1000 / args.hz;
   let moves = 0;
@@ -466,6 +523,7 @@ const handlers: { [K in keyof WorkerCommands]: (args: WorkerCommands[K][0]) => P
   requestAll,
   openLoop,
   closedLoop,
+  paced,
   move,
   createRooms,
   soak,

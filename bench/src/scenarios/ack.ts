@@ -1,9 +1,13 @@
 /**
  * Scenario 3: the chat ack path. C channels × M members; every member sends `chat:send`
  * into its channel in a closed loop (the next send when the ack is back), after a warm-up.
+ * Then the same clients send at a fixed total rate (open loop), below both servers' limits.
  *
  * - acked sends/s = successful acks inside the measuring window / its length
  * - ack p99 = send -> ack time of those sends
+ * - server CPU per ack = the server's CPU time in the paced window / the acks in it. A closed
+ *   loop amplifies per-send cost (a slower server leaves its client idle, and both then pay
+ *   more per event); at the same fixed rate this figure shows the cost itself.
  */
 import { tallyTotal, type ClientSpec } from '../load/commands.js';
 import { Histogram } from '../load/histogram.js';
@@ -38,6 +42,9 @@ export interface AckRun {
   errors: string;
   serverCoreShare: number;
   loadCoreShare: number;
+  /** Server CPU µs per ack at `pacedPerSec` (open loop); NaN when no ack came back. */
+  pacedCpuUsPerAck: number;
+  pacedAckedPerSec: number;
 }
 
 async function ackOnce(ctx: SuiteContext, target: TargetKind, channels: number, members: number, repeat: number): Promise<AckRun> {
@@ -75,9 +82,13 @@ async function ackOnce(ctx: SuiteContext, target: TargetKind, channels: number, 
   const result = await worker.call('closedLoop', { warmupMs: ack.warmupMs, durationMs: ack.durationMs, drainMs: 5_000, tag });
   const serverCpu = await window;
   const stats = await collectStats([worker]);
+  const pacedWarmupMs = ack.warmupMs;
+  const pacedWindow = meterWindow(server.pid, pacedWarmupMs, ack.durationMs);
+  const paced = await worker.call('paced', { ratePerSec: ack.pacedPerSec, warmupMs: pacedWarmupMs, durationMs: ack.durationMs, drainMs: 5_000, tag: `${tag}p` });
+  const pacedCpu = await pacedWindow;
   assertAlive(server);
   const histogram = Histogram.from(result.ack);
-  const errorCount = result.failed + tallyTotal(stats.errors);
+  const errorCount = result.failed + tallyTotal(stats.errors) + paced.failed;
   return {
     target,
     channels,
@@ -87,9 +98,11 @@ async function ackOnce(ctx: SuiteContext, target: TargetKind, channels: number, 
     ackP50: round(histogram.percentile(50), 3),
     ackP99: round(histogram.percentile(99), 3),
     deliveriesPerSec: round((stats.chatMessages / (ack.warmupMs + ack.durationMs)) * 1000, 0),
-    errors: errorCount ? `acks: ${describeErrors(result.errors)}; events: ${describeErrors(stats.errors)}` : 'none',
+    errors: errorCount ? `acks: ${describeErrors(result.errors)}; events: ${describeErrors(stats.errors)}; paced: ${describeErrors(paced.errors)}` : 'none',
     serverCoreShare: round(serverCpu.coreShare),
     loadCoreShare: round(stats.maxWorkerCoreShare),
+    pacedCpuUsPerAck: paced.acked > 0 ? round((pacedCpu.cpuMs * 1000) / paced.acked, 1) : Number.NaN,
+    pacedAckedPerSec: round((paced.acked / ack.durationMs) * 1000, 0),
   };
 }
 
@@ -105,7 +118,7 @@ export async function runAck(ctx: SuiteContext): Promise<ScenarioResult> {
           ctx.log(`  ack path ${channels} channels × ${members}, ${target} (run ${repeat + 1}/${ctx.options.repeats})`);
           const run = await ackOnce(ctx, target, channels, members, repeat);
           ctx.log(
-            `    ${run.ackedPerSec} acked sends/s, ack p50 ${run.ackP50} ms, p99 ${run.ackP99} ms, server ${Math.round(run.serverCoreShare * 100)}%, load ${Math.round(run.loadCoreShare * 100)}%, errors ${run.errors}`,
+            `    ${run.ackedPerSec} acked sends/s, ack p50 ${run.ackP50} ms, p99 ${run.ackP99} ms, server ${Math.round(run.serverCoreShare * 100)}%, load ${Math.round(run.loadCoreShare * 100)}%; paced ${run.pacedAckedPerSec} acks/s at ${run.pacedCpuUsPerAck} µs server CPU each; errors ${run.errors}`,
           );
           runs.push(run);
         }
@@ -119,13 +132,17 @@ export async function runAck(ctx: SuiteContext): Promise<ScenarioResult> {
       const shape = `${channels} × ${members}`;
       figures.push(pairedFigure(`acked sends/s (${shape})`, '/s', pairs((run) => run.ackedPerSec), goals.ackRate));
       figures.push(pairedFigure(`ack p99 (${shape})`, 'ms', pairs((run) => run.ackP99), goals.ackP99));
+      figures.push(pairedFigure(`server CPU per ack at ${ctx.options.ack.pacedPerSec.toLocaleString('en')} sends/s (${shape})`, 'µs', pairs((run) => run.pacedCpuUsPerAck), null));
     }
   } catch (error) {
     const result = notRun(id, title, error);
     result.runs = runs;
     return result;
   }
-  const notes = ['closed loop: each member has one send in flight; ack latency therefore grows with queueing once the server is saturated'];
+  const notes = [
+    'closed loop: each member has one send in flight; ack latency therefore grows with queueing once the server is saturated',
+    `server CPU per ack: the same clients at a fixed ${ctx.options.ack.pacedPerSec.toLocaleString('en')} sends/s (open loop), the server's CPU time over the window / the acks in it`,
+  ];
   const failed = runs.filter((run) => run.errors !== 'none');
   if (failed.length) notes.push(`errors in ${failed.length} run(s): ${failed.map((run) => `${run.target}: ${run.errors}`).join('; ')}`);
   const loadBound = runs.filter((run) => run.loadCoreShare > 0.9);
