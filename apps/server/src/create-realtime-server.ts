@@ -176,12 +176,21 @@ export async function createRealtimeServer(httpServer: HttpServer, options: Real
   }
 
   const connectHooks = features.filter((feature) => feature.onConnect !== undefined);
+  // The rooms a closing socket was in: read at `disconnecting` by one listener shared by all
+  // sockets, handed to the features' onDisconnect (by `disconnect` the rooms are left).
+  const roomsAtClose = new WeakMap<TavernSocket, ReadonlySet<string>>();
+  function rememberRooms(this: TavernSocket): void {
+    roomsAtClose.set(this, new Set(this.rooms));
+  }
   io.on('connection', (socket) => {
     const { user, sessionId } = socket.data;
     metrics.connections.inc();
     slowConsumers.attach(socket);
     socket.onAny(dispatcher.listener);
+    socket.on('disconnecting', rememberRooms);
     socket.on('disconnect', (reason) => {
+      const joined = roomsAtClose.get(socket) ?? new Set<string>();
+      roomsAtClose.delete(socket);
       metrics.connections.dec();
       clearExpiry(socket);
       void registry.unregister(socket);
@@ -189,7 +198,7 @@ export async function createRealtimeServer(httpServer: HttpServer, options: Real
         // Without storage the session simply cannot be resumed.
       });
       for (const feature of features) {
-        if (feature.onDisconnect) void runHook(socket, feature, 'onDisconnect', () => feature.onDisconnect?.(socket, reason));
+        if (feature.onDisconnect) void runHook(socket, feature, 'onDisconnect', () => feature.onDisconnect?.(socket, reason, joined));
       }
     });
     void (async () => {

@@ -60,6 +60,16 @@ describe('presence across two nodes', () => {
     expect(seen.filter((presence) => presence.userId === 'bob').map((presence) => presence.status)).toEqual(['online']);
   });
 
+  it('announces going offline to the channels the user was in when the socket closed', async () => {
+    await using server = await startTestServer({ config: fast });
+    const member = await server.connect('innkeeper', { guilds: ['inn'] });
+    const leaver = await server.connect('traveller', { guilds: ['inn'] });
+    const seen = changes(member);
+    leaver.disconnect();
+    // No presence subscription: the offline event reaches the member through the guild room.
+    await expect.poll(() => seen, { timeout: GRACE_MS * 5 }).toEqual([expect.objectContaining({ userId: 'traveller', status: 'offline' })]);
+  });
+
   it('shows invisible users as offline to others, and auto-away after inactivity', async () => {
     await using a = await startTestServer({ config: clusterConfig(redis().url, { presence: { graceMs: GRACE_MS, awayAfterMs: 400, awayCheckMs: 100 } }) });
     const watcher = await a.connect('watcher3');

@@ -56,6 +56,7 @@ export function createHandshakeMiddleware(deps: HandshakeDeps) {
   const sweep = setInterval(() => perIp.sweep(), config.limits.handshakeWindowMs);
   sweep.unref();
   const clientIp = createClientIpResolver(config.trustProxy);
+  const accepted = metrics.handshakes.labels('ok');
 
   async function authenticate(socket: TavernSocket): Promise<void> {
     if (deps.isShuttingDown()) throw new AppError(ErrorCode.UNAVAILABLE, 'this node is shutting down, reconnect to another');
@@ -108,7 +109,7 @@ export function createHandshakeMiddleware(deps: HandshakeDeps) {
   return (socket: TavernSocket, next: (error?: ExtendedError) => void): void => {
     authenticate(socket).then(
       () => {
-        metrics.handshakes.labels('ok').inc();
+        accepted.inc();
         next();
       },
       (error: unknown) => {

@@ -59,7 +59,13 @@ export interface Feature {
    * fatal.
    */
   onConnect?(socket: TavernSocket): void | Promise<void>;
-  onDisconnect?(socket: TavernSocket, reason: DisconnectReason): void | Promise<void>;
+  /**
+   * Runs once the socket has closed and left its rooms; `joined` holds the rooms it was in,
+   * read at `disconnecting`. The server reads them once for every feature, so that no feature
+   * needs per-socket `disconnecting`/`disconnect` listeners of its own (each `once` listener
+   * costs a few hundred bytes for as long as the socket lives).
+   */
+  onDisconnect?(socket: TavernSocket, reason: DisconnectReason, joined: ReadonlySet<string>): void | Promise<void>;
   /** Timers, subscriptions; runs once before the server accepts connections. */
   start?(): void | Promise<void>;
   /** Runs on shutdown, in reverse order, before Redis is closed. */

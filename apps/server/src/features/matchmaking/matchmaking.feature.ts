@@ -176,16 +176,14 @@ export const matchmakingFeature: FeatureFactory = ({ config, redis, realtime, se
           .catch(() => undefined);
       }
     },
-    onConnect(socket) {
+    onDisconnect(socket) {
       const { userId } = socket.data.user;
       // The ticket of a user whose last socket (on any node) closed is cancelled.
-      socket.once('disconnect', () => {
-        void (async () => {
-          if (await realtime.isUserOnline(userId)) return;
-          await cancel(userId, ticketIdOf(userId));
-        })().catch((error: unknown) => {
-          if (!(error instanceof AppError)) log.error({ err: error }, 'could not cancel a ticket on disconnect');
-        });
+      void (async () => {
+        if (await realtime.isUserOnline(userId)) return;
+        await cancel(userId, ticketIdOf(userId));
+      })().catch((error: unknown) => {
+        if (!(error instanceof AppError)) log.error({ err: error }, 'could not cancel a ticket on disconnect');
       });
     },
   };

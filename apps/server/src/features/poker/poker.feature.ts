@@ -224,36 +224,31 @@ export const pokerFeature: FeatureFactory = ({ redis, realtime, rooms: roomServi
     stop() {
       for (const timer of pendingRemoval.values()) clearTimeout(timer);
     },
-    onConnect(socket) {
+    onDisconnect(socket, _reason, joined) {
       const { userId } = socket.data.user;
-      let sessions: string[] = [];
-      socket.once('disconnecting', () => {
-        sessions = [...socket.rooms].filter((room) => room.startsWith(POKER_PREFIX)).map((room) => room.slice(POKER_PREFIX.length));
-      });
-      socket.once('disconnect', () => {
-        if (sessions.length === 0) return;
-        void (async () => {
-          if (await realtime.isUserOnline(userId)) return; // another socket keeps them in
-          for (const sessionId of sessions) {
-            const session = await store.update(sessionId, (current) =>
-              current && { ...current, players: current.players.map((player) => (player.id === userId ? { ...player, connected: false, disconnectedAt: Date.now() } : player)) },
-            );
-            const player = session?.players.find((each) => each.id === userId);
-            if (!session || !player) continue;
-            realtime.emitToPoker(sessionId, 'poker:player:updated', { sessionId, player: playerView(session, player), playerCount: session.players.length });
-            const key = `${sessionId}\n${userId}`;
-            const timer = setTimeout(() => {
-              pendingRemoval.delete(key);
-              void (async () => {
-                const latest = await store.get(sessionId);
-                if (latest?.players.find((each) => each.id === userId)?.connected === false) await removePlayer(sessionId, userId);
-              })().catch((error: unknown) => log.warn({ err: error, sessionId }, 'could not remove a player after the grace period'));
-            }, config.presence.graceMs * 3);
-            timer.unref();
-            pendingRemoval.set(key, timer);
-          }
-        })().catch((error: unknown) => log.warn({ err: error }, 'could not mark a poker player disconnected'));
-      });
+      const sessions = [...joined].filter((room) => room.startsWith(POKER_PREFIX)).map((room) => room.slice(POKER_PREFIX.length));
+      if (sessions.length === 0) return;
+      void (async () => {
+        if (await realtime.isUserOnline(userId)) return; // another socket keeps them in
+        for (const sessionId of sessions) {
+          const session = await store.update(sessionId, (current) =>
+            current && { ...current, players: current.players.map((player) => (player.id === userId ? { ...player, connected: false, disconnectedAt: Date.now() } : player)) },
+          );
+          const player = session?.players.find((each) => each.id === userId);
+          if (!session || !player) continue;
+          realtime.emitToPoker(sessionId, 'poker:player:updated', { sessionId, player: playerView(session, player), playerCount: session.players.length });
+          const key = `${sessionId}\n${userId}`;
+          const timer = setTimeout(() => {
+            pendingRemoval.delete(key);
+            void (async () => {
+              const latest = await store.get(sessionId);
+              if (latest?.players.find((each) => each.id === userId)?.connected === false) await removePlayer(sessionId, userId);
+            })().catch((error: unknown) => log.warn({ err: error, sessionId }, 'could not remove a player after the grace period'));
+          }, config.presence.graceMs * 3);
+          timer.unref();
+          pendingRemoval.set(key, timer);
+        }
+      })().catch((error: unknown) => log.warn({ err: error }, 'could not mark a poker player disconnected'));
     },
   };
 };

@@ -2,7 +2,6 @@
 import { rooms } from '@tavern/protocol';
 import { AppError } from '../../transport/app-error.js';
 import { defineHandler } from '../../transport/define-handler.js';
-import type { TavernSocket } from '../../transport/socket-types.js';
 import type { FeatureFactory } from '../feature.js';
 import { PresenceService } from './presence.service.js';
 import { MemoryPresenceStore, RedisPresenceStore } from './presence.store.js';
@@ -18,8 +17,9 @@ const MAX_WATCHED = 1_000;
 const PRESENCE_PREFIX = rooms.presence('');
 
 /** The chat channels a socket is in (presence changes go to them too). */
-function channelsOf(socket: TavernSocket): string[] {
-  return [...socket.rooms].filter((room) => room !== socket.id && !room.startsWith('user:') && !room.startsWith(PRESENCE_PREFIX));
+/** The rooms a status change is also announced to (chat channels, guilds, parties, …). */
+function channelsOf(socketId: string, joined: ReadonlySet<string>): string[] {
+  return [...joined].filter((room) => room !== socketId && !room.startsWith('user:') && !room.startsWith(PRESENCE_PREFIX));
 }
 
 export const presenceFeature: FeatureFactory = ({ io, redis, realtime, registry, config, services, logger }) => {
@@ -58,7 +58,7 @@ export const presenceFeature: FeatureFactory = ({ io, redis, realtime, registry,
     handlers: [
       defineHandler('presence:set', async ({ socket, user }, { status, activity }) => {
         autoAway.delete(user.userId);
-        await presence.choose(user.userId, status, activity ?? null, channelsOf(socket));
+        await presence.choose(user.userId, status, activity ?? null, channelsOf(socket.id, socket.rooms));
         return { status };
       }),
       defineHandler('presence:get', async ({ user }, { userIds }) => ({ presences: await presence.list(userIds, user.userId) })),
@@ -96,38 +96,38 @@ export const presenceFeature: FeatureFactory = ({ io, redis, realtime, registry,
       const { userId } = socket.data.user;
       clearTimeout(pendingOffline.get(userId));
       pendingOffline.delete(userId);
-      let channels: string[] = [];
-      socket.once('disconnecting', () => (channels = channelsOf(socket)));
-      socket.once('disconnect', () => {
-        // Other sockets of the user on this node keep them online without asking the store.
-        if (io.of('/').adapter.rooms.has(rooms.user(userId))) return;
-        // The grace period counts from the user's last disconnect on any node (lastSeen),
-        // so a node whose timer started earlier cannot cut another node's grace short.
-        void background('seen', presence.markSeen(userId));
-        const check = (delayMs: number) => {
-          clearTimeout(pendingOffline.get(userId));
-          const timer = setTimeout(() => {
-            pendingOffline.delete(userId);
-            void background(
-              'offline',
-              (async () => {
-                if (await realtime.isUserOnline(userId)) return;
-                const since = Date.now() - ((await presence.lastSeen(userId)) ?? 0);
-                if (since < config.presence.graceMs) {
-                  check(config.presence.graceMs - since);
-                  return;
-                }
-                autoAway.delete(userId);
-                await presence.publish(userId, channels);
-              })(),
-            );
-          }, delayMs);
-          timer.unref();
-          pendingOffline.set(userId, timer);
-        };
-        check(config.presence.graceMs);
-      });
       await background('online', presence.publish(userId, []));
+    },
+    onDisconnect(socket, _reason, joined) {
+      const { userId } = socket.data.user;
+      // Other sockets of the user on this node keep them online without asking the store.
+      if (io.of('/').adapter.rooms.has(rooms.user(userId))) return;
+      const channels = channelsOf(socket.id, joined);
+      // The grace period counts from the user's last disconnect on any node (lastSeen),
+      // so a node whose timer started earlier cannot cut another node's grace short.
+      void background('seen', presence.markSeen(userId));
+      const check = (delayMs: number) => {
+        clearTimeout(pendingOffline.get(userId));
+        const timer = setTimeout(() => {
+          pendingOffline.delete(userId);
+          void background(
+            'offline',
+            (async () => {
+              if (await realtime.isUserOnline(userId)) return;
+              const since = Date.now() - ((await presence.lastSeen(userId)) ?? 0);
+              if (since < config.presence.graceMs) {
+                check(config.presence.graceMs - since);
+                return;
+              }
+              autoAway.delete(userId);
+              await presence.publish(userId, channels);
+            })(),
+          );
+        }, delayMs);
+        timer.unref();
+        pendingOffline.set(userId, timer);
+      };
+      check(config.presence.graceMs);
     },
   };
 };
