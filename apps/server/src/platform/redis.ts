@@ -57,7 +57,17 @@ export class RedisConnections {
     this.main = new Redis(settings.url, { ...failFast, connectionName: 'tavern-main' });
     this.pub = new Redis(settings.url, { ...failFast, connectionName: 'tavern-pub' });
     // Subscriptions made during an outage wait for the connection; they must never fail.
-    this.sub = new Redis(settings.url, { ...common, enableOfflineQueue: true, maxRetriesPerRequest: null, connectionName: 'tavern-sub' });
+    // No ready check: its INFO is refused once the connection is back in subscriber mode, and
+    // on a reconnect racing the resubscription ioredis then fails the queued SSUBSCRIBEs with
+    // that error (unhandled rejections in a Redis-restart test). Redis accepts (S)SUBSCRIBE
+    // while it is still loading its data, so this connection has nothing to wait for.
+    this.sub = new Redis(settings.url, {
+      ...common,
+      enableOfflineQueue: true,
+      maxRetriesPerRequest: null,
+      enableReadyCheck: false,
+      connectionName: 'tavern-sub',
+    });
     for (const [name, client] of [['main', this.main], ['pub', this.pub], ['sub', this.sub]] as const) {
       client.on('error', (error: Error) => this.logError(name, error));
     }
