@@ -82,9 +82,9 @@ async function ackOnce(ctx: SuiteContext, target: TargetKind, channels: number, 
   const result = await worker.call('closedLoop', { warmupMs: ack.warmupMs, durationMs: ack.durationMs, drainMs: 5_000, tag });
   const serverCpu = await window;
   const stats = await collectStats([worker]);
-  const pacedWarmupMs = ack.warmupMs;
-  const pacedWindow = meterWindow(server.pid, pacedWarmupMs, ack.durationMs);
-  const paced = await worker.call('paced', { ratePerSec: ack.pacedPerSec, warmupMs: pacedWarmupMs, durationMs: ack.durationMs, drainMs: 5_000, tag: `${tag}p` });
+  // The same clients at a fixed rate, with the same warm-up and window.
+  const pacedWindow = meterWindow(server.pid, ack.warmupMs, ack.durationMs);
+  const paced = await worker.call('paced', { ratePerSec: ack.pacedPerSec, warmupMs: ack.warmupMs, durationMs: ack.durationMs, drainMs: 5_000, tag: `${tag}p` });
   const pacedCpu = await pacedWindow;
   assertAlive(server);
   const histogram = Histogram.from(result.ack);

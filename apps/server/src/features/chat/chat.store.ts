@@ -33,7 +33,6 @@ export type AppendOutcome =
   | { kind: 'duplicate-content' };
 
 /** The message as the sender made it; the store adds `id` and `seq`. */
-/** What a new message is made of; the store adds `id` and `seq`. */
 export type MessageDraft = Pick<Message, 'channelId' | 'senderId' | 'senderName' | 'content' | 'contentType' | 'clientMsgId' | 'createdAt' | 'reactions'>;
 
 export interface RoomInfo {

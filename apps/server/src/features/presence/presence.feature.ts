@@ -16,7 +16,6 @@ declare module '../feature.js' {
 const MAX_WATCHED = 1_000;
 const PRESENCE_PREFIX = rooms.presence('');
 
-/** The chat channels a socket is in (presence changes go to them too). */
 /** The rooms a status change is also announced to (chat channels, guilds, parties, …). */
 function channelsOf(socketId: string, joined: ReadonlySet<string>): string[] {
   return [...joined].filter((room) => room !== socketId && !room.startsWith('user:') && !room.startsWith(PRESENCE_PREFIX));
