@@ -124,6 +124,22 @@ describe('MemoryChatStore', () => {
     const retry = await store.append('room:busy', draft('a', 'm2000', 'k2000'), 'd2000', long);
     expect(retry).toMatchObject({ kind: 'retry', message: { seq: 2_000 } });
   });
+
+  it('forgets a clientMsgId once its message is older than the idempotency window', async () => {
+    const store = new MemoryChatStore();
+    const short: AppendOptions = { ...options, idempotencyMs: 1_000, duplicateWindowMs: 0 };
+    const old = { ...draft('a', 'first', 'same'), createdAt: Date.now() - 2_000 };
+    expect(await store.append('room:window', old, 'w1', short)).toMatchObject({ kind: 'appended', message: { seq: 1 } });
+    const fresh = draft('a', 'second', 'same');
+    expect(await store.append('room:window', fresh, 'w2', short)).toMatchObject({ kind: 'appended', message: { seq: 2, content: 'second' } });
+    expect(await store.append('room:window', fresh, 'w2', short)).toMatchObject({ kind: 'retry', message: { seq: 2 } });
+  });
+
+  it('stores the channel id it was asked for, and messages start with no reactions', async () => {
+    const store = new MemoryChatStore();
+    const outcome = await store.append('room:mine', draft('a', 'hi'), 'm1', options);
+    expect(outcome).toMatchObject({ kind: 'appended', message: { channelId: 'room:mine', reactions: {} } });
+  });
 });
 
 describe('RedisChatStore after Redis lost its data', () => {

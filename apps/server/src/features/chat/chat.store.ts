@@ -101,30 +101,47 @@ function messageId(seq: number): string {
 }
 
 interface MemoryChannel {
+  /** The channel id, shared by every message stored in it. */
+  id: string;
   epoch: string;
   seq: number;
-  messages: Map<number, Message>;
-  /** `${senderId}:${clientMsgId}` -> seq, with expiry */
-  keys: Map<string, { seq: number; until: number }>;
+  /**
+   * The kept messages in a ring: message `seq` sits at `seq % capacity`, so appending
+   * overwrites the one that left the history. `capacity` is the retention of the first append.
+   */
+  ring: (Message | undefined)[];
+  capacity: number;
+  /** `${senderId}:${clientMsgId}` -> seq (the message's `createdAt` says when it expires) */
+  keys: Map<string, number>;
   recent: Map<string, number>;
   reads: Map<string, number>;
   expiresAt: number;
 }
 
+/**
+ * The in-memory store: one process, every step synchronous, so atomic. An append allocates
+ * the message and little else (the ring slot, one idempotency entry, one duplicate entry):
+ * it runs on every send, and what it keeps is what the garbage collector walks.
+ */
 export class MemoryChatStore implements ChatStore {
   private readonly channels = new Map<string, MemoryChannel>();
   private readonly blocks = new Map<string, Set<string>>();
   private readonly rooms = new Map<string, { info: RoomInfo; members: Set<string> }>();
 
   private channel(channelId: string): MemoryChannel {
-    const now = Date.now();
     let channel = this.channels.get(channelId);
-    if (channel && channel.expiresAt <= now) channel = undefined;
+    if (channel && channel.expiresAt <= Date.now()) channel = undefined;
     if (!channel) {
-      channel = { epoch: newEpoch(), seq: 0, messages: new Map(), keys: new Map(), recent: new Map(), reads: new Map(), expiresAt: Infinity };
+      channel = { id: channelId, epoch: newEpoch(), seq: 0, ring: [], capacity: 0, keys: new Map(), recent: new Map(), reads: new Map(), expiresAt: Infinity };
       this.channels.set(channelId, channel);
     }
     return channel;
+  }
+
+  /** The kept message with this seq, if any. */
+  private at(channel: MemoryChannel, seq: number): Message | undefined {
+    if (seq < 1 || seq > channel.seq || seq <= channel.seq - channel.capacity) return undefined;
+    return channel.ring[seq % channel.capacity];
   }
 
   async meta(channelId: string): Promise<ChannelMeta> {
@@ -136,17 +153,18 @@ export class MemoryChatStore implements ChatStore {
     const channel = this.channel(channelId);
     const now = Date.now();
     const key = `${draft.senderId}:${draft.clientMsgId}`;
-    const known = channel.keys.get(key);
-    if (known && known.until > now) {
-      const original = channel.messages.get(known.seq);
-      if (original) return { kind: 'retry', message: original };
+    const knownSeq = channel.keys.get(key);
+    if (knownSeq !== undefined) {
+      const original = this.at(channel, knownSeq);
+      if (original && original.createdAt + options.idempotencyMs > now) return { kind: 'retry', message: original };
+      channel.keys.delete(key); // set again below, at the end (the sweep relies on the order)
     }
     if (options.duplicateWindowMs > 0 && (channel.recent.get(contentKey) ?? 0) > now) return { kind: 'duplicate-content' };
     const seq = ++channel.seq;
     // Spelled out: a spread followed by two more fields costs several times more per send.
     const message: Message = {
       id: messageId(seq),
-      channelId: draft.channelId,
+      channelId: channel.id,
       seq,
       senderId: draft.senderId,
       senderName: draft.senderName,
@@ -156,27 +174,28 @@ export class MemoryChatStore implements ChatStore {
       createdAt: draft.createdAt,
       reactions: draft.reactions,
     };
-    channel.messages.set(seq, message);
-    channel.messages.delete(seq - options.retention);
-    channel.keys.set(key, { seq, until: now + options.idempotencyMs });
+    if (channel.capacity === 0) channel.capacity = options.retention;
+    channel.ring[seq % channel.capacity] = message;
+    channel.keys.set(key, seq);
     if (options.duplicateWindowMs > 0) {
       channel.recent.delete(contentKey);
       channel.recent.set(contentKey, now + options.duplicateWindowMs);
     }
     if (options.historyTtlMs > 0) channel.expiresAt = now + options.historyTtlMs;
-    if (seq % 256 === 0) this.sweep(channel, now, seq - options.retention);
+    if (seq % 256 === 0) this.sweep(channel, now, options.idempotencyMs);
     return { kind: 'appended', message };
   }
 
   /**
    * Both maps are in expiry order (constant windows, re-set keys moved to the end), so a sweep
    * stops at the first live entry. An idempotency key also goes once its message has left the
-   * history (seq ≤ `droppedUpTo`): a retry could not be answered with the original any more,
-   * and without this a busy channel would hold a day of keys in memory (a soak showed it).
+   * history: a retry could not be answered with the original any more, and without this a
+   * busy channel would hold a day of keys in memory (a soak showed it).
    */
-  private sweep(channel: MemoryChannel, now: number, droppedUpTo: number): void {
-    for (const [key, entry] of channel.keys) {
-      if (entry.until > now && entry.seq > droppedUpTo) break;
+  private sweep(channel: MemoryChannel, now: number, idempotencyMs: number): void {
+    for (const [key, seq] of channel.keys) {
+      const message = this.at(channel, seq);
+      if (message && message.createdAt + idempotencyMs > now) break;
       channel.keys.delete(key);
     }
     for (const [key, until] of channel.recent) {
@@ -189,7 +208,7 @@ export class MemoryChatStore implements ChatStore {
     const channel = this.channel(channelId);
     const found: Message[] = [];
     for (let seq = afterSeq + 1; seq <= channel.seq && found.length < limit; seq++) {
-      const message = channel.messages.get(seq);
+      const message = this.at(channel, seq);
       if (message) found.push(message);
     }
     return found;
@@ -199,7 +218,7 @@ export class MemoryChatStore implements ChatStore {
     const channel = this.channel(channelId);
     const found: Message[] = [];
     for (let seq = (beforeSeq ?? channel.seq + 1) - 1; seq > 0 && found.length < limit; seq--) {
-      const message = channel.messages.get(seq);
+      const message = this.at(channel, seq);
       if (!message) break; // dropped by retention: nothing older is kept
       found.push(message);
     }
@@ -212,7 +231,7 @@ export class MemoryChatStore implements ChatStore {
 
   private find(channelId: string, messageId: string): Message | null {
     const seq = seqOfId(messageId);
-    const message = seq === null ? undefined : this.channel(channelId).messages.get(seq);
+    const message = seq === null ? undefined : this.at(this.channel(channelId), seq);
     return message?.id === messageId ? message : null;
   }
 
@@ -221,7 +240,8 @@ export class MemoryChatStore implements ChatStore {
     const message = this.find(channelId, messageId);
     if (!message) return null;
     const updated = applyChange(message, change);
-    this.channel(channelId).messages.set(message.seq, updated);
+    const channel = this.channel(channelId);
+    channel.ring[message.seq % channel.capacity] = updated;
     return updated;
   }
 
