@@ -50,9 +50,19 @@ export class RoomService {
   /** Throws `FORBIDDEN` unless `user` may be in `roomName`. */
   async assertAccess(user: AuthUser, roomName: string): Promise<ParsedRoom> {
     const parsed = this.parse(roomName);
-    const policy = this.policies.get(parsed.kind);
-    if (!policy || !(await policy(user, parsed))) throw new AppError(ErrorCode.FORBIDDEN, `no access to ${roomName}`);
+    await this.assertAllowed(user, parsed, roomName);
     return parsed;
+  }
+
+  /**
+   * The policy check of `assertAccess` for a room already parsed. A policy that answers
+   * synchronously is not awaited: this runs on every chat message.
+   */
+  async assertAllowed(user: AuthUser, parsed: ParsedRoom, roomName: string): Promise<void> {
+    const policy = this.policies.get(parsed.kind);
+    const allowed = policy ? policy(user, parsed) : false;
+    if (allowed === true || (allowed !== false && (await allowed))) return;
+    throw new AppError(ErrorCode.FORBIDDEN, `no access to ${roomName}`);
   }
 
   /** Joins after the access check and the per-socket room cap. */

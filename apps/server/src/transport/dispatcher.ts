@@ -140,7 +140,13 @@ export function createDispatcher(definitions: readonly HandlerDefinition[], deps
 
   let received = 0;
   let running = 0;
-  const idleWaiters: (() => void)[] = [];
+  let idleWaiters: (() => void)[] = [];
+  function settled(): void {
+    if (--running > 0 || idleWaiters.length === 0) return;
+    const waiters = idleWaiters;
+    idleWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
   const listener = function (this: TavernSocket, event: unknown, ...args: unknown[]): void {
     received++;
     // eslint-disable-next-line @typescript-eslint/no-this-alias -- Socket.IO calls onAny listeners with the socket as `this`
@@ -198,14 +204,23 @@ export function createDispatcher(definitions: readonly HandlerDefinition[], deps
     }
     if (outcome instanceof Promise) {
       running++;
-      outcome
-        .then(
-          (value: unknown) => succeed(socket, name, ack, entry, value, started),
-          (error: unknown) => fail(socket, name, ack, entry, error, started),
-        )
-        .finally(() => {
-          if (--running === 0) for (const resolve of idleWaiters.splice(0)) resolve();
-        });
+      // Two callbacks, no `.finally`: one promise less on every event.
+      outcome.then(
+        (value: unknown) => {
+          try {
+            succeed(socket, name, ack, entry, value, started);
+          } finally {
+            settled();
+          }
+        },
+        (error: unknown) => {
+          try {
+            fail(socket, name, ack, entry, error, started);
+          } finally {
+            settled();
+          }
+        },
+      );
     } else {
       succeed(socket, name, ack, entry, outcome, started);
     }

@@ -24,6 +24,9 @@ import type { NotificationService } from '../notifications/notification.service.
 import { cleanContent, contentKey, createProfanityMask } from './chat.content.js';
 import type { AppendOptions, ChatStore, MessageChange } from './chat.store.js';
 
+/** The reactions of every new message: one shared empty object (changes make a copy). */
+const NO_REACTIONS: Message['reactions'] = Object.freeze({});
+
 /** Messages a `chat:sync` returns per channel at most. */
 export const SYNC_LIMIT = 500;
 
@@ -72,7 +75,8 @@ export class ChatService {
     const parsed = this.deps.rooms.parse(channelId);
     if (!isChannelKind(parsed.kind)) throw new AppError(ErrorCode.INVALID_PAYLOAD, `${channelId} is not a chat channel`);
     if (parsed.kind === 'room' && !(await this.deps.store.room(parsed.id))) throw notFound(`room ${channelId}`);
-    return this.deps.rooms.assertAccess(user, channelId);
+    await this.deps.rooms.assertAllowed(user, parsed, channelId);
+    return parsed;
   }
 
   async channelInfo(channelId: string, parsed: ParsedRoom): Promise<ChannelInfo> {
@@ -91,7 +95,7 @@ export class ChatService {
     const content = this.mask(cleanContent(raw));
     const outcome = await this.deps.store.append(
       channelId,
-      { channelId, senderId: user.userId, senderName: user.name, content, contentType, clientMsgId, createdAt: Date.now(), reactions: {} },
+      { channelId, senderId: user.userId, senderName: user.name, content, contentType, clientMsgId, createdAt: Date.now(), reactions: NO_REACTIONS },
       contentKey(user.userId, content),
       this.appendOptions(kind),
     );
