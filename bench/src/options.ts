@@ -24,6 +24,11 @@ export interface SuiteOptions {
     warmup: number;
     /** RSS is read every this many ms until two readings agree (at most 10 readings). */
     settleMs: number;
+    /**
+     * After the closed loop: this many more handshakes started at a fixed rate (open loop),
+     * with the others still open, for the server's CPU per handshake at equal load.
+     */
+    paced: { perSec: number; count: number };
   };
   fanout: {
     sizes: number[];
@@ -94,7 +99,7 @@ export function fullOptions(): SuiteOptions {
     scenarios: ['idle', 'fanout', 'ack', 'zone', 'cluster'],
     targets: ['tavern', 'raw'],
     repeats: 2,
-    idle: { sizes: [5_000, 10_000], concurrency: 200, warmup: 100, settleMs: 500 },
+    idle: { sizes: [5_000, 10_000], concurrency: 200, warmup: 100, settleMs: 500, paced: { perSec: 400, count: 1_200 } },
     fanout: { sizes: [1_000, 5_000], deliveriesSteps: STEPS, fixedDeliveries: 20_000, stepMs: 4_000, p99LimitMs: 100 },
     ack: {
       configs: [
@@ -124,7 +129,7 @@ export function smokeOptions(): SuiteOptions {
     mode: 'smoke',
     scenarios: ['idle', 'fanout', 'ack', 'zone', 'cluster', 'soak'],
     repeats: 1,
-    idle: { sizes: [40], concurrency: 20, warmup: 5, settleMs: 100 },
+    idle: { sizes: [40], concurrency: 20, warmup: 5, settleMs: 100, paced: { perSec: 50, count: 10 } },
     fanout: { sizes: [10], deliveriesSteps: [180], fixedDeliveries: 90, stepMs: 300, p99LimitMs: 100 },
     ack: { configs: [{ channels: 5, members: 2 }], warmupMs: 100, durationMs: 300, pacedPerSec: 20 },
     zone: { ...full.zone, players: 6, warmupMs: 250, durationMs: 300, probeEvery: 2 },

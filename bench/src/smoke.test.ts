@@ -36,11 +36,12 @@ describe('bench smoke run', () => {
   it('measures idle connections on both servers (it needs nothing but auth)', () => {
     const idle = output.result.scenarios.find((scenario) => scenario.id === 'idle');
     expect(idle?.status).toBe('ok');
-    const runs = idle?.runs as { target: string; connected: number; handshakesPerSec: number }[];
+    const runs = idle?.runs as { target: string; connected: number; handshakesPerSec: number; pacedCpuUsPerHandshake: number }[];
     expect(runs.map((run) => run.target)).toEqual(['tavern', 'raw']);
     for (const run of runs) {
       expect(run.connected).toBe(options.idle.sizes[0]);
       expect(run.handshakesPerSec).toBeGreaterThan(0);
+      expect(run.pacedCpuUsPerHandshake).toBeGreaterThan(0);
     }
   });
 

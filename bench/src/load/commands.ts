@@ -29,8 +29,11 @@ export interface ErrorTally {
 export interface ConnectArgs {
   clients: ClientSpec[];
   secret: string;
+  /** Handshakes in flight at once (closed loop). */
   concurrency: number;
   timeoutMs: number;
+  /** Instead: start one handshake every 1/ratePerSec s, whatever is in flight (open loop). */
+  ratePerSec?: number;
 }
 export interface ConnectResult {
   connected: number;

@@ -190,8 +190,7 @@ async function connect(args: ConnectArgs): Promise<ConnectResult> {
   }
   const errors = emptyTally();
   let connected = 0;
-  const started = performance.now();
-  await pool(fresh.length, args.concurrency, async (offset) => {
+  const handshake = async (offset: number) => {
     const spec = args.clients[offset] as ClientSpec;
     try {
       await (fresh[offset] as EioClient).connect(spec.url, auths[offset] as Record<string, unknown>, args.timeoutMs);
@@ -200,8 +199,28 @@ async function connect(args: ConnectArgs): Promise<ConnectResult> {
       const code = error instanceof ConnectError ? error.code : 'ERROR';
       tally(errors, code, (error as Error).message);
     }
-  });
+  };
+  const started = performance.now();
+  if (args.ratePerSec === undefined) await pool(fresh.length, args.concurrency, handshake);
+  else await atRate(fresh.length, args.ratePerSec, handshake);
   return { connected, failed: fresh.length - connected, errors, elapsedMs: performance.now() - started };
+}
+
+/** Starts `task(i)` at i / ratePerSec seconds for i in 0..count-1, whatever is in flight. */
+async function atRate(count: number, ratePerSec: number, task: (index: number) => Promise<void>): Promise<void> {
+  const interval = 1000 / ratePerSec;
+  const running: Promise<void>[] = [];
+  const started = performance.now();
+  await new Promise<void>((resolve) => {
+    const tick = () => {
+      const due = Math.min(count, Math.floor((performance.now() - started) / interval) + 1);
+      while (running.length < due) running.push(task(running.length));
+      if (running.length === count) resolve();
+      else setTimeout(tick, 1);
+    };
+    tick();
+  });
+  await Promise.all(running);
 }
 
 async function requestAll(args: RequestAllArgs): Promise<RequestAllResult> {

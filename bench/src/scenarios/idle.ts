@@ -5,6 +5,10 @@
  *
  * - RSS per 1,000 connections = (RSS after − RSS before) / N × 1,000
  * - handshakes/s = N / time from the first WebSocket open to the last `session:ready`
+ * - server CPU per handshake: then `paced.count` more handshakes started at `paced.perSec`
+ *   (open loop, the N still open), the server's CPU time from the first start to the last
+ *   `session:ready` / the handshakes. Like the ack path's paced figure, it compares the two
+ *   servers at the same offered load, which a closed loop does not.
  */
 import type { ClientSpec } from '../load/commands.js';
 import { tallyTotal } from '../load/commands.js';
@@ -26,6 +30,8 @@ export interface IdleRun {
   rssAfterMb: number;
   rssPer1kMb: number;
   handshakesPerSec: number;
+  /** Server CPU µs per handshake at `idle.paced.perSec`; NaN when none connected. */
+  pacedCpuUsPerHandshake: number;
   serverCoreShare: number;
   loadCoreShare: number;
   errors: string;
@@ -76,6 +82,18 @@ async function measure(ctx: SuiteContext, target: TargetKind, size: number, repe
   if (stats.openClients !== size + idle.warmup || tallyTotal(stats.errors) > 0) {
     throw new Error(`${server.label}: ${stats.openClients}/${size + idle.warmup} connections still open; errors: ${describeErrors(stats.errors)}`);
   }
+
+  const pacedCpu = cpuMeter(server.pid);
+  const paced = await worker.call('connect', {
+    clients: Array.from({ length: idle.paced.count }, (_, index) => spec(`p${repeat}-`, index)),
+    secret: SECRET,
+    concurrency: idle.concurrency,
+    timeoutMs: requestTimeoutMs,
+    ratePerSec: idle.paced.perSec,
+  });
+  const pacedServer = pacedCpu.stop();
+  assertAlive(server);
+  requireConnected(`${server.label} ${idle.paced.count} paced handshakes`, paced, idle.paced.count);
   return {
     target,
     size,
@@ -85,6 +103,7 @@ async function measure(ctx: SuiteContext, target: TargetKind, size: number, repe
     rssAfterMb: round(after / MB),
     rssPer1kMb: round(((after - before) / result.connected) * 1000 / MB, 3),
     handshakesPerSec: round((result.connected / result.elapsedMs) * 1000, 1),
+    pacedCpuUsPerHandshake: paced.connected > 0 ? round((pacedServer.cpuMs * 1000) / paced.connected, 1) : Number.NaN,
     serverCoreShare: round(serverCpu.coreShare),
     loadCoreShare: round(load.wallMs > 0 ? load.cpuMs / load.wallMs : Number.NaN),
     errors: describeErrors(result.errors),
@@ -95,9 +114,9 @@ export async function runIdle(ctx: SuiteContext): Promise<ScenarioResult> {
   const budget = connectionBudget(ctx.machine);
   const notes: string[] = [];
   const sizes = ctx.options.idle.sizes.map((size) => {
-    const needed = size + ctx.options.idle.warmup;
-    if (needed <= budget) return size;
-    const scaled = Math.max(100, budget - ctx.options.idle.warmup);
+    const extra = ctx.options.idle.warmup + ctx.options.idle.paced.count;
+    if (size + extra <= budget) return size;
+    const scaled = Math.max(100, budget - extra);
     const warning = `idle: ulimit -n is ${ctx.machine.openFiles}; ${size} connections scaled down to ${scaled}`;
     ctx.warn(warning);
     notes.push(warning);
@@ -112,7 +131,7 @@ export async function runIdle(ctx: SuiteContext): Promise<ScenarioResult> {
         ctx.log(`  idle ${size} connections, ${target} (run ${repeat + 1}/${ctx.options.repeats})`);
         const run = await measure(ctx, target, size, repeat);
         ctx.log(
-          `    ${run.rssPer1kMb} MB per 1,000 connections (${run.rssBeforeMb} -> ${run.rssAfterMb} MB), ${run.handshakesPerSec} handshakes/s, server ${Math.round(run.serverCoreShare * 100)}% of a core, load ${Math.round(run.loadCoreShare * 100)}%`,
+          `    ${run.rssPer1kMb} MB per 1,000 connections (${run.rssBeforeMb} -> ${run.rssAfterMb} MB), ${run.handshakesPerSec} handshakes/s, server ${Math.round(run.serverCoreShare * 100)}% of a core, load ${Math.round(run.loadCoreShare * 100)}%; paced ${run.pacedCpuUsPerHandshake} µs server CPU per handshake`,
         );
         runs.push(run);
       }
@@ -124,7 +143,12 @@ export async function runIdle(ctx: SuiteContext): Promise<ScenarioResult> {
     };
     figures.push(pairedFigure(`RSS per 1,000 idle connections (${size.toLocaleString('en')})`, 'MB', pairs((run) => run.rssPer1kMb), goals.memory));
     figures.push(pairedFigure(`handshakes per second (${size.toLocaleString('en')})`, '/s', pairs((run) => run.handshakesPerSec), goals.handshakes));
+    const rate = ctx.options.idle.paced.perSec.toLocaleString('en');
+    figures.push(pairedFigure(`server CPU per handshake at ${rate}/s (${size.toLocaleString('en')} open)`, 'µs', pairs((run) => run.pacedCpuUsPerHandshake), null));
   }
+  notes.push(
+    `server CPU per handshake: ${ctx.options.idle.paced.count.toLocaleString('en')} more handshakes started at a fixed ${ctx.options.idle.paced.perSec.toLocaleString('en')}/s (open loop) once the others are open, the server's CPU time over them / the handshakes`,
+  );
   const loadBound = runs.filter((run) => run.loadCoreShare > 0.9);
   if (loadBound.length > 0) {
     notes.push(`the load generator used over 90% of its core in ${loadBound.length} run(s): handshakes/s may be the client's limit there`);
