@@ -50,7 +50,7 @@ export class RoomService {
   /** Throws `FORBIDDEN` unless `user` may be in `roomName`. */
   async assertAccess(user: AuthUser, roomName: string): Promise<ParsedRoom> {
     const parsed = this.parse(roomName);
-    await this.assertAllowed(user, parsed, roomName);
+    await this.assertAllowed(user, parsed);
     return parsed;
   }
 
@@ -58,11 +58,11 @@ export class RoomService {
    * The policy check of `assertAccess` for a room already parsed. A policy that answers
    * synchronously is not awaited: this runs on every chat message.
    */
-  async assertAllowed(user: AuthUser, parsed: ParsedRoom, roomName: string): Promise<void> {
+  async assertAllowed(user: AuthUser, parsed: ParsedRoom): Promise<void> {
     const policy = this.policies.get(parsed.kind);
     const allowed = policy ? policy(user, parsed) : false;
     if (allowed === true || (allowed !== false && (await allowed))) return;
-    throw new AppError(ErrorCode.FORBIDDEN, `no access to ${roomName}`);
+    throw new AppError(ErrorCode.FORBIDDEN, `no access to ${parsed.kind}:${parsed.id}`);
   }
 
   /** Joins after the access check and the per-socket room cap. */

@@ -75,7 +75,7 @@ export class ChatService {
     const parsed = this.deps.rooms.parse(channelId);
     if (!isChannelKind(parsed.kind)) throw new AppError(ErrorCode.INVALID_PAYLOAD, `${channelId} is not a chat channel`);
     if (parsed.kind === 'room' && !(await this.deps.store.room(parsed.id))) throw notFound(`room ${channelId}`);
-    await this.deps.rooms.assertAllowed(user, parsed, channelId);
+    await this.deps.rooms.assertAllowed(user, parsed);
     return parsed;
   }
 
