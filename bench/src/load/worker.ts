@@ -4,7 +4,7 @@
  * histograms. It parses as little as it can: events are recognised by their first bytes,
  * a chat message's send time is read straight out of the frame.
  */
-import { ConnectError, EioClient, startsWith, type ClientSink } from './eio-client.js';
+import { ConnectError, EioClient, startsWith, type AckResult, type ClientSink } from './eio-client.js';
 import {
   emptyTally,
   tally,
@@ -271,14 +271,34 @@ function chatFrame(channelId: string, sentAtMs: number, tag: string, n: number):
   return JSON.stringify(['chat:send', { channelId, content: `${sentAtMs.toFixed(3)} ${id}`, clientMsgId: id }]);
 }
 
+/** What one run of sends counted: acks with their latency, refusals by code. */
+class SendTally {
+  readonly ack = new Histogram();
+  readonly errors = emptyTally();
+  sent = 0;
+  acked = 0;
+  failed = 0;
+
+  answered(result: AckResult, latencyMs: number): void {
+    if (result.ok) {
+      this.acked++;
+      this.ack.record(latencyMs);
+    } else {
+      this.failed++;
+      tally(this.errors, result.code ?? 'UNKNOWN', result.message ?? '');
+    }
+  }
+
+  result(elapsedMs: number): SendResult {
+    const { sent, acked, failed, errors } = this;
+    return { sent, acked, failed, unacked: Math.max(0, sent - acked - failed), errors, ack: this.ack.toJSON(), elapsedMs };
+  }
+}
+
 async function openLoop(args: OpenLoopArgs): Promise<SendResult> {
   const client = clients[args.client];
   if (!client) throw new Error(`no client ${args.client}`);
-  const ack = new Histogram();
-  const errors = emptyTally();
-  let sent = 0;
-  let acked = 0;
-  let failed = 0;
+  const counts = new SendTally();
   const interval = 1000 / args.ratePerSec;
   // Send i goes out at i × interval, i in [0, total): exactly rate × duration sends.
   const total = Math.max(1, Math.round(args.ratePerSec * (args.durationMs / 1000)));
@@ -291,18 +311,10 @@ async function openLoop(args: OpenLoopArgs): Promise<SendResult> {
         return;
       }
       const due = Math.min(total, Math.floor(elapsed / interval) + 1);
-      while (sent < due && client.inFlight < args.maxInFlight && client.open) {
+      while (counts.sent < due && client.inFlight < args.maxInFlight && client.open) {
         const at = nowMs();
-        sent++;
-        void client.requestRaw(chatFrame(args.channelId, at, args.tag, sent)).then((result) => {
-          if (result.ok) {
-            acked++;
-            ack.record(nowMs() - at);
-          } else {
-            failed++;
-            tally(errors, result.code ?? 'UNKNOWN', result.message ?? '');
-          }
-        });
+        counts.sent++;
+        void client.requestRaw(chatFrame(args.channelId, at, args.tag, counts.sent)).then((result) => counts.answered(result, nowMs() - at));
       }
       setTimeout(tick, 1);
     };
@@ -310,15 +322,11 @@ async function openLoop(args: OpenLoopArgs): Promise<SendResult> {
   });
   const elapsedMs = performance.now() - started;
   await waitUntil(() => client.inFlight === 0, args.drainMs);
-  return { sent, acked, failed, unacked: sent - acked - failed, errors, ack: ack.toJSON(), elapsedMs };
+  return counts.result(elapsedMs);
 }
 
 async function closedLoop(args: ClosedLoopArgs): Promise<SendResult> {
-  const ack = new Histogram();
-  const errors = emptyTally();
-  let sent = 0;
-  let acked = 0;
-  let failed = 0;
+  const counts = new SendTally();
   let stopped = false;
   const started = performance.now();
   const windowStart = started + args.warmupMs;
@@ -333,24 +341,19 @@ async function closedLoop(args: ClosedLoopArgs): Promise<SendResult> {
       n++;
       const result = await client.requestRaw(chatFrame(channelId, at, `${args.tag}-${index}`, n));
       const t1 = performance.now();
-      const inWindow = t0 >= windowStart && t1 <= windowEnd;
-      if (inWindow) sent++;
-      if (result.ok) {
-        if (inWindow) {
-          acked++;
-          ack.record(t1 - t0);
-        }
-      } else {
-        if (inWindow) failed++;
-        tally(errors, result.code ?? 'UNKNOWN', result.message ?? '');
-        await new Promise((resolve) => setTimeout(resolve, 10));
+      if (t0 >= windowStart && t1 <= windowEnd) {
+        counts.sent++;
+        counts.answered(result, t1 - t0);
+      } else if (!result.ok) {
+        tally(counts.errors, result.code ?? 'UNKNOWN', result.message ?? '');
       }
+      if (!result.ok) await new Promise((resolve) => setTimeout(resolve, 10));
     }
   });
   await new Promise((resolve) => setTimeout(resolve, args.warmupMs + args.durationMs));
   stopped = true;
   await Promise.race([Promise.all(loops), new Promise((resolve) => setTimeout(resolve, args.drainMs))]);
-  return { sent, acked, failed, unacked: sent - acked - failed, errors, ack: ack.toJSON(), elapsedMs: args.durationMs };
+  return counts.result(args.durationMs);
 }
 
 /**
@@ -359,11 +362,7 @@ async function closedLoop(args: ClosedLoopArgs): Promise<SendResult> {
  * send is still unanswered is passed over.
  */
 async function paced(args: PacedArgs): Promise<SendResult> {
-  const ack = new Histogram();
-  const errors = emptyTally();
-  let sent = 0;
-  let acked = 0;
-  let failed = 0;
+  const counts = new SendTally();
   let n = 0;
   let next = 0;
   const started = performance.now();
@@ -387,18 +386,11 @@ async function paced(args: PacedArgs): Promise<SendResult> {
         if (!client?.open || channelId === undefined || client.inFlight > 0) continue;
         n++;
         const t0 = performance.now();
-        if (t0 >= windowStart) sent++;
+        if (t0 >= windowStart) counts.sent++;
         void client.requestRaw(chatFrame(channelId, nowMs(), `${args.tag}-${index}`, n)).then((result) => {
           // Answers are counted by when they arrive: acks per second of the window.
           const t1 = performance.now();
-          if (t1 < windowStart || t1 > windowEnd) return;
-          if (result.ok) {
-            acked++;
-            ack.record(t1 - t0);
-          } else {
-            failed++;
-            tally(errors, result.code ?? 'UNKNOWN', result.message ?? '');
-          }
+          if (t1 >= windowStart && t1 <= windowEnd) counts.answered(result, t1 - t0);
         });
       }
       setTimeout(tick, 1);
@@ -406,7 +398,7 @@ async function paced(args: PacedArgs): Promise<SendResult> {
     tick();
   });
   await waitUntil(() => clients.every((client) => client.inFlight === 0), args.drainMs);
-  return { sent, acked, failed, unacked: Math.max(0, sent - acked - failed), errors, ack: ack.toJSON(), elapsedMs: args.durationMs };
+  return counts.result(args.durationMs);
 }
 
 async function move(args: MoveArgs): Promise<MoveResult> {
