@@ -56,7 +56,7 @@ export function createHandshakeMiddleware(deps: HandshakeDeps) {
   const sweep = setInterval(() => perIp.sweep(), config.limits.handshakeWindowMs);
   sweep.unref();
   const clientIp = createClientIpResolver(config.trustProxy);
-  const accepted = metrics.handshakes.labels('ok');
+  const accepted = metrics.handshakes.series({ outcome: 'ok' });
 
   async function authenticate(socket: TavernSocket): Promise<void> {
     if (deps.isShuttingDown()) throw new AppError(ErrorCode.UNAVAILABLE, 'this node is shutting down, reconnect to another');

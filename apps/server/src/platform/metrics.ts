@@ -2,7 +2,8 @@
  * Prometheus metrics (prom-client), one registry per server instance so that several
  * servers in one process (tests) do not share counters. Served at `GET /metrics`.
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { HotCounter, HotHistogram } from './hot-metrics.js';
 
 export function createMetrics(options: { nodeId: string; collectDefaults?: boolean }) {
   const registry = new Registry();
@@ -14,26 +15,25 @@ export function createMetrics(options: { nodeId: string; collectDefaults?: boole
     connections: new Gauge({ name: 'tavern_connections', help: 'Open Socket.IO connections on this node', registers: [registry] }),
     users: new Gauge({ name: 'tavern_users', help: 'Distinct users connected to this node', registers: [registry] }),
     rooms: new Gauge({ name: 'tavern_rooms', help: 'Rooms with at least one socket on this node', registers: [registry] }),
-    handshakes: new Counter({
+    handshakes: new HotCounter({
       name: 'tavern_handshakes_total',
       help: 'Handshakes by outcome (ok or the connect_error code)',
       labelNames: ['outcome'],
       registers: [registry],
     }),
-    events: new Counter({
+    events: new HotCounter({
       name: 'tavern_events_total',
       help: 'Client events received, by event and outcome (ok or the error code)',
       labelNames: ['event', 'outcome'],
       registers: [registry],
     }),
-    handlerDuration: new Histogram({
-      name: 'tavern_handler_duration_seconds',
-      help: 'Time from receiving a client event to its ack',
-      labelNames: ['event'],
-      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
-      registers: [registry],
-    }),
-    acks: new Counter({
+    handlerDuration: new HotHistogram<'event'>(
+      'tavern_handler_duration_seconds',
+      'Time from receiving a client event to its ack',
+      [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registry,
+    ),
+    acks: new HotCounter({
       name: 'tavern_acks_total',
       help: 'Acks sent, by code (OK or the error code)',
       labelNames: ['code'],

@@ -9,6 +9,7 @@ import { clientEventSchemas, ErrorCode, isClientEventName, type ErrorPayload, ty
 import type { z } from 'zod';
 import type { Config } from '../config.js';
 import type { Logger } from '../platform/logger.js';
+import type { CounterSeries, HistogramSeries } from '../platform/hot-metrics.js';
 import type { Metrics } from '../platform/metrics.js';
 import { AppError, fromZodError } from './app-error.js';
 import type { HandlerContext, HandlerDefinition } from './define-handler.js';
@@ -23,8 +24,8 @@ interface Entry {
   readonly index: number;
   readonly payloadSchema: z.ZodType;
   readonly resultSchema: z.ZodType | null;
-  readonly okCounter: { inc(): void };
-  readonly duration: { observe(value: number): void };
+  readonly okCounter: CounterSeries;
+  readonly duration: HistogramSeries;
 }
 
 export interface DispatcherDeps {
@@ -79,13 +80,13 @@ export function createDispatcher(definitions: readonly HandlerDefinition[], deps
       index: rules.length,
       payloadSchema: schema.payload,
       resultSchema: config.validateOutgoing && schema.kind === 'command' ? schema.result : null,
-      okCounter: metrics.events.labels(definition.event, 'ok'),
-      duration: metrics.handlerDuration.labels(definition.event),
+      okCounter: metrics.events.series({ event: definition.event, outcome: 'ok' }),
+      duration: metrics.handlerDuration.series({ event: definition.event }),
     });
     rules.push(config.limits.rateLimits[definition.event] ?? config.limits.rateLimits.default);
   }
   const limiter = new RateLimiter(rules, config.limits.floodDisconnectFactor);
-  const ackOk = metrics.acks.labels('OK');
+  const ackOk = metrics.acks.series({ code: 'OK' });
   const maxDepth = config.limits.maxPayloadDepth;
   const debug = logger.isLevelEnabled('debug');
 
