@@ -35,6 +35,17 @@ describe('HotCounter', () => {
     ok.inc();
     expect(samples(await metrics.metrics())).toContain('acks_total{code="OK",node="n1"} 3');
   });
+
+  it('drops unscraped increments on a registry reset', async () => {
+    const metrics = registry();
+    const counter = new HotCounter({ name: 'acks_total', help: 'acks', labelNames: ['code'], registers: [metrics] });
+    const ok = counter.series({ code: 'OK' });
+    ok.inc();
+    metrics.resetMetrics();
+    expect(samples(await metrics.metrics())).toEqual([]);
+    ok.inc();
+    expect(samples(await metrics.metrics())).toEqual(['acks_total{code="OK",node="n1"} 1']);
+  });
 });
 
 describe('HotHistogram', () => {

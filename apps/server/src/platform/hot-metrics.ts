@@ -11,13 +11,25 @@ export interface CounterSeries {
   inc(): void;
 }
 
+class CountSeries<T extends string> implements CounterSeries {
+  pending = 0;
+
+  constructor(readonly labels: LabelValues<T>) {}
+
+  inc(): void {
+    this.pending++;
+  }
+}
+
 /**
  * A prom-client counter whose hot series (`series(labels)`) add to a plain number that is
  * moved into the counter when it is collected. Its other calls (`inc`, `labels`) are
  * prom-client's own, for the rare paths.
  */
 export class HotCounter<T extends string> extends Counter<T> {
-  private readonly hot: { labels: LabelValues<T>; pending: number; inc(): void }[] = [];
+  // Not initialised here: prom-client's constructor calls `reset()` before this class's
+  // field initialisers would run.
+  private hot?: CountSeries<T>[];
 
   constructor(configuration: CounterConfiguration<T>) {
     super({
@@ -29,19 +41,19 @@ export class HotCounter<T extends string> extends Counter<T> {
   }
 
   series(labels: LabelValues<T>): CounterSeries {
-    const series = {
-      labels,
-      pending: 0,
-      inc() {
-        this.pending++;
-      },
-    };
-    this.hot.push(series);
+    const series = new CountSeries(labels);
+    (this.hot ??= []).push(series);
     return series;
   }
 
+  /** Increments not yet scraped go too. */
+  override reset(): void {
+    super.reset();
+    for (const series of this.hot ?? []) series.pending = 0;
+  }
+
   private flush(): void {
-    for (const series of this.hot) {
+    for (const series of this.hot ?? []) {
       if (series.pending === 0) continue;
       this.inc(series.labels, series.pending);
       series.pending = 0;
