@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { countOccurrences, CHARACTER_ID_KEY, sentAt } from './load/frames.js';
 import { Histogram } from './load/histogram.js';
 import { goals, pairedFigure, pairRuns } from './results.js';
-import { resolveConfig } from '@tavern/server';
+import { chatFeature } from '@tavern/server';
 import { CHAT_RETENTION, soakWarmupMs } from './options.js';
 import { trend } from './scenarios/soak.js';
 
@@ -64,7 +64,7 @@ describe('soak trend', () => {
   });
 
   it('warms up until the retained chat history is full, as the server configures it', () => {
-    expect(CHAT_RETENTION).toBe(resolveConfig().chat.retention);
+    expect(CHAT_RETENTION).toBe(chatFeature.settings?.schema.parse({}).retention);
     // 20 channels x 1,000 messages at 100 msgs/s: 200 s to fill, then 8 minutes for V8 to settle.
     expect(soakWarmupMs({ channels: 20, chatPerSec: 100 })).toBe(680_000);
   });

@@ -71,7 +71,7 @@ export interface SuiteOptions {
   requestTimeoutMs: number;
 }
 
-/** The server's default chat history kept per channel (`config.chat.retention`; a test holds them equal). */
+/** The server's default chat history kept per channel (the chat feature's `retention` setting; a test holds them equal). */
 export const CHAT_RETENTION = 1_000;
 
 /**

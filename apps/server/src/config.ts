@@ -3,12 +3,10 @@
  * environment; tests build it with `resolveConfig({...overrides})`.
  */
 
-export interface RateLimitRule {
-  /** Tokens added per second. */
-  ratePerSec: number;
-  /** Bucket size: how many events may arrive at once. */
-  burst: number;
-}
+import type { RateLimitRule } from '@tavern/protocol';
+import type { HttpHooksConfig } from './hooks/hooks.js';
+
+export type { RateLimitRule };
 
 export type JwtConfig =
   | { kind: 'secret'; secret: string }
@@ -48,7 +46,10 @@ export interface Config {
     maxSocketsPerUser: number;
     handshakesPerIp: number;
     handshakeWindowMs: number;
-    /** Per-event token buckets; events not listed use `default`. */
+    /**
+     * Per-event token buckets that replace the event's own (declared on its definition);
+     * `default` is the bucket of events that declare none.
+     */
     rateLimits: Record<string, RateLimitRule> & { default: RateLimitRule };
     /** A socket refused this many times over its allowance (per second of rate) is disconnected. */
     floodDisconnectFactor: number;
@@ -61,67 +62,17 @@ export interface Config {
   cluster: { heartbeatMs: number; nodeTtlMs: number };
   /** Validate outgoing server events against their schemas (off in production for speed). */
   validateOutgoing: boolean;
-  presence: {
-    /** A user with no socket left is announced offline after this long. */
-    graceMs: number;
-    /** No client event for this long turns an online user away (0: never). */
-    awayAfterMs: number;
-    awayCheckMs: number;
-  };
-  world: {
-    /** JSON file with the zones (see features/world/zones.ts), or null for the default set. */
-    zonesFile: string | null;
-    /** Snapshot interval: moves are batched into one `zone:snapshot` per zone per tick. */
-    tickMs: number;
-  };
-  combat: {
-    /** A player's turn resolves as `defend` after this long. */
-    turnMs: number;
-    /** How often each node looks for turns past their deadline. */
-    sweepMs: number;
-  };
-  matchmaking: {
-    /** Players per team and teams per match, by mode. */
-    modes: Record<string, { teamSize: number; teams: number }>;
-    /** How often the matcher runs (on the one node holding the lease). */
-    tickMs: number;
-    /** How often each searching player hears `matchmaking:status`. */
-    statusIntervalMs: number;
-    /** Rating difference accepted at first; widened by `widenBy` every `widenEveryMs`. */
-    initialWindow: number;
-    widenBy: number;
-    widenEveryMs: number;
-    /** A ticket not matched after this long expires. */
-    expireAfterMs: number;
-    /** The matcher lease: another node takes over this long after its holder stops renewing. */
-    leaseMs: number;
-  };
-  chat: {
-    /** Messages kept per channel. */
-    retention: number;
-    /** A whisper history expires this long after its last message. */
-    dmTtlMs: number;
-    /** The same content from the same sender in a channel within this window is refused. */
-    duplicateWindowMs: number;
-    /** How long `clientMsgId` is remembered for idempotent retries. */
-    idempotencyMs: number;
-    /** A typing indicator stops after this long without a refresh. */
-    typingMs: number;
-    /** Messages per second one channel accepts on one node (beyond each sender's own limit). */
-    channelRatePerSec: number;
-    /** Words masked with `*` in messages. */
-    profanity: string[];
-  };
+  /** The studio's hooks over HTTP (in-process hooks are given to `createRealtimeServer`). */
+  hooks: HttpHooksConfig;
+  /**
+   * Settings of features by feature name, over their defaults and the environment (tests and
+   * embedders; `feature.with({...})` is the typed way). Each feature validates its own.
+   */
+  features: Record<string, Record<string, unknown>>;
 }
 
-export const DEFAULT_RATE_LIMITS: Config['limits']['rateLimits'] = {
-  default: { ratePerSec: 20, burst: 40 },
-  'chat:send': { ratePerSec: 5, burst: 10 },
-  'chat:whisper': { ratePerSec: 5, burst: 10 },
-  'character:move': { ratePerSec: 20, burst: 40 },
-  'combat:action': { ratePerSec: 2, burst: 4 },
-  'chat:typing': { ratePerSec: 2, burst: 4 },
-};
+/** The bucket of an event that declares no rate limit of its own (events declare theirs on their definition). */
+export const DEFAULT_RATE_LIMIT: RateLimitRule = { ratePerSec: 20, burst: 40 };
 
 export type ConfigOverrides = {
   [K in Exclude<keyof Config, 'limits'>]?: Config[K] extends unknown[] | string | number | boolean | null
@@ -130,7 +81,7 @@ export type ConfigOverrides = {
       ? Partial<Config[K]>
       : Config[K];
 } & {
-  /** `rateLimits` entries are merged over the defaults, one event at a time. */
+  /** `rateLimits` entries replace single events' buckets (or `default`). */
   limits?: Partial<Omit<Config['limits'], 'rateLimits'>> & { rateLimits?: Record<string, RateLimitRule> };
 };
 
@@ -160,7 +111,7 @@ export function resolveConfig(overrides: ConfigOverrides = {}): Config {
       maxSocketsPerUser: 10,
       handshakesPerIp: 30,
       handshakeWindowMs: 10_000,
-      rateLimits: DEFAULT_RATE_LIMITS,
+      rateLimits: { default: DEFAULT_RATE_LIMIT },
       floodDisconnectFactor: 10,
       slowConsumerMaxBytes: 1024 * 1024,
       connectTimeoutMs: 10_000,
@@ -170,28 +121,8 @@ export function resolveConfig(overrides: ConfigOverrides = {}): Config {
     shutdown: { timeoutMs: 10_000, reconnectAfterMs: 1_000, reconnectJitterMs: 4_000 },
     cluster: { heartbeatMs: 5_000, nodeTtlMs: 15_000 },
     validateOutgoing: true,
-    presence: { graceMs: 10_000, awayAfterMs: 300_000, awayCheckMs: 30_000 },
-    world: { zonesFile: null, tickMs: 100 },
-    combat: { turnMs: 15_000, sweepMs: 250 },
-    matchmaking: {
-      modes: { duel: { teamSize: 1, teams: 2 }, '2v2': { teamSize: 2, teams: 2 }, ffa: { teamSize: 1, teams: 4 } },
-      tickMs: 500,
-      statusIntervalMs: 5_000,
-      initialWindow: 100,
-      widenBy: 100,
-      widenEveryMs: 10_000,
-      expireAfterMs: 120_000,
-      leaseMs: 3_000,
-    },
-    chat: {
-      retention: 1_000,
-      dmTtlMs: 30 * 24 * 3600 * 1000,
-      duplicateWindowMs: 30_000,
-      idempotencyMs: 24 * 3600 * 1000,
-      typingMs: 5_000,
-      channelRatePerSec: 100,
-      profanity: ['fuck', 'shit', 'bitch', 'asshole', 'cunt'],
-    },
+    hooks: { connect: null, message: null, command: null },
+    features: {},
   };
   const merged = { ...base } as Record<string, unknown>;
   for (const [key, value] of Object.entries(overrides)) {
@@ -200,9 +131,7 @@ export function resolveConfig(overrides: ConfigOverrides = {}): Config {
     merged[key] = isPlainObject(current) && isPlainObject(value) ? { ...current, ...value } : value;
   }
   const config = merged as unknown as Config;
-  if (overrides.limits?.rateLimits) {
-    config.limits.rateLimits = { ...DEFAULT_RATE_LIMITS, ...overrides.limits.rateLimits };
-  }
+  config.limits.rateLimits = { default: DEFAULT_RATE_LIMIT, ...overrides.limits?.rateLimits };
   return config;
 }
 

@@ -1,15 +1,19 @@
 /**
- * The only file that reads `process.env`. Every variable is validated here and documented
- * in `.env.example`; a bad value stops start-up with a message naming the variable.
+ * The only file that reads `process.env`. Every variable, the server's own and those the
+ * running features declare in their settings, is validated here and documented in
+ * `.env.example`; a bad value stops start-up with a message naming the variable.
+ * `FEATURES` picks what the server runs: a preset (`chat`, `lobby`, `poker`, `mmorpg`, the
+ * default) or a comma-separated list of built-in feature names.
  */
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { DEFAULT_RATE_LIMITS, devJwtConfig, resolveConfig, type Config, type JwtConfig } from './config.js';
+import { devJwtConfig, resolveConfig, type Config, type JwtConfig } from './config.js';
+import type { AnyFeature } from './features/feature.js';
+import { envBool, resolveSettings, settingsFromEnv, SettingsError } from './platform/settings.js';
+import { resolveFeatures } from './presets.js';
 
-const bool = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'])
-  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+const bool = envBool;
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const list = z
   .string()
@@ -23,6 +27,7 @@ const RateLimitOverrides = z.record(
 const EnvSchema = z
   .object({
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    FEATURES: z.string().min(1).default('mmorpg'),
     HOST: z.string().min(1).default('127.0.0.1'),
     PORT: int(0, 65535).default(3001),
     NODE_ID: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/).optional(),
@@ -60,13 +65,13 @@ const EnvSchema = z
       .optional(),
     SLOW_CONSUMER_MAX_BYTES: int(16 * 1024, 1024 * 1024 * 1024).default(1024 * 1024),
     SHUTDOWN_TIMEOUT_MS: int(1_000, 120_000).default(10_000),
+    HOOK_CONNECT_URL: z.url().optional(),
+    HOOK_CONNECT_FAIL: z.enum(['open', 'closed']).default('closed'),
+    HOOK_MESSAGE_URL: z.url().optional(),
+    HOOK_MESSAGE_FAIL: z.enum(['open', 'closed']).default('closed'),
+    HOOK_COMMAND_URL: z.url().optional(),
+    HOOK_TIMEOUT_MS: int(10, 60_000).default(1_000),
     SESSION_RESUME_MS: int(0, 3_600_000).default(120_000),
-    WORLD_ZONES_FILE: z.string().min(1).optional(),
-    WORLD_TICK_MS: int(16, 5_000).default(100),
-    CHAT_CHANNEL_RATE_PER_SEC: int(1, 1_000_000).default(100),
-    MATCHMAKING_STATUS_MS: int(100, 60_000).default(5_000),
-    MATCHMAKING_EXPIRE_MS: int(1_000, 3_600_000).default(120_000),
-    MATCHMAKING_LEASE_MS: int(500, 60_000).default(3_000),
   })
   .superRefine((env, ctx) => {
     const configured = [env.JWT_SECRET, env.JWT_PUBLIC_KEY ?? env.JWT_PUBLIC_KEY_FILE, env.JWKS_URL].filter(Boolean).length;
@@ -91,15 +96,57 @@ export class EnvError extends Error {
   }
 }
 
-/** Parses an environment (default: `process.env`) into a `Config`, or throws `EnvError`. */
-export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
+/** The server's own variables, for the `.env.example` check. */
+export const serverEnvNames: readonly string[] = Object.keys(EnvSchema.shape);
+
+/** What the server runs, from the environment: its configuration and its features. */
+export interface Environment {
+  config: Config;
+  features: readonly AnyFeature[];
+}
+
+/** Parses an environment (default: `process.env`) into a `Config` and features, or throws `EnvError`. */
+export function loadEnvironment(source: NodeJS.ProcessEnv = process.env): Environment {
+  const features = (() => {
+    try {
+      return resolveFeatures(source['FEATURES'] || 'mmorpg');
+    } catch (error) {
+      throw new EnvError([`FEATURES: ${(error as Error).message}`]);
+    }
+  })();
+  return { config: loadConfig(source, features), features };
+}
+
+/** Parses an environment into a `Config` for `features`, or throws `EnvError`. */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env, features: readonly AnyFeature[] = []): Config {
   const cleaned = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== undefined && value !== ''));
   const parsed = EnvSchema.safeParse(cleaned);
   if (!parsed.success) {
     throw new EnvError(parsed.error.issues.map((issue) => `${issue.path.join('.') || 'environment'}: ${issue.message}`));
   }
   const env = parsed.data;
+  const problems: string[] = [];
+  const settings: Config['features'] = {};
+  const claimed = new Map<string, string>(serverEnvNames.map((name) => [name, 'the server']));
+  for (const feature of features) {
+    for (const name of Object.keys(feature.settings?.env ?? {})) {
+      const owner = claimed.get(name);
+      if (owner) throw new Error(`${name} is claimed by ${owner} and by the ${feature.name} feature`);
+      claimed.set(name, `the ${feature.name} feature`);
+    }
+    try {
+      const fromEnv = settingsFromEnv(feature.settings, cleaned);
+      // Validated here, with the overrides given in code, so a bad value names its variable at start-up.
+      resolveSettings(feature.name, feature.settings, fromEnv, feature.overrides as object);
+      settings[feature.name] = fromEnv as Record<string, unknown>;
+    } catch (error) {
+      if (!(error instanceof SettingsError)) throw error;
+      problems.push(...error.problems);
+    }
+  }
+  if (problems.length) throw new EnvError(problems);
   return resolveConfig({
+    features: settings,
     nodeEnv: env.NODE_ENV,
     host: env.HOST,
     port: env.PORT,
@@ -124,14 +171,17 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       maxSocketsPerUser: env.MAX_SOCKETS_PER_USER,
       handshakesPerIp: env.HANDSHAKES_PER_IP,
       handshakeWindowMs: env.HANDSHAKE_WINDOW_MS,
-      rateLimits: { ...DEFAULT_RATE_LIMITS, ...(env.RATE_LIMITS) },
+      ...(env.RATE_LIMITS && { rateLimits: env.RATE_LIMITS }),
       slowConsumerMaxBytes: env.SLOW_CONSUMER_MAX_BYTES,
     },
     shutdown: { timeoutMs: env.SHUTDOWN_TIMEOUT_MS },
-    world: { zonesFile: env.WORLD_ZONES_FILE ?? null, tickMs: env.WORLD_TICK_MS },
-    chat: { channelRatePerSec: env.CHAT_CHANNEL_RATE_PER_SEC },
-    matchmaking: { statusIntervalMs: env.MATCHMAKING_STATUS_MS, expireAfterMs: env.MATCHMAKING_EXPIRE_MS, leaseMs: env.MATCHMAKING_LEASE_MS },
     validateOutgoing: env.NODE_ENV !== 'production',
+    hooks: {
+      connect: env.HOOK_CONNECT_URL ? { url: env.HOOK_CONNECT_URL, timeoutMs: env.HOOK_TIMEOUT_MS, fail: env.HOOK_CONNECT_FAIL } : null,
+      message: env.HOOK_MESSAGE_URL ? { url: env.HOOK_MESSAGE_URL, timeoutMs: env.HOOK_TIMEOUT_MS, fail: env.HOOK_MESSAGE_FAIL } : null,
+      // An audit observer never refuses anything: it fails open.
+      command: env.HOOK_COMMAND_URL ? { url: env.HOOK_COMMAND_URL, timeoutMs: env.HOOK_TIMEOUT_MS, fail: 'open' } : null,
+    },
   });
 }
 

@@ -5,13 +5,13 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRealtimeServer } from './create-realtime-server.js';
-import { EnvError, loadConfig } from './env.js';
+import { EnvError, loadEnvironment } from './env.js';
 import { createLogger } from './platform/logger.js';
 
 async function main(): Promise<void> {
-  let config;
+  let environment;
   try {
-    config = loadConfig();
+    environment = loadEnvironment();
   } catch (error) {
     if (error instanceof EnvError) {
       process.stderr.write(`tavern: ${error.message}\n`);
@@ -19,6 +19,7 @@ async function main(): Promise<void> {
     }
     throw error;
   }
+  const { config, features } = environment;
   const logger = createLogger({ level: config.logLevel, nodeId: config.nodeId });
   if (config.auth.jwt.kind === 'dev') {
     logger.warn(
@@ -28,7 +29,7 @@ async function main(): Promise<void> {
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled promise rejection'));
 
   const httpServer = createServer();
-  const tavern = await createRealtimeServer(httpServer, { config, logger });
+  const tavern = await createRealtimeServer(httpServer, { config, logger, features });
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
     httpServer.listen(config.port, config.host, () => resolve());

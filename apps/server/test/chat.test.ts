@@ -56,7 +56,7 @@ describe('chat on one node', () => {
 
   it('limits messages per channel, whoever sends them: RATE_LIMITED with retryAfterMs, nothing stored', async () => {
     // 1 message/s per channel: a burst of 2, then the channel is refused; another channel is not.
-    await using server = await startTestServer({ config: { chat: { channelRatePerSec: 1 } } });
+    await using server = await startTestServer({ config: { features: { chat: { channelRatePerSec: 1 } } } });
     const alice = await server.connect('alice', { guilds: ['knights'] });
     const bob = await server.connect('bob');
     for (const socket of [alice, bob]) expect((await request(socket, 'chat:join', { channelId: 'global:main' })).ok).toBe(true);
@@ -72,7 +72,7 @@ describe('chat on one node', () => {
   });
 
   it('masks profanity', async () => {
-    await using server = await startTestServer({ config: { chat: { profanity: ['darn'] } } });
+    await using server = await startTestServer({ config: { features: { chat: { profanity: ['darn'] } } } });
     const alice = await server.connect('alice');
     await request(alice, 'chat:join', { channelId: 'global:main' });
     const result = await request(alice, 'chat:send', { channelId: 'global:main', content: 'Darn it, darnation', clientMsgId: clientMsgId() });

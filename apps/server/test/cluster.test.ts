@@ -1,3 +1,4 @@
+import { rooms } from '@tavern/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedis, type TestRedis } from './support/start-redis.js';
 import { startServerProcess } from './support/start-server-process.js';
@@ -21,7 +22,7 @@ describe('two nodes over Redis', () => {
     const announced = next(onB, 'system:announcement');
     // The adapter subscribes to the user room's channel when the socket joins it.
     await expect.poll(async () => {
-      a.tavern.realtime.emitToUser('alice', 'system:announcement', { id: 'a1', message: 'hi', priority: 'info', at: Date.now() });
+      a.tavern.realtime.emit(rooms.user('alice'), 'system:announcement', { id: 'a1', message: 'hi', priority: 'info', at: Date.now() });
       return Promise.race([announced.then(() => true), new Promise((r) => setTimeout(() => r(false), 100))]);
     }).toBe(true);
     expect(await a.tavern.realtime.isUserOnline('alice')).toBe(true);

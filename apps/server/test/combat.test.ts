@@ -4,8 +4,8 @@ import { useRedis } from './support/start-redis.js';
 import { clusterConfig, next, request, startTestServer, type ClientSocket } from './support/start-test-server.js';
 
 const unlimited = { limits: { rateLimits: { 'combat:action': { ratePerSec: 100, burst: 100 } } } };
-const slowTurns = { combat: { turnMs: 60_000, sweepMs: 50 }, ...unlimited };
-const fastTurns = { combat: { turnMs: 400, sweepMs: 50 }, ...unlimited };
+const slowTurns = { features: { combat: { turnMs: 60_000, sweepMs: 50 } }, ...unlimited };
+const fastTurns = { features: { combat: { turnMs: 400, sweepMs: 50 } }, ...unlimited };
 
 /** The newest fight state a socket has seen (results can arrive before the ack that caused them). */
 function track(sockets: ClientSocket[], start: CombatState) {

@@ -4,7 +4,8 @@ import { useRedis } from './support/start-redis.js';
 import { startServerProcess } from './support/start-server-process.js';
 import { next, request, startTestServer, type ClientSocket } from './support/start-test-server.js';
 
-const fast = { matchmaking: { tickMs: 50, statusIntervalMs: 100, widenEveryMs: 200, expireAfterMs: 1_000 } };
+const fastMatching = { tickMs: 50, statusIntervalMs: 100, widenEveryMs: 200, expireAfterMs: 1_000 };
+const fast = { features: { matchmaking: fastMatching } };
 
 describe('matchmaking on one node', () => {
   it('matches 8 players in a 2x2 mode into 2 lobbies, no player twice', async () => {
@@ -39,7 +40,7 @@ describe('matchmaking on one node', () => {
   });
 
   it('cancel stops status events; a disconnect cancels the ticket', async () => {
-    await using server = await startTestServer({ config: { matchmaking: { ...fast.matchmaking, expireAfterMs: 60_000 } } });
+    await using server = await startTestServer({ config: { features: { matchmaking: { ...fastMatching, expireAfterMs: 60_000 } } } });
     const quitter = await server.connect('quitter');
     const joined = await request(quitter, 'matchmaking:join', { mode: 'duel' });
     if (!joined.ok) throw new Error('join');

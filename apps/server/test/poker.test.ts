@@ -26,7 +26,7 @@ describe('planning poker across two nodes', () => {
   const redis = useRedis();
 
   it('keeps votes hidden until the reveal, reveals the consensus, and clears votes on reset and story', async () => {
-    const fast = clusterConfig(redis().url, { presence: { graceMs: 500 } });
+    const fast = clusterConfig(redis().url, { features: { poker: { graceMs: 1_500 } } });
     await using a = await startTestServer({ config: fast });
     await using b = await startTestServer({ config: fast });
     const facilitator = await a.connect('fac');
@@ -77,7 +77,7 @@ describe('planning poker across two nodes', () => {
   });
 
   it('keeps a dropped player’s vote and shows them connected again after a reconnect within the grace period', async () => {
-    const fast = clusterConfig(redis().url, { presence: { graceMs: 2_000 } });
+    const fast = clusterConfig(redis().url, { features: { poker: { graceMs: 6_000 } } });
     await using a = await startTestServer({ config: fast });
     await using b = await startTestServer({ config: fast });
     const facilitator = await a.connect('fac2');

@@ -6,7 +6,7 @@ import { startServerProcess } from './support/start-server-process.js';
 import { clusterConfig, next, request, startTestServer, type ClientSocket } from './support/start-test-server.js';
 
 const GRACE_MS = 1_000;
-const fast = { presence: { graceMs: GRACE_MS } };
+const fast = { features: { presence: { graceMs: GRACE_MS } } };
 
 function changes(socket: ClientSocket): Presence[] {
   const seen: Presence[] = [];
@@ -71,7 +71,7 @@ describe('presence across two nodes', () => {
   });
 
   it('shows invisible users as offline to others, and auto-away after inactivity', async () => {
-    await using a = await startTestServer({ config: clusterConfig(redis().url, { presence: { graceMs: GRACE_MS, awayAfterMs: 400, awayCheckMs: 100 } }) });
+    await using a = await startTestServer({ config: clusterConfig(redis().url, { features: { presence: { graceMs: GRACE_MS, awayAfterMs: 400, awayCheckMs: 100 } } }) });
     const watcher = await a.connect('watcher3');
     const carol = await a.connect('carol');
     await request(watcher, 'presence:subscribe', { userIds: ['carol'] });

@@ -111,7 +111,7 @@ describe('React bindings', () => {
   });
 
   it('usePresence shows users coming online, changing status and leaving', async () => {
-    await using server = await startTestServer({ config: { presence: { graceMs: 200 } } });
+    await using server = await startTestServer({ config: { features: { presence: { graceMs: 200 } } } });
     const client = clientFor(server, 'alice');
     const { result } = renderHook(() => usePresence(['bob', 'carol']), { wrapper: wrapperFor(client) });
     await waitFor(() => expect(result.current['bob']?.status).toBe('offline'));

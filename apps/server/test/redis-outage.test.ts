@@ -1,3 +1,4 @@
+import { rooms } from '@tavern/protocol';
 import { describe, expect, it } from 'vitest';
 import { startRedis } from './support/start-redis.js';
 import { startServerProcess } from './support/start-server-process.js';
@@ -7,7 +8,7 @@ const OUTAGE_MS = 90_000;
 
 let announcementId = 0;
 function announce(from: TestServer, userId: string): void {
-  from.tavern.realtime.emitToUser(userId, 'system:announcement', { id: `n${announcementId++}`, message: 'ping', priority: 'info', at: Date.now() });
+  from.tavern.realtime.emit(rooms.user(userId), 'system:announcement', { id: `n${announcementId++}`, message: 'ping', priority: 'info', at: Date.now() });
 }
 
 /** Resolves true when `socket` receives an announcement within `ms`. */

@@ -1,28 +1,27 @@
 import { createClient, type ClientOptions, type TavernClient } from '@tavern/client-sdk';
 import { SignJWT } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { FeatureFactory } from '../src/features/feature.js';
-import { sessionHandlers } from '../src/features/session/session.handlers.js';
-import { defineHandler } from '../src/transport/define-handler.js';
+import { sessionSlice } from '@tavern/protocol';
+import { defineFeature } from '../src/features/feature.js';
+import { sessionFeature } from '../src/features/index.js';
 import type { TavernSocket } from '../src/transport/socket-types.js';
 import { TEST_JWT_SECRET } from './support/start-server-process.js';
 import { startTestServer, type TestServer } from './support/start-test-server.js';
 
 /** A session feature whose `time:sync` records what arrives, in order. */
-function recording(received: number[]): FeatureFactory {
-  return (context) => ({
-    name: 'recording',
-    handlers: [
-      ...sessionHandlers({
-        verifier: context.verifier,
-        revocations: context.revocations,
-        expiry: { warningMs: context.config.auth.expiryWarningMs, toleranceMs: 0, endSession: context.endSession },
-      }).filter((handler) => handler.event !== 'time:sync'),
-      defineHandler('time:sync', (_ctx, { clientTime }) => {
-        received.push(clientTime);
-        return { clientTime, serverTime: Date.now() };
-      }),
-    ],
+function recording(received: number[]) {
+  return defineFeature({
+    name: 'session',
+    slice: sessionSlice,
+    create: (context) => ({
+      handlers: {
+        ...sessionFeature.create(context).handlers,
+        'time:sync': (_ctx, { clientTime }) => {
+          received.push(clientTime);
+          return { clientTime, serverTime: Date.now() };
+        },
+      },
+    }),
   });
 }
 
@@ -157,14 +156,18 @@ describe('client SDK', () => {
 
   it('rejects a command without an idempotency key that was in flight when the connection dropped', async () => {
     const slow: ((value: void) => void)[] = [];
-    const feature: FeatureFactory = () => ({
-      name: 'slow',
-      handlers: [
-        defineHandler('time:sync', async (_ctx, { clientTime }) => {
-          await new Promise<void>((resolve) => slow.push(resolve));
-          return { clientTime, serverTime: Date.now() };
-        }),
-      ],
+    const feature = defineFeature({
+      name: 'session',
+      slice: sessionSlice,
+      create: (context) => ({
+        handlers: {
+          ...sessionFeature.create(context).handlers,
+          'time:sync': async (_ctx, { clientTime }) => {
+            await new Promise<void>((resolve) => slow.push(resolve));
+            return { clientTime, serverTime: Date.now() };
+          },
+        },
+      }),
     });
     await using server = await startTestServer({ config: { auth: { jwt } }, features: [feature] });
     const client = clientFor(server.url);

@@ -1,3 +1,4 @@
+import { rooms } from '@tavern/protocol';
 import { describe, expect, it } from 'vitest';
 import { queuedBytes } from '../src/transport/slow-consumer.js';
 import { request, startTestServer } from './support/start-test-server.js';
@@ -25,7 +26,7 @@ describe('a client that stops reading', () => {
     const packetBytes = 2_200;
     let peak = 0;
     for (let i = 0; i < 20_000 && !disconnected; i++) {
-      server.tavern.realtime.emitToUser('mallory', 'system:announcement', { id: `a${i}`, message, priority: 'info', at: Date.now() });
+      server.tavern.realtime.emit(rooms.user('mallory'), 'system:announcement', { id: `a${i}`, message, priority: 'info', at: Date.now() });
       // Until the guard cuts the connection (terminating its WebSocket), nothing may exceed the limit.
       if (ws.readyState === OPEN) peak = Math.max(peak, queuedBytes(victim));
       // Let sockets flush and timers run between bursts, as a live server would.

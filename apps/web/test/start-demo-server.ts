@@ -14,7 +14,7 @@ export async function startDemoServer(): Promise<{ url: string } & AsyncDisposab
     port: 0,
     logLevel: 'silent',
     staticDir: DIST,
-    presence: { graceMs: 1_000, awayAfterMs: 300_000, awayCheckMs: 30_000 },
+    features: { presence: { graceMs: 1_000 } },
   });
   const httpServer = createServer();
   const tavern = await createRealtimeServer(httpServer, { config, logger: createLogger({ level: config.logLevel, nodeId: config.nodeId }) });

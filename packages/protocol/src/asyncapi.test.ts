@@ -1,8 +1,22 @@
 import { readFileSync } from 'node:fs';
 import { DiagnosticSeverity, Parser } from '@asyncapi/parser';
 import { describe, expect, it } from 'vitest';
-import { protocolDomains } from './domains.js';
-import { asyncApiDocument, clientEventNames, clientEventSchemas, DOCS_COMMAND, protocolMarkdown, serverEventNames } from './index.js';
+import { z } from 'zod';
+import {
+  asyncApiDocument,
+  builtInContract,
+  builtInSlices,
+  clientEventNames,
+  clientEventSchemas,
+  command,
+  defineContract,
+  defineSlice,
+  DOCS_COMMAND,
+  event,
+  eventJsonSchemas,
+  protocolMarkdown,
+  serverEventNames,
+} from './index.js';
 
 /** Every `$ref` in a document. */
 function refs(value: unknown): string[] {
@@ -55,10 +69,41 @@ describe('asyncApiDocument', () => {
   });
 });
 
-describe('protocolDomains', () => {
-  it('holds every event exactly once', () => {
-    expect(protocolDomains.flatMap((domain) => domain.clientEvents).sort()).toEqual([...clientEventNames].sort());
-    expect(protocolDomains.flatMap((domain) => domain.serverEvents).sort()).toEqual([...serverEventNames].sort());
+describe('contracts', () => {
+  const Roll = z.object({ sides: z.number().int().min(2).max(100) });
+  const Rolled = z.object({ sides: z.number().int(), value: z.number().int() });
+  const diceSlice = defineSlice({
+    id: 'dice',
+    title: 'Dice',
+    description: 'Dice the server rolls.',
+    commands: { 'dice:roll': command(Roll, Rolled, { description: 'Rolls a die.', rateLimit: { ratePerSec: 1, burst: 2 } }) },
+    serverEvents: { 'dice:rolled': event(Rolled, 'Someone rolled.') },
+  });
+  const contract = defineContract(...builtInSlices, diceSlice);
+
+  it('joins the built-in slices into the built-in contract, every event exactly once', () => {
+    expect(builtInContract.slices.flatMap((slice) => Object.keys(slice.clientEvents)).sort()).toEqual([...clientEventNames].sort());
+    expect(builtInContract.slices.flatMap((slice) => Object.keys(slice.serverEvents)).sort()).toEqual([...serverEventNames].sort());
+  });
+
+  it('refuses an event declared by two slices, a slice given twice and a name that is not domain:verb', () => {
+    const twin = defineSlice({ id: 'twin', title: 'Twin', description: 'x', commands: { 'dice:roll': diceSlice.clientEvents['dice:roll'] } });
+    expect(() => defineContract(diceSlice, twin)).toThrow(/dice:roll is declared by two slices/);
+    expect(() => defineContract(diceSlice, diceSlice)).toThrow(/twice/);
+    expect(() => defineSlice({ id: 'bad', title: 'Bad', description: 'x', commands: { Roll: diceSlice.clientEvents['dice:roll'] } })).toThrow(/domain:verb/);
+  });
+
+  it('documents a custom slice in AsyncAPI, JSON Schema and the Markdown reference', () => {
+    const document = asyncApiDocument(contract, { title: 'Dice game', version: '2.0.0' });
+    expect(document['info']).toMatchObject({ title: 'Dice game', version: '2.0.0' });
+    const channels = document['channels'] as Record<string, { address: string }>;
+    expect(channels['dice.roll']?.address).toBe('dice:roll');
+    expect(channels['dice.rolled']?.address).toBe('dice:rolled');
+    expect(Object.keys(eventJsonSchemas(contract).clientEvents)).toContain('dice:roll');
+    const markdown = protocolMarkdown(contract);
+    expect(markdown).toContain('### `dice:roll` (client → server)');
+    expect(markdown).toContain('Rate limit per connection: 1/s, bursts of 2.');
+    expect(protocolMarkdown()).not.toContain('dice:roll');
   });
 });
 

@@ -1,5 +1,5 @@
 /**
- * An AsyncAPI 3.0.0 document for the whole protocol, generated from the schemas so it cannot
+ * An AsyncAPI 3.0.0 document for a contract, generated from the schemas so it cannot
  * drift from them. The build writes it to `dist/asyncapi.json`.
  *
  * It describes a Tavern client: client events are `send` operations (a command's ack is the
@@ -7,6 +7,8 @@
  * channel, so a name used in both directions (`chat:read`) is one channel with both operations.
  */
 import { eventCatalog, type CatalogEvent } from './catalog.js';
+import type { Contract } from './contract.js';
+import { builtInContract } from './events.js';
 import type { JsonSchema } from './json-schema.js';
 import { PROTOCOL_VERSION } from './session.js';
 
@@ -33,8 +35,16 @@ Every client payload is validated before any handler runs; unknown fields are st
 
 const SECURITY_DESCRIPTION = `A JWT (HS256, RS256 or ES256; \`exp\` required; \`sub\` is the user id). Send it in the Socket.IO handshake as \`auth.token\`, with the protocol version as \`auth.v\`: \`io(url, { auth: { token, v: ${PROTOCOL_VERSION} } })\`. The server also accepts it as an \`Authorization: Bearer\` header. A refused handshake arrives as \`connect_error\` with \`err.message\` equal to the error code and \`err.data = { code, message }\`.`;
 
-export function asyncApiDocument(): AsyncApiDocument {
-  const domains = eventCatalog('draft-07');
+export interface AsyncApiOptions {
+  /** @default 'Tavern' */
+  title?: string;
+  /** The studio's own version of its contract. @default the protocol version */
+  version?: string;
+}
+
+/** The AsyncAPI document of a contract (default: the built-in one). */
+export function asyncApiDocument(contract: Contract = builtInContract, options: AsyncApiOptions = {}): AsyncApiDocument {
+  const domains = eventCatalog('draft-07', contract);
   const channels: Record<string, { address: string; title: string; messages: Record<string, Ref> }> = {};
   const operations: Record<string, unknown> = {};
   const messages: Record<string, unknown> = {};
@@ -82,8 +92,8 @@ export function asyncApiDocument(): AsyncApiDocument {
     asyncapi: '3.0.0',
     id: 'urn:tavern:protocol',
     info: {
-      title: 'Tavern',
-      version: String(PROTOCOL_VERSION),
+      title: options.title ?? 'Tavern',
+      version: options.version ?? String(PROTOCOL_VERSION),
       description: DESCRIPTION,
       license: { name: 'MIT' },
       tags: domains.map(({ id, title, description }) => ({ name: id, description: `${title}: ${description}` })),

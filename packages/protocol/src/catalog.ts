@@ -1,11 +1,10 @@
 /**
- * Every event with its domain, direction, kind, description and JSON Schemas: the one model
- * the AsyncAPI document and the Markdown reference are rendered from.
+ * Every event of a contract with its slice, direction, kind, description and JSON Schemas: the
+ * one model the AsyncAPI document and the Markdown reference are rendered from.
  */
-import { clientEventDescriptions, serverEventDescriptions } from './descriptions.js';
-import { protocolDomains, type ProtocolDomain } from './domains.js';
+import type { Contract } from './contract.js';
 import { resultSchema } from './errors.js';
-import { clientEventSchemas, serverEventSchemas } from './events.js';
+import { builtInContract } from './events.js';
 import { toJsonSchema, type JsonSchema, type JsonSchemaTarget } from './json-schema.js';
 
 export interface CatalogEvent {
@@ -19,37 +18,44 @@ export interface CatalogEvent {
   result?: JsonSchema;
   /** Commands only: the whole ack, a `Result` of `result`. */
   ack?: JsonSchema;
+  /** Client events with a default rate limit of their own. */
+  rateLimit?: { ratePerSec: number; burst: number };
 }
 
-export interface CatalogDomain extends Omit<ProtocolDomain, 'clientEvents' | 'serverEvents'> {
+export interface CatalogDomain {
+  id: string;
+  title: string;
+  description: string;
   events: CatalogEvent[];
 }
 
-export function eventCatalog(target: JsonSchemaTarget): CatalogDomain[] {
-  return protocolDomains.map(({ clientEvents, serverEvents, ...domain }) => ({
-    ...domain,
+export function eventCatalog(target: JsonSchemaTarget, contract: Contract = builtInContract): CatalogDomain[] {
+  return contract.slices.map((slice) => ({
+    id: slice.id,
+    title: slice.title,
+    description: slice.description,
     events: [
-      ...clientEvents.map((name): CatalogEvent => {
-        const definition = clientEventSchemas[name];
+      ...Object.entries(slice.clientEvents).map(([name, definition]): CatalogEvent => {
         const event: CatalogEvent = {
           name,
           direction: 'client',
           kind: definition.kind,
-          description: clientEventDescriptions[name],
+          description: definition.description,
           payload: toJsonSchema(definition.payload, 'input', target),
         };
         if (definition.kind === 'command') {
           event.result = toJsonSchema(definition.result, 'output', target);
           event.ack = toJsonSchema(resultSchema(definition.result), 'output', target);
         }
+        if (definition.rateLimit) event.rateLimit = definition.rateLimit;
         return event;
       }),
-      ...serverEvents.map((name): CatalogEvent => ({
+      ...Object.entries(slice.serverEvents).map(([name, definition]): CatalogEvent => ({
         name,
         direction: 'server',
         kind: 'event',
-        description: serverEventDescriptions[name],
-        payload: toJsonSchema(serverEventSchemas[name], 'output', target),
+        description: definition.description,
+        payload: toJsonSchema(definition.payload, 'output', target),
       })),
     ],
   }));

@@ -1,7 +1,7 @@
 /** Chat: channels, messages with per-channel sequence numbers, resume, receipts, typing. */
 import { z } from 'zod';
 import { Cursor, DisplayName, Empty, Id, Member, Seq, Timestamp } from './common.js';
-import { command, signal } from './define.js';
+import { command, defineSlice, event, signal } from './define.js';
 import { CHANNEL_KINDS, ChannelId } from './rooms.js';
 
 /** Content after cleaning is 1–2000 characters; the raw payload may carry whitespace around it. */
@@ -115,33 +115,42 @@ export const ChatMemberJoined = z.object({ channelId: ChannelId, member: Member 
 export const ChatMemberLeft = z.object({ channelId: ChannelId, userId: Id });
 
 export const chatCommands = {
-  'chat:join': command(ChatJoinPayload, ChatJoinResult),
-  'chat:leave': command(ChatChannelPayload, Empty),
-  'chat:create': command(ChatCreatePayload, ChatCreateResult),
-  'chat:invite': command(ChatInvitePayload, Empty),
-  'chat:send': command(ChatSendPayload, MessageResult),
-  'chat:whisper': command(ChatWhisperPayload, MessageResult),
-  'chat:edit': command(ChatEditPayload, MessageResult),
-  'chat:delete': command(ChatDeletePayload, Empty),
-  'chat:react': command(ChatReactPayload, Empty),
-  'chat:history': command(ChatHistoryPayload, ChatHistoryResult),
-  'chat:sync': command(ChatSyncPayload, ChatSyncResult),
-  'chat:read': command(ChatReadPayload, Empty),
-  'chat:block': command(ChatBlockPayload, Empty),
-  'chat:unblock': command(ChatBlockPayload, Empty),
+  'chat:join': command(ChatJoinPayload, ChatJoinResult, { description: "Joins a channel: answers its info, members, recent history and your read cursor." }),
+  'chat:leave': command(ChatChannelPayload, Empty, { description: 'Leaves a channel.' }),
+  'chat:create': command(ChatCreatePayload, ChatCreateResult, { description: 'Creates a chat room, public or private, optionally with initial members.' }),
+  'chat:invite': command(ChatInvitePayload, Empty, { description: 'Invites a user to a private room (owner only).' }),
+  'chat:send': command(ChatSendPayload, MessageResult, { description: 'Sends a message; `clientMsgId` makes it idempotent (a retry returns the original and broadcasts nothing).', rateLimit: { ratePerSec: 5, burst: 10 } }),
+  'chat:whisper': command(ChatWhisperPayload, MessageResult, { description: 'Sends a direct message in `dm:…`; stored and notified when the peer is offline.', rateLimit: { ratePerSec: 5, burst: 10 } }),
+  'chat:edit': command(ChatEditPayload, MessageResult, { description: 'Edits a message (author or moderator).' }),
+  'chat:delete': command(ChatDeletePayload, Empty, { description: 'Deletes a message (author or moderator).' }),
+  'chat:react': command(ChatReactPayload, Empty, { description: 'Adds (`on: true`) or removes a reaction on a message.' }),
+  'chat:history': command(ChatHistoryPayload, ChatHistoryResult, { description: 'Pages back through a channel: messages before `beforeSeq`, newest when absent.' }),
+  'chat:sync': command(ChatSyncPayload, ChatSyncResult, { description: 'Resumes channels after a reconnect: every message after each cursor, `complete: false` when the client must reload.' }),
+  'chat:read': command(ChatReadPayload, Empty, { description: 'Marks a channel read up to `seq`; others get a `chat:read` receipt.' }),
+  'chat:block': command(ChatBlockPayload, Empty, { description: 'Blocks a user: no direct messages from them.' }),
+  'chat:unblock': command(ChatBlockPayload, Empty, { description: 'Unblocks a user.' }),
 };
 
 export const chatSignals = {
-  'chat:typing': signal(ChatTypingSignal),
+  'chat:typing': signal(ChatTypingSignal, { description: 'Says whether you are typing in a channel; expires after 5 s without a refresh.', rateLimit: { ratePerSec: 2, burst: 4 } }),
 };
 
 export const chatServerEvents = {
-  'chat:message': Message,
-  'chat:edited': ChatEdited,
-  'chat:deleted': ChatDeleted,
-  'chat:reaction': ChatReaction,
-  'chat:read': ChatReadReceipt,
-  'chat:typing': ChatTyping,
-  'chat:member:joined': ChatMemberJoined,
-  'chat:member:left': ChatMemberLeft,
+  'chat:message': event(Message, 'A new message, to the whole channel including the sender.'),
+  'chat:edited': event(ChatEdited, 'A message was edited.'),
+  'chat:deleted': event(ChatDeleted, 'A message was deleted.'),
+  'chat:reaction': event(ChatReaction, 'A reaction was added or removed.'),
+  'chat:read': event(ChatReadReceipt, 'Read receipt: a member read the channel up to `seq`.'),
+  'chat:typing': event(ChatTyping, 'A member started or stopped typing; expires after 5 s without a refresh.'),
+  'chat:member:joined': event(ChatMemberJoined, 'A member joined the channel.'),
+  'chat:member:left': event(ChatMemberLeft, 'A member left the channel.'),
 };
+
+export const chatSlice = defineSlice({
+  id: 'chat',
+  title: 'Chat',
+  description: 'Channels, messages with per-channel sequence numbers, resume, receipts and typing.',
+  commands: chatCommands,
+  signals: chatSignals,
+  serverEvents: chatServerEvents,
+});

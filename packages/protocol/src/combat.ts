@@ -1,7 +1,7 @@
 /** Server-authoritative, turn-based combat. */
 import { z } from 'zod';
 import { Id, Timestamp } from './common.js';
-import { command } from './define.js';
+import { command, defineSlice, event } from './define.js';
 
 export const Opponent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('npc'), id: Id }),
@@ -87,12 +87,20 @@ export const CombatTurn = z.object({ sessionId: Id, turn: z.number().int().posit
 export const CombatEnded = z.object({ sessionId: Id, outcome: CombatOutcome, winners: z.array(Id) });
 
 export const combatCommands = {
-  'combat:start': command(CombatStartPayload, CombatStartResult),
-  'combat:action': command(CombatActionPayload, CombatActionResult),
+  'combat:start': command(CombatStartPayload, CombatStartResult, { description: 'Starts a turn-based combat against NPCs or players in the same zone.' }),
+  'combat:action': command(CombatActionPayload, CombatActionResult, { description: 'Acts on your turn; out of turn, bad targets, no mana or cooldown give `PRECONDITION_FAILED`.', rateLimit: { ratePerSec: 2, burst: 4 } }),
 };
 
 export const combatServerEvents = {
-  'combat:turn': CombatTurn,
-  'combat:result': CombatResult,
-  'combat:ended': CombatEnded,
+  'combat:turn': event(CombatTurn, "It is an actor's turn, until the deadline (then resolved as `defend`)."),
+  'combat:result': event(CombatResult, 'The outcome of one action and the new combat state.'),
+  'combat:ended': event(CombatEnded, 'The combat is over.'),
 };
+
+export const combatSlice = defineSlice({
+  id: 'combat',
+  title: 'Combat',
+  description: 'Server-authoritative, turn-based combat.',
+  commands: combatCommands,
+  serverEvents: combatServerEvents,
+});

@@ -1,5 +1,11 @@
 import { describe, expectTypeOf, it } from 'vitest';
+import { z } from 'zod';
+import { builtInSlices, command, defineContract, defineSlice, event } from './index.js';
 import type {
+  ClientPayloadOf,
+  CommandNameOf,
+  CommandResultOf,
+  ServerPayloadOf,
   ClientToServerEvents,
   CommandName,
   CommandResult,
@@ -41,5 +47,33 @@ describe('event map types', () => {
     expectTypeOf<Parameters<ServerToClientEvents['chat:message']>[0]>().toEqualTypeOf<Message>();
     expectTypeOf<CommandResult<'zone:enter'>['you']>().toEqualTypeOf<{ x: number; y: number }>();
     expectTypeOf<'chat:typing'>().not.toExtend<CommandName>();
+  });
+});
+
+describe('contract types', () => {
+  const Roll = z.object({ sides: z.number().int() });
+  const Rolled = z.object({ value: z.number().int() });
+  const diceSlice = defineSlice({
+    id: 'dice',
+    title: 'Dice',
+    description: 'Dice.',
+    commands: { 'dice:roll': command(Roll, Rolled, { description: 'Rolls.' }) },
+    serverEvents: { 'dice:rolled': event(Rolled, 'Rolled.') },
+  });
+  const contract = defineContract(...builtInSlices, diceSlice);
+  type Dice = typeof contract;
+
+  it('keeps the slices in the contract value', () => {
+    expectTypeOf(contract.slices).toExtend<readonly unknown[]>();
+  });
+
+  it('types custom events beside the built-in ones', () => {
+    expectTypeOf<CommandResultOf<Dice, 'dice:roll'>>().toEqualTypeOf<{ value: number }>();
+    expectTypeOf<ClientPayloadOf<Dice, 'dice:roll'>>().toEqualTypeOf<{ sides: number }>();
+    expectTypeOf<ServerPayloadOf<Dice, 'dice:rolled'>>().toEqualTypeOf<{ value: number }>();
+    expectTypeOf<CommandResultOf<Dice, 'zone:enter'>['you']>().toEqualTypeOf<{ x: number; y: number }>();
+    expectTypeOf<'dice:roll'>().toExtend<CommandNameOf<Dice>>();
+    expectTypeOf<'dice:roll'>().not.toExtend<CommandName>();
+    expectTypeOf<'dice:throw'>().not.toExtend<CommandNameOf<Dice>>();
   });
 });

@@ -83,11 +83,11 @@ describe('results and JSON Schema', () => {
     const doc = eventJsonSchemas();
     expect(Object.keys(doc.clientEvents).sort()).toEqual([...clientEventNames].sort());
     expect(Object.keys(doc.serverEvents).sort()).toEqual([...serverEventNames].sort());
-    const send = doc.clientEvents['chat:send'];
+    const send = doc.clientEvents['chat:send']!;
     expect(send.kind).toBe('command');
     expect(send.payload).toMatchObject({ type: 'object', required: expect.arrayContaining(['channelId', 'content', 'clientMsgId']) });
     expect(send.ack).toBeDefined();
-    expect(doc.clientEvents['character:move'].ack).toBeUndefined();
+    expect(doc.clientEvents['character:move']?.ack).toBeUndefined();
     expect(doc.serverEvents['chat:message']).toMatchObject({ type: 'object' });
   });
 });

@@ -1,83 +1,67 @@
 /**
- * Joins the domains into the two event maps both ends compile against. Every event has
- * exactly one schema here; the types below are derived from these objects, so an event
- * cannot exist without a schema.
+ * The built-in slices, one per domain, in reading order (the sections of PROTOCOL.md), and
+ * the contract they make together. The built-in features serve these; a studio composes its
+ * own slices beside them with `defineContract(...builtInSlices, mySlice)`.
+ *
+ * The names below (`ClientToServerEvents`, `CommandName`, ...) are the built-in contract's;
+ * the `...Of<K>` helpers in `contract.ts` give the same for any contract.
  */
-import type { z } from 'zod';
-import { chatCommands, chatServerEvents, chatSignals } from './chat.js';
-import { combatCommands, combatServerEvents } from './combat.js';
-import type { ClientEventSchema, CommandSchema, SignalSchema } from './define.js';
-import type { Result } from './errors.js';
-import { lobbyCommands, lobbyServerEvents } from './lobby.js';
-import { matchmakingCommands, matchmakingServerEvents } from './matchmaking.js';
-import { notificationCommands, notificationServerEvents } from './notifications.js';
-import { partyCommands, partyServerEvents } from './party.js';
-import { pokerCommands, pokerServerEvents } from './poker.js';
-import { presenceCommands, presenceServerEvents } from './presence.js';
-import { sessionCommands, sessionServerEvents } from './session.js';
-import { worldCommands, worldServerEvents, worldSignals } from './world.js';
+import { chatSlice } from './chat.js';
+import { combatSlice } from './combat.js';
+import {
+  defineContract,
+  type AckOf,
+  type ClientEventNameOf,
+  type ClientPayloadOf,
+  type ClientToServerEventsOf,
+  type CommandNameOf,
+  type CommandResultOf,
+  type ParsedPayloadOf,
+  type ServerEventNameOf,
+  type ServerPayloadOf,
+  type ServerToClientEventsOf,
+  type SignalNameOf,
+} from './contract.js';
+import { lobbySlice } from './lobby.js';
+import { matchmakingSlice } from './matchmaking.js';
+import { notificationSlice } from './notifications.js';
+import { partySlice } from './party.js';
+import { pokerSlice } from './poker.js';
+import { presenceSlice } from './presence.js';
+import { sessionSlice } from './session.js';
+import { worldSlice } from './world.js';
 
-export const clientEventSchemas = {
-  ...sessionCommands,
-  ...presenceCommands,
-  ...chatCommands,
-  ...chatSignals,
-  ...worldCommands,
-  ...worldSignals,
-  ...combatCommands,
-  ...partyCommands,
-  ...lobbyCommands,
-  ...matchmakingCommands,
-  ...notificationCommands,
-  ...pokerCommands,
-} satisfies Record<string, ClientEventSchema>;
+export const builtInSlices = [
+  sessionSlice,
+  presenceSlice,
+  chatSlice,
+  worldSlice,
+  combatSlice,
+  partySlice,
+  lobbySlice,
+  matchmakingSlice,
+  notificationSlice,
+  pokerSlice,
+] as const;
 
-export const serverEventSchemas = {
-  ...sessionServerEvents,
-  ...presenceServerEvents,
-  ...chatServerEvents,
-  ...worldServerEvents,
-  ...combatServerEvents,
-  ...partyServerEvents,
-  ...lobbyServerEvents,
-  ...matchmakingServerEvents,
-  ...notificationServerEvents,
-  ...pokerServerEvents,
-} satisfies Record<string, z.ZodType>;
+/** Everything the built-in features serve. */
+export const builtInContract = defineContract(...builtInSlices);
+export type BuiltInContract = typeof builtInContract;
 
-type ClientSchemas = typeof clientEventSchemas;
-type ServerSchemas = typeof serverEventSchemas;
+export const clientEventSchemas = builtInContract.clientEvents;
+export const serverEventSchemas = builtInContract.serverEvents;
 
-export type ClientEventName = keyof ClientSchemas;
-export type CommandName = {
-  [E in ClientEventName]: ClientSchemas[E] extends CommandSchema ? E : never;
-}[ClientEventName];
-export type SignalName = {
-  [E in ClientEventName]: ClientSchemas[E] extends SignalSchema ? E : never;
-}[ClientEventName];
-export type ServerEventName = keyof ServerSchemas;
-
-/** What a client sends for an event (before defaults and stripping). */
-export type ClientPayload<E extends ClientEventName> = z.input<ClientSchemas[E]['payload']>;
-/** What a handler receives for an event, after validation. */
-export type ParsedPayload<E extends ClientEventName> = z.output<ClientSchemas[E]['payload']>;
-/** The `data` of a successful ack. */
-export type CommandResult<E extends CommandName> = ClientSchemas[E] extends CommandSchema<z.ZodType, infer R>
-  ? z.output<R>
-  : never;
-export type ServerPayload<E extends ServerEventName> = z.output<ServerSchemas[E]>;
-
-export type Ack<E extends CommandName> = (result: Result<CommandResult<E>>) => void;
-
-export type ClientToServerEvents = {
-  [E in ClientEventName]: E extends CommandName
-    ? (payload: ClientPayload<E>, ack: Ack<E>) => void
-    : (payload: ClientPayload<E>) => void;
-};
-
-export type ServerToClientEvents = {
-  [E in ServerEventName]: (payload: ServerPayload<E>) => void;
-};
+export type ClientEventName = ClientEventNameOf<BuiltInContract>;
+export type CommandName = CommandNameOf<BuiltInContract>;
+export type SignalName = SignalNameOf<BuiltInContract>;
+export type ServerEventName = ServerEventNameOf<BuiltInContract>;
+export type ClientPayload<E extends ClientEventName> = ClientPayloadOf<BuiltInContract, E>;
+export type ParsedPayload<E extends ClientEventName> = ParsedPayloadOf<BuiltInContract, E>;
+export type CommandResult<E extends CommandName> = CommandResultOf<BuiltInContract, E>;
+export type ServerPayload<E extends ServerEventName> = ServerPayloadOf<BuiltInContract, E>;
+export type Ack<E extends CommandName> = AckOf<BuiltInContract, E>;
+export type ClientToServerEvents = ClientToServerEventsOf<BuiltInContract>;
+export type ServerToClientEvents = ServerToClientEventsOf<BuiltInContract>;
 
 export const clientEventNames = Object.keys(clientEventSchemas) as ClientEventName[];
 export const serverEventNames = Object.keys(serverEventSchemas) as ServerEventName[];

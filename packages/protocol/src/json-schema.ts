@@ -1,10 +1,11 @@
 /**
- * JSON Schema (draft 2020-12) for every event, so clients in other languages can validate
+ * JSON Schema (draft 2020-12) for every event of a contract, so clients in other languages can validate
  * what they send and receive. The build writes the same document to `dist/events.schema.json`.
  */
 import { z } from 'zod';
 import { resultSchema } from './errors.js';
-import { clientEventSchemas, serverEventSchemas, type ClientEventName, type ServerEventName } from './events.js';
+import type { Contract } from './contract.js';
+import { builtInContract } from './events.js';
 import { PROTOCOL_VERSION } from './session.js';
 
 export type JsonSchema = Record<string, unknown>;
@@ -21,8 +22,8 @@ export interface ClientEventJsonSchema {
 
 export interface EventJsonSchemas {
   protocolVersion: number;
-  clientEvents: Record<ClientEventName, ClientEventJsonSchema>;
-  serverEvents: Record<ServerEventName, JsonSchema>;
+  clientEvents: Record<string, ClientEventJsonSchema>;
+  serverEvents: Record<string, JsonSchema>;
 }
 
 /** What a sender writes (`input`) or a receiver gets (`output`), as JSON Schema. */
@@ -30,16 +31,17 @@ export function toJsonSchema(schema: z.ZodType, io: 'input' | 'output', target: 
   return z.toJSONSchema(schema, { io, target, unrepresentable: 'any' });
 }
 
-export function eventJsonSchemas(): EventJsonSchemas {
-  const clientEvents = {} as Record<ClientEventName, ClientEventJsonSchema>;
-  for (const [name, definition] of Object.entries(clientEventSchemas) as [ClientEventName, (typeof clientEventSchemas)[ClientEventName]][]) {
+/** One JSON Schema per event of a contract (default: the built-in one). */
+export function eventJsonSchemas(contract: Contract = builtInContract): EventJsonSchemas {
+  const clientEvents: Record<string, ClientEventJsonSchema> = {};
+  for (const [name, definition] of Object.entries(contract.clientEvents)) {
     const entry: ClientEventJsonSchema = { kind: definition.kind, payload: toJsonSchema(definition.payload, 'input') };
     if (definition.kind === 'command') entry.ack = toJsonSchema(resultSchema(definition.result), 'output');
     clientEvents[name] = entry;
   }
-  const serverEvents = {} as Record<ServerEventName, JsonSchema>;
-  for (const [name, schema] of Object.entries(serverEventSchemas) as [ServerEventName, z.ZodType][]) {
-    serverEvents[name] = toJsonSchema(schema, 'output');
+  const serverEvents: Record<string, JsonSchema> = {};
+  for (const [name, definition] of Object.entries(contract.serverEvents)) {
+    serverEvents[name] = toJsonSchema(definition.payload, 'output');
   }
   return { protocolVersion: PROTOCOL_VERSION, clientEvents, serverEvents };
 }

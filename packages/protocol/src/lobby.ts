@@ -1,7 +1,7 @@
 /** Lobbies: a host, members who ready up, settings, and a start. */
 import { z } from 'zod';
 import { DisplayName, Empty, Id, Member } from './common.js';
-import { command } from './define.js';
+import { command, defineSlice, event } from './define.js';
 
 export const LobbyStatus = z.enum(['forming', 'ready', 'active', 'closed']);
 export type LobbyStatus = z.infer<typeof LobbyStatus>;
@@ -49,23 +49,31 @@ export const LobbyClosed = z.object({ lobbyId: Id, reason: z.string() });
 export const LobbyStarted = z.object({ lobbyId: Id });
 
 export const lobbyCommands = {
-  'lobby:create': command(LobbyCreatePayload, LobbyResult),
-  'lobby:join': command(LobbyIdPayload, LobbyResult),
-  'lobby:leave': command(LobbyIdPayload, Empty),
-  'lobby:subscribe': command(LobbyIdPayload, LobbyResult),
-  'lobby:ready': command(LobbyReadyPayload, Empty),
-  'lobby:kick': command(LobbyKickPayload, Empty),
-  'lobby:settings': command(LobbySettingsPayload, LobbyResult),
-  'lobby:start': command(LobbyIdPayload, Empty),
+  'lobby:create': command(LobbyCreatePayload, LobbyResult, { description: 'Creates a lobby with you as host.' }),
+  'lobby:join': command(LobbyIdPayload, LobbyResult, { description: 'Joins a lobby.' }),
+  'lobby:leave': command(LobbyIdPayload, Empty, { description: 'Leaves a lobby.' }),
+  'lobby:subscribe': command(LobbyIdPayload, LobbyResult, { description: "Answers a lobby's current state to a member, e.g. after a reconnect." }),
+  'lobby:ready': command(LobbyReadyPayload, Empty, { description: 'Sets whether you are ready.' }),
+  'lobby:kick': command(LobbyKickPayload, Empty, { description: 'Removes a member from the lobby (host only).' }),
+  'lobby:settings': command(LobbySettingsPayload, LobbyResult, { description: "Changes the lobby's settings (host only)." }),
+  'lobby:start': command(LobbyIdPayload, Empty, { description: 'Starts the game when everyone is ready (host only); then `lobby:started`.' }),
 };
 
 export const lobbyServerEvents = {
-  'lobby:update': LobbyUpdate,
-  'lobby:member:joined': LobbyMemberJoined,
-  'lobby:member:left': LobbyMemberLeft,
-  'lobby:member:kicked': LobbyMemberLeft,
-  'lobby:member:ready': LobbyMemberReady,
-  'lobby:host:changed': LobbyHostChanged,
-  'lobby:closed': LobbyClosed,
-  'lobby:started': LobbyStarted,
+  'lobby:update': event(LobbyUpdate, "The lobby's full state after a change."),
+  'lobby:member:joined': event(LobbyMemberJoined, 'A member joined the lobby.'),
+  'lobby:member:left': event(LobbyMemberLeft, 'A member left the lobby.'),
+  'lobby:member:kicked': event(LobbyMemberLeft, 'A member was kicked from the lobby.'),
+  'lobby:member:ready': event(LobbyMemberReady, 'A member changed their ready state.'),
+  'lobby:host:changed': event(LobbyHostChanged, 'The host left and another member took over.'),
+  'lobby:closed': event(LobbyClosed, 'The lobby was closed.'),
+  'lobby:started': event(LobbyStarted, 'The host started the game.'),
 };
+
+export const lobbySlice = defineSlice({
+  id: 'lobby',
+  title: 'Lobbies',
+  description: 'A host, members who ready up, settings, and a start.',
+  commands: lobbyCommands,
+  serverEvents: lobbyServerEvents,
+});

@@ -1,7 +1,7 @@
 /** Matchmaking tickets; a match makes a lobby. */
 import { z } from 'zod';
 import { Empty, Id, Member } from './common.js';
-import { command } from './define.js';
+import { command, defineSlice, event } from './define.js';
 
 export const MatchmakingJoinPayload = z.object({ mode: Id, region: Id.optional() });
 export const MatchmakingJoinResult = z.object({ ticketId: Id });
@@ -20,14 +20,22 @@ export const MatchmakingTicketEvent = z.object({ ticketId: Id, message: z.string
 export const MatchmakingCancelled = z.object({ ticketId: Id });
 
 export const matchmakingCommands = {
-  'matchmaking:join': command(MatchmakingJoinPayload, MatchmakingJoinResult),
-  'matchmaking:cancel': command(MatchmakingCancelPayload, Empty),
+  'matchmaking:join': command(MatchmakingJoinPayload, MatchmakingJoinResult, { description: 'Queues for a match; the rating comes from the `mmr` claim.' }),
+  'matchmaking:cancel': command(MatchmakingCancelPayload, Empty, { description: 'Leaves the queue; then `matchmaking:cancelled`.' }),
 };
 
 export const matchmakingServerEvents = {
-  'matchmaking:status': MatchmakingStatus,
-  'matchmaking:matched': MatchmakingMatched,
-  'matchmaking:expired': MatchmakingTicketEvent,
-  'matchmaking:error': MatchmakingTicketEvent,
-  'matchmaking:cancelled': MatchmakingCancelled,
+  'matchmaking:status': event(MatchmakingStatus, 'Progress of a ticket, every 5 s.'),
+  'matchmaking:matched': event(MatchmakingMatched, 'A match was found, with the lobby to join.'),
+  'matchmaking:expired': event(MatchmakingTicketEvent, 'The ticket expired without a match.'),
+  'matchmaking:error': event(MatchmakingTicketEvent, 'The ticket failed.'),
+  'matchmaking:cancelled': event(MatchmakingCancelled, 'The ticket was cancelled.'),
 };
+
+export const matchmakingSlice = defineSlice({
+  id: 'matchmaking',
+  title: 'Matchmaking',
+  description: 'Matchmaking tickets; a match makes a lobby.',
+  commands: matchmakingCommands,
+  serverEvents: matchmakingServerEvents,
+});

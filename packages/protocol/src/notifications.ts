@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Id, Timestamp } from './common.js';
-import { command } from './define.js';
+import { command, defineSlice, event } from './define.js';
 
 export const Notification = z.object({
   id: Id,
@@ -27,11 +27,19 @@ export const NotificationReadPayload = z
   .refine((value) => value.ids !== undefined || value.all === true, 'give ids or all: true');
 
 export const notificationCommands = {
-  'notification:list': command(NotificationListPayload, NotificationListResult),
-  'notification:read': command(NotificationReadPayload, NotificationCount),
+  'notification:list': command(NotificationListPayload, NotificationListResult, { description: 'Pages through your notifications, older than `beforeId` when given.' }),
+  'notification:read': command(NotificationReadPayload, NotificationCount, { description: 'Marks some or all notifications read; answers the unread count.' }),
 };
 
 export const notificationServerEvents = {
-  'notification:new': Notification,
-  'notification:count': NotificationCount,
+  'notification:new': event(Notification, 'A new notification.'),
+  'notification:count': event(NotificationCount, 'The unread count, on connect and on every change.'),
 };
+
+export const notificationSlice = defineSlice({
+  id: 'notification',
+  title: 'Notifications',
+  description: 'Stored notifications with an unread count; those created while offline are counted on the next connect.',
+  commands: notificationCommands,
+  serverEvents: notificationServerEvents,
+});

@@ -1,7 +1,7 @@
 /** Planning poker: hidden votes revealed together, with consensus figures. */
 import { z } from 'zod';
 import { DisplayName, Empty, Id, Timestamp } from './common.js';
-import { command } from './define.js';
+import { command, defineSlice, event } from './define.js';
 
 /** The default deck: Fibonacci plus "?" and "coffee". */
 export const DEFAULT_DECK = ['0', '1', '2', '3', '5', '8', '13', '21', '34', '55', '89', '?', 'coffee'] as const;
@@ -92,25 +92,33 @@ export const PokerTimerEvent = z.object({ sessionId: Id, endsAt: Timestamp.nulla
 export const PokerFacilitatorChanged = z.object({ sessionId: Id, facilitatorId: Id });
 
 export const pokerCommands = {
-  'poker:join': command(PokerJoinPayload, PokerSessionResult),
-  'poker:leave': command(PokerSessionIdPayload, Empty),
-  'poker:vote': command(PokerVotePayload, Empty),
-  'poker:reveal': command(PokerSessionIdPayload, Empty),
-  'poker:reset': command(PokerSessionIdPayload, Empty),
-  'poker:story': command(PokerStoryPayload, PokerStoryResult),
-  'poker:timer': command(PokerTimerPayload, PokerTimerResult),
-  'poker:player:update': command(PokerPlayerUpdatePayload, Empty),
+  'poker:join': command(PokerJoinPayload, PokerSessionResult, { description: 'Joins a planning poker session, creating it on first join (the first joiner facilitates).' }),
+  'poker:leave': command(PokerSessionIdPayload, Empty, { description: 'Leaves a planning poker session.' }),
+  'poker:vote': command(PokerVotePayload, Empty, { description: "Votes on the current story with a value from the deck; may change until the reveal." }),
+  'poker:reveal': command(PokerSessionIdPayload, Empty, { description: 'Reveals the votes (facilitator only).' }),
+  'poker:reset': command(PokerSessionIdPayload, Empty, { description: 'Clears the votes for another round (facilitator only).' }),
+  'poker:story': command(PokerStoryPayload, PokerStoryResult, { description: 'Sets the story to estimate and clears the votes (facilitator only).' }),
+  'poker:timer': command(PokerTimerPayload, PokerTimerResult, { description: 'Starts or stops the round timer.' }),
+  'poker:player:update': command(PokerPlayerUpdatePayload, Empty, { description: 'Changes your name or avatar in the session.' }),
 };
 
 export const pokerServerEvents = {
-  'poker:player:joined': PokerPlayerEvent,
-  'poker:player:left': PokerPlayerEvent,
-  'poker:player:updated': PokerPlayerEvent,
-  'poker:voted': PokerVoted,
-  'poker:revealed': PokerRevealed,
-  'poker:reset': PokerReset,
-  'poker:story': PokerStoryEvent,
-  'poker:timer': PokerTimerEvent,
+  'poker:player:joined': event(PokerPlayerEvent, 'A player joined the session.'),
+  'poker:player:left': event(PokerPlayerEvent, 'A player left the session.'),
+  'poker:player:updated': event(PokerPlayerEvent, "A player's details changed."),
+  'poker:voted': event(PokerVoted, 'A player voted (never the value).'),
+  'poker:revealed': event(PokerRevealed, 'The votes and the consensus figures.'),
+  'poker:reset': event(PokerReset, 'The votes were cleared.'),
+  'poker:story': event(PokerStoryEvent, 'The story to estimate changed.'),
+  'poker:timer': event(PokerTimerEvent, 'The round timer started (`endsAt`) or stopped (`null`).'),
   /** Added to PROTOCOL.md's list: the facilitator left and another player took over. */
-  'poker:facilitator:changed': PokerFacilitatorChanged,
+  'poker:facilitator:changed': event(PokerFacilitatorChanged, 'The facilitator left and another player took over.'),
 };
+
+export const pokerSlice = defineSlice({
+  id: 'poker',
+  title: 'Planning poker',
+  description: 'Hidden votes revealed together, with consensus figures.',
+  commands: pokerCommands,
+  serverEvents: pokerServerEvents,
+});

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Empty, Id, PresenceStatus, Timestamp } from './common.js';
-import { command } from './define.js';
+import { command, defineSlice, event } from './define.js';
 
 export const Presence = z.object({
   userId: Id,
@@ -25,12 +25,20 @@ export const PresenceUnsubscribePayload = z.object({ userIds: z.array(Id).min(1)
 export const PresenceListResult = z.object({ presences: z.array(Presence) });
 
 export const presenceCommands = {
-  'presence:set': command(PresenceSetPayload, PresenceSetResult),
-  'presence:get': command(PresenceGetPayload, PresenceListResult),
-  'presence:subscribe': command(PresenceSubscribePayload, PresenceListResult),
-  'presence:unsubscribe': command(PresenceUnsubscribePayload, Empty),
+  'presence:set': command(PresenceSetPayload, PresenceSetResult, { description: 'Sets your own status (`offline` is only ever derived) and an optional activity.' }),
+  'presence:get': command(PresenceGetPayload, PresenceListResult, { description: 'Reads the current presence of up to 100 users.' }),
+  'presence:subscribe': command(PresenceSubscribePayload, PresenceListResult, { description: 'Watches up to 500 users: answers their presence now, then sends `presence:changed`.' }),
+  'presence:unsubscribe': command(PresenceUnsubscribePayload, Empty, { description: 'Stops watching users.' }),
 };
 
 export const presenceServerEvents = {
-  'presence:changed': Presence,
+  'presence:changed': event(Presence, 'A watched user changed status or activity.'),
 };
+
+export const presenceSlice = defineSlice({
+  id: 'presence',
+  title: 'Presence',
+  description: 'Online status of users: `online` `away` `busy` `invisible` `offline`.',
+  commands: presenceCommands,
+  serverEvents: presenceServerEvents,
+});

@@ -5,7 +5,9 @@
  * when that file differs from this output.
  */
 import { eventCatalog, type CatalogEvent } from './catalog.js';
-import { errorCodeDescriptions } from './descriptions.js';
+import type { Contract } from './contract.js';
+import { builtInContract } from './events.js';
+import { errorCodeDescriptions } from './error-descriptions.js';
 import { ErrorCode } from './errors.js';
 import type { JsonSchema } from './json-schema.js';
 import { PROTOCOL_VERSION } from './session.js';
@@ -127,6 +129,7 @@ const DIRECTION = { client: 'client → server', server: 'server → client' } a
 
 function eventSection(event: CatalogEvent): string[] {
   const lines = [`### ${code(event.name)} (${DIRECTION[event.direction]})`, '', `**${event.kind}**: ${event.description}`, ''];
+  if (event.rateLimit) lines.push(`Rate limit per connection: ${event.rateLimit.ratePerSec}/s, bursts of ${event.rateLimit.burst}.`, '');
   lines.push('Payload:', '', ...fieldTable(event.payload), '');
   if (event.result) lines.push('Ack data (`{ ok: true, data }`):', '', ...fieldTable(event.result), '');
   return lines;
@@ -146,8 +149,9 @@ Protocol version ${PROTOCOL_VERSION} (clients send it as \`auth.v\`), over Socke
 Payloads are validated before any handler runs; unknown fields are stripped. Field tables list
 nested fields as \`parent.child\`, and the fields of array items as \`list[].child\`.`;
 
-export function protocolMarkdown(): string {
-  const domains = eventCatalog('draft-2020-12');
+/** The Markdown reference of a contract (default: the built-in one). */
+export function protocolMarkdown(contract: Contract = builtInContract): string {
+  const domains = eventCatalog('draft-2020-12', contract);
   const anchor = (title: string) => title.toLowerCase().replaceAll(' ', '-');
   const lines = [INTRO, '', '## Contents', ''];
   for (const domain of domains) lines.push(`- [${domain.title}](#${anchor(domain.title)})`);

@@ -1,7 +1,7 @@
 /** Session, authentication and system events. */
 import { z } from 'zod';
 import { Id, Timestamp } from './common.js';
-import { command } from './define.js';
+import { command, defineSlice, event } from './define.js';
 import { ErrorCodeSchema } from './errors.js';
 
 /** The protocol version this package describes; clients send it as `auth.v`. */
@@ -76,16 +76,24 @@ export const SystemAnnouncement = z.object({
 export type SystemAnnouncement = z.infer<typeof SystemAnnouncement>;
 
 export const sessionCommands = {
-  'auth:refresh': command(AuthRefreshPayload, AuthRefreshResult),
-  'time:sync': command(TimeSyncPayload, TimeSyncResult),
+  'auth:refresh': command(AuthRefreshPayload, AuthRefreshResult, { description: 'Swaps the session token for a fresh one; the new token must have the same `sub`, else `FORBIDDEN`.' }),
+  'time:sync': command(TimeSyncPayload, TimeSyncResult, { description: "Echoes the client's clock with the server's, to estimate clock offset and latency." }),
 };
 
 export const sessionServerEvents = {
-  'session:ready': SessionReady,
-  'auth:expiring': AuthExpiring,
-  'session:ended': SessionEnded,
-  'server:shutdown': ServerShutdown,
-  error: ErrorEvent,
-  'rate:limited': RateLimited,
-  'system:announcement': SystemAnnouncement,
+  'session:ready': event(SessionReady, 'Sent after every (re)connect: who you are, the session id to resume, and whether it was recovered.'),
+  'auth:expiring': event(AuthExpiring, 'The token expires soon (default 60 s before): send `auth:refresh`.'),
+  'session:ended': event(SessionEnded, 'The server is about to disconnect this socket, and why.'),
+  'server:shutdown': event(ServerShutdown, 'This node is shutting down gracefully: reconnect after the given delay.'),
+  error: event(ErrorEvent, 'A failed signal or ack-less command.'),
+  'rate:limited': event(RateLimited, 'An event was refused by the rate limiter where no ack could carry it.'),
+  'system:announcement': event(SystemAnnouncement, 'An announcement to everyone, from the admin API.'),
 };
+
+export const sessionSlice = defineSlice({
+  id: 'session',
+  title: 'Session and system',
+  description: 'Authentication, clock sync, errors, rate limiting and server-wide messages.',
+  commands: sessionCommands,
+  serverEvents: sessionServerEvents,
+});

@@ -1,7 +1,7 @@
 /** The world: zones, server-owned positions, snapshots, actions and status. */
 import { z } from 'zod';
 import { Empty, Id, Point, Timestamp } from './common.js';
-import { command, signal } from './define.js';
+import { command, defineSlice, event, signal } from './define.js';
 
 export const Zone = z.object({
   id: Id,
@@ -71,19 +71,28 @@ export const CharacterStatus = z.object({
 export type CharacterStatus = z.infer<typeof CharacterStatus>;
 
 export const worldCommands = {
-  'zone:enter': command(ZoneEnterPayload, ZoneEnterResult),
-  'character:action': command(CharacterActionPayload, Empty),
+  'zone:enter': command(ZoneEnterPayload, ZoneEnterResult, { description: 'Moves your character into a zone: answers the zone, your position and the players there.' }),
+  'character:action': command(CharacterActionPayload, Empty, { description: 'Performs an emote or interaction, broadcast to the zone as `character:action`.' }),
 };
 
 export const worldSignals = {
-  'character:move': signal(CharacterMoveSignal),
+  'character:move': signal(CharacterMoveSignal, { description: 'Moves your character; refused moves come back as `character:correction`.', rateLimit: { ratePerSec: 20, burst: 40 } }),
 };
 
 export const worldServerEvents = {
-  'character:correction': CharacterCorrection,
-  'zone:snapshot': ZoneSnapshot,
-  'zone:player:entered': Player,
-  'zone:player:left': ZonePlayerLeft,
-  'character:action': CharacterActionEvent,
-  'character:status': CharacterStatus,
+  'character:correction': event(CharacterCorrection, 'Your move was refused: the authoritative position.'),
+  'zone:snapshot': event(ZoneSnapshot, 'Positions of the players who moved, one per tick per zone (default 100 ms); volatile.'),
+  'zone:player:entered': event(Player, 'A player entered your zone.'),
+  'zone:player:left': event(ZonePlayerLeft, 'A player left your zone.'),
+  'character:action': event(CharacterActionEvent, 'A character in your zone performed an emote or interaction.'),
+  'character:status': event(CharacterStatus, "A character's health, mana and effects changed."),
 };
+
+export const worldSlice = defineSlice({
+  id: 'world',
+  title: 'World',
+  description: 'Zones, server-owned positions, snapshots, actions and status.',
+  commands: worldCommands,
+  signals: worldSignals,
+  serverEvents: worldServerEvents,
+});

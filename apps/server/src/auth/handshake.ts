@@ -1,7 +1,8 @@
 /**
  * Handshake authentication, exactly as PROTOCOL.md says: token from `auth.token`, then the
  * `Authorization: Bearer` header, then `?token=` (only when allowed); the protocol version;
- * per-IP handshake limit; revocation; the per-user socket cap across all nodes. A refusal is
+ * per-IP handshake limit; revocation; the studio's connect hook; the per-user socket cap across
+ * all nodes. A refusal is
  * a `connect_error` whose message is the code and whose `data` is `{ code, message }`.
  */
 import { ErrorCode, HandshakeAuth, PROTOCOL_VERSION } from '@tavern/protocol';
@@ -10,6 +11,7 @@ import type { Config } from '../config.js';
 import type { ConnectionRegistry } from '../connections/connection-registry.js';
 import { randomId } from '../platform/ids.js';
 import type { Logger } from '../platform/logger.js';
+import type { ExtensionHooks } from '../hooks/hooks.js';
 import type { Metrics } from '../platform/metrics.js';
 import { AppError } from '../transport/app-error.js';
 import { WindowCounter } from '../transport/rate-limiter.js';
@@ -23,6 +25,8 @@ export interface HandshakeDeps {
   verifier: TokenVerifier;
   revocations: RevocationService;
   registry: ConnectionRegistry;
+  /** The studio's connect hook: may refuse the user or change who they are. */
+  hooks: ExtensionHooks;
   logger: Logger;
   metrics: Metrics;
   /** True once the node is shutting down: new handshakes are refused. */
@@ -74,8 +78,10 @@ export function createHandshakeMiddleware(deps: HandshakeDeps) {
     }
     const token = readToken(socket, auth.data, config.auth.allowQueryToken);
     if (!token) throw new AppError(ErrorCode.UNAUTHENTICATED, 'no token: send it as auth.token');
-    const { user, expiresAt } = await verifier.verify(token);
-    await revocations.assertNotRevoked(user);
+    const verified = await verifier.verify(token);
+    await revocations.assertNotRevoked(verified.user);
+    const user = await deps.hooks.connect({ user: verified.user, ip });
+    const { expiresAt } = verified;
 
     let sessionId = randomId();
     let recovered = false;

@@ -1,8 +1,8 @@
 /**
- * The features a Tavern server runs, in order (`start` in this order, `stop` in reverse).
- * A new feature is a folder under `features/` and one line here.
+ * The built-in features, in order (`start` in this order, `stop` in reverse). Each is a
+ * `defineFeature` value in its own folder, made with the same public API a studio uses.
  */
-import type { FeatureFactory } from './feature.js';
+import type { AnyFeature } from './feature.js';
 import { adminFeature } from './admin/admin.feature.js';
 import { chatFeature } from './chat/chat.feature.js';
 import { combatFeature } from './combat/combat.feature.js';
@@ -16,7 +16,22 @@ import { presenceFeature } from './presence/presence.feature.js';
 import { sessionFeature } from './session/session.feature.js';
 import { worldFeature } from './world/world.feature.js';
 
-export const builtInFeatures: readonly FeatureFactory[] = [
+export {
+  adminFeature,
+  chatFeature,
+  combatFeature,
+  guildFeature,
+  lobbyFeature,
+  matchmakingFeature,
+  notificationsFeature,
+  partyFeature,
+  pokerFeature,
+  presenceFeature,
+  sessionFeature,
+  worldFeature,
+};
+
+export const builtInFeatures: readonly AnyFeature[] = [
   sessionFeature,
   notificationsFeature,
   presenceFeature,

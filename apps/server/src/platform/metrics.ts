@@ -77,6 +77,12 @@ export function createMetrics(options: { nodeId: string; collectDefaults?: boole
       help: 'Cross-node publishes that failed or were skipped while Redis was unhealthy',
       registers: [registry],
     }),
+    hookCalls: new Counter({
+      name: 'tavern_hook_calls_total',
+      help: 'Extension hook calls (connect, message, command) by outcome: ok, refused, failed_open, failed_closed, dropped',
+      labelNames: ['hook', 'outcome'],
+      registers: [registry],
+    }),
     internalErrors: new Counter({
       name: 'tavern_internal_errors_total',
       help: 'Unexpected errors caught by the server (handlers, hooks, timers)',

@@ -5,22 +5,34 @@
  * It is installed with `socket.onAny`, one shared function for all sockets, so an idle
  * connection carries no per-event listeners.
  */
-import { clientEventSchemas, ErrorCode, isClientEventName, type ErrorPayload, type Result } from '@tavern/protocol';
+import { ErrorCode, type ClientEventSchema, type ErrorPayload, type Result } from '@tavern/protocol';
 import type { z } from 'zod';
 import type { Config } from '../config.js';
 import type { Logger } from '../platform/logger.js';
 import type { CounterSeries, HistogramSeries } from '../platform/hot-metrics.js';
 import type { Metrics } from '../platform/metrics.js';
 import { AppError, fromZodError } from './app-error.js';
-import type { HandlerContext, HandlerDefinition } from './define-handler.js';
+import type { ExtensionHooks } from '../hooks/hooks.js';
+import type { HandlerContext } from './handler-context.js';
 import { exceedsShape } from './payload-guard.js';
 import { RateLimiter } from './rate-limiter.js';
 import type { AuthUser, TavernSocket } from './socket-types.js';
 
 type AckFn = (result: Result<unknown>) => void;
 
+/** One client event the server serves: its definition in the contract and its handler. */
+export interface Route {
+  readonly event: string;
+  /** The feature that serves it, for logs. */
+  readonly feature: string;
+  readonly schema: ClientEventSchema;
+  readonly run: (ctx: HandlerContext, payload: unknown) => unknown;
+  /** Signals only: replaces the `error` event for a refused signal (e.g. a move answered by a correction). */
+  readonly onRefused?: ((ctx: HandlerContext, error: AppError) => void) | undefined;
+}
+
 interface Entry {
-  readonly definition: HandlerDefinition;
+  readonly route: Route;
   readonly index: number;
   readonly payloadSchema: z.ZodType;
   readonly resultSchema: z.ZodType | null;
@@ -32,6 +44,7 @@ export interface DispatcherDeps {
   config: Config;
   logger: Logger;
   metrics: Metrics;
+  hooks: ExtensionHooks;
   /** Ends a socket's session (used when a socket floods far past its limits). */
   endSession: (socket: TavernSocket, reason: ErrorCode, message: string) => void;
 }
@@ -67,28 +80,30 @@ class EventContext implements HandlerContext {
   }
 }
 
-export function createDispatcher(definitions: readonly HandlerDefinition[], deps: DispatcherDeps): Dispatcher {
-  const { config, logger, metrics } = deps;
+export function createDispatcher(routes: readonly Route[], deps: DispatcherDeps): Dispatcher {
+  const { config, logger, metrics, hooks } = deps;
   const table = new Map<string, Entry>();
+  // Bucket 0 is the default rule: unknown events cost the sender from it, like any other event.
   const rules = [config.limits.rateLimits.default];
-  for (const definition of definitions) {
-    if (table.has(definition.event)) throw new Error(`two handlers for ${definition.event}`);
-    const schema = clientEventSchemas[definition.event];
-    if (schema.kind !== definition.kind) throw new Error(`${definition.event} is a ${schema.kind}, not a ${definition.kind}`);
-    table.set(definition.event, {
-      definition,
+  const overrides = config.limits.rateLimits;
+  for (const route of routes) {
+    if (table.has(route.event)) throw new Error(`two handlers for ${route.event}`);
+    const { schema } = route;
+    table.set(route.event, {
+      route,
       index: rules.length,
       payloadSchema: schema.payload,
       resultSchema: config.validateOutgoing && schema.kind === 'command' ? schema.result : null,
-      okCounter: metrics.events.series({ event: definition.event, outcome: 'ok' }),
-      duration: metrics.handlerDuration.series({ event: definition.event }),
+      okCounter: metrics.events.series({ event: route.event, outcome: 'ok' }),
+      duration: metrics.handlerDuration.series({ event: route.event }),
     });
-    rules.push(config.limits.rateLimits[definition.event] ?? config.limits.rateLimits.default);
+    rules.push((Object.hasOwn(overrides, route.event) ? overrides[route.event] : undefined) ?? schema.rateLimit ?? overrides.default);
   }
   const limiter = new RateLimiter(rules, config.limits.floodDisconnectFactor);
   const ackOk = metrics.acks.series({ code: 'OK' });
   const maxDepth = config.limits.maxPayloadDepth;
   const debug = logger.isLevelEnabled('debug');
+  const audits = hooks.audits;
 
   function contextFor(socket: TavernSocket, event: string): HandlerContext {
     return new EventContext(socket, event, logger);
@@ -101,11 +116,11 @@ export function createDispatcher(definitions: readonly HandlerDefinition[], deps
       ack({ ok: false, error: error.toPayload() });
       return;
     }
-    if (entry?.definition.kind === 'signal' && entry.definition.onRefused) {
-      entry.definition.onRefused(contextFor(socket, event), error);
+    if (entry?.route.onRefused) {
+      entry.route.onRefused(contextFor(socket, event), error);
       return;
     }
-    socket.emit('error', { code: error.code, message: error.message, event });
+    socket.emit('error', { code: error.code, message: error.message, event: event.slice(0, 64) });
   }
 
   function fail(socket: TavernSocket, event: string, ack: AckFn | undefined, entry: Entry, thrown: unknown, started: number): void {
@@ -156,31 +171,32 @@ export function createDispatcher(definitions: readonly HandlerDefinition[], deps
     const ack = typeof last === 'function' ? (args.pop() as AckFn) : undefined;
     const name = typeof event === 'string' ? event : String(event);
     const entry = table.get(name);
-    if (!entry) {
-      const known = isClientEventName(name);
-      refuse(socket, name, ack, new AppError(known ? ErrorCode.UNAVAILABLE : ErrorCode.INVALID_PAYLOAD, known ? `${name} is not served here` : `unknown event ${name.slice(0, 64)}`), undefined);
-      return;
-    }
     const data = socket.data;
     data.lastActivityAt = Date.now();
 
-    const decision = limiter.take(data, entry.index);
+    const decision = limiter.take(data, entry ? entry.index : 0);
     if (decision !== 0) {
       const retryAfterMs = limiter.retryAfterMs;
-      metrics.rateLimited.labels(name).inc();
-      metrics.events.labels(name, ErrorCode.RATE_LIMITED).inc();
+      const label = entry ? name : 'unknown';
+      metrics.rateLimited.labels(label).inc();
+      metrics.events.labels(label, ErrorCode.RATE_LIMITED).inc();
       if (decision === 2) {
         metrics.floodDisconnects.inc();
-        logger.warn({ event: name, socketId: socket.id, userId: data.user.userId, ip: data.ip }, 'socket flooded past its limits, disconnecting');
+        logger.warn({ event: name.slice(0, 64), socketId: socket.id, userId: data.user.userId, ip: data.ip }, 'socket flooded past its limits, disconnecting');
         deps.endSession(socket, ErrorCode.RATE_LIMITED, 'too many events: disconnected for flooding');
         return;
       }
       if (ack) {
         metrics.acks.labels(ErrorCode.RATE_LIMITED).inc();
-        ack({ ok: false, error: { code: ErrorCode.RATE_LIMITED, message: `too many ${name}`, retryAfterMs } satisfies ErrorPayload });
+        ack({ ok: false, error: { code: ErrorCode.RATE_LIMITED, message: `too many ${name.slice(0, 64)}`, retryAfterMs } satisfies ErrorPayload });
       } else {
-        socket.emit('rate:limited', { event: name, retryAfterMs });
+        socket.emit('rate:limited', { event: name.slice(0, 64), retryAfterMs });
       }
+      return;
+    }
+    if (!entry) {
+      // An event the running features do not serve, built-in or not: one answer for all.
+      refuse(socket, name, ack, new AppError(ErrorCode.INVALID_PAYLOAD, `unknown event ${name.slice(0, 64)}`), undefined);
       return;
     }
 
@@ -195,10 +211,11 @@ export function createDispatcher(definitions: readonly HandlerDefinition[], deps
       return;
     }
 
+    if (audits) hooks.command({ event: name, userId: data.user.userId, socketId: socket.id, payload: parsed.data, at: data.lastActivityAt });
     const started = performance.now();
     let outcome: unknown;
     try {
-      outcome = (entry.definition.run as (ctx: HandlerContext, payload: unknown) => unknown)(contextFor(socket, name), parsed.data);
+      outcome = entry.route.run(contextFor(socket, name), parsed.data);
     } catch (error) {
       fail(socket, name, ack, entry, error, started);
       return;

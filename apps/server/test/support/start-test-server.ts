@@ -9,7 +9,8 @@ import type { AddressInfo } from 'node:net';
 import { io as connectSocket, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
 import { resolveConfig, type ConfigOverrides } from '../../src/config.js';
 import { createRealtimeServer, type RealtimeServer } from '../../src/create-realtime-server.js';
-import type { FeatureFactory } from '../../src/features/feature.js';
+import type { AnyFeature } from '../../src/features/feature.js';
+import type { TavernHooks } from '../../src/hooks/hooks.js';
 import { createLogger } from '../../src/platform/logger.js';
 import { TEST_JWT_SECRET } from './start-server-process.js';
 
@@ -49,7 +50,8 @@ export interface TestServer extends AsyncDisposable {
 
 export interface TestServerOptions {
   config?: ConfigOverrides;
-  features?: readonly FeatureFactory[];
+  features?: readonly AnyFeature[];
+  hooks?: TavernHooks;
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
@@ -61,7 +63,12 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   });
   const logger = createLogger({ level: config.logLevel, nodeId: config.nodeId });
   const httpServer = createServer();
-  const tavern = await createRealtimeServer(httpServer, { config, logger, ...(options.features && { features: options.features }) });
+  const tavern = await createRealtimeServer(httpServer, {
+    config,
+    logger,
+    ...(options.features && { features: options.features }),
+    ...(options.hooks && { hooks: options.hooks }),
+  });
   await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
   const { port } = httpServer.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;

@@ -1,13 +1,17 @@
 /** The admin HTTP API and the cross-node stats it gathers. */
-import type { FeatureFactory } from '../feature.js';
+import { sessionSlice } from '@tavern/protocol';
+import { defineFeature } from '../feature.js';
 import { adminRoutes } from './admin.routes.js';
 
-export const adminFeature: FeatureFactory = (context) => ({
+export const adminFeature = defineFeature({
   name: 'admin',
-  start() {
-    context.io.on('tavern:stats', (ack) => ack(context.nodeStats()));
-  },
-  routes(app) {
-    adminRoutes(app, context, context.nodeStats);
-  },
+  emits: [sessionSlice],
+  create: (context) => ({
+    start() {
+      context.io.on('tavern:stats', (ack) => ack(context.nodeStats()));
+    },
+    routes(app) {
+      adminRoutes(app, context);
+    },
+  }),
 });

@@ -10,13 +10,12 @@ import {
   ErrorCode,
   GuildMembersBody,
   ID_PATTERN,
-  isServerEventName,
   NotifyBody,
   RevokeBody,
   rooms,
-  serverEventSchemas,
   type EmitTargetType,
   type NodeStats,
+  type sessionSlice,
   type StatsResult,
 } from '@tavern/protocol';
 import type { Context, Hono } from 'hono';
@@ -45,8 +44,8 @@ const STATS_TIMEOUT_MS = 1_000;
 
 type Handler = (c: Context, caller: AuthUser) => Promise<Response>;
 
-export function adminRoutes(app: Hono, context: FeatureContext, nodeStats: () => NodeStats): void {
-  const { verifier, revocations, realtime, io, logger } = context;
+export function adminRoutes(app: Hono, context: FeatureContext<typeof sessionSlice>): void {
+  const { verifier, revocations, realtime, io, logger, contract, nodeStats } = context;
 
   async function authenticate(c: Context): Promise<AuthUser> {
     const header = c.req.header('authorization');
@@ -118,7 +117,7 @@ export function adminRoutes(app: Hono, context: FeatureContext, nodeStats: () =>
     route(async (c) => {
       const { message, priority } = await body(c, AnnounceBody);
       const id = randomId();
-      realtime.broadcastToAll('system:announcement', { id, message, priority, at: Date.now() });
+      context.broadcast('system:announcement', { id, message, priority, at: Date.now() });
       return c.json({ id });
     }),
   );
@@ -127,11 +126,13 @@ export function adminRoutes(app: Hono, context: FeatureContext, nodeStats: () =>
     '/api/realtime/emit',
     route(async (c) => {
       const { target, event, data } = await body(c, EmitBody);
-      if (!isServerEventName(event)) throw new AppError(ErrorCode.INVALID_PAYLOAD, `unknown server event ${event}`);
-      const checked = serverEventSchemas[event].safeParse(data);
+      // Any server event of the running contract, the studio's own included.
+      const definition = Object.hasOwn(contract.serverEvents, event) ? contract.serverEvents[event] : undefined;
+      if (!definition) throw new AppError(ErrorCode.INVALID_PAYLOAD, `unknown server event ${event}`);
+      const checked = definition.payload.safeParse(data);
       if (!checked.success) throw fromZodError(checked.error, `data of ${event}`);
-      if (target.type === 'all') realtime.broadcastToAll(event, checked.data);
-      else realtime.emitToRoom(roomOf(target.type, target.id ?? ''), event, checked.data);
+      if (target.type === 'all') realtime.broadcast(event, checked.data);
+      else realtime.emit(roomOf(target.type, target.id ?? ''), event, checked.data);
       return c.json({ emitted: true });
     }),
   );

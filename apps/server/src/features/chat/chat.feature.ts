@@ -1,9 +1,9 @@
 /** Chat over sockets: every `chat:*` command, typing indicators with a server-side expiry. */
-import { ErrorCode, GLOBAL_ROOM, type Member } from '@tavern/protocol';
+import { chatSlice, ErrorCode, GLOBAL_ROOM, type Member } from '@tavern/protocol';
 import { AppError } from '../../transport/app-error.js';
-import { defineHandler, defineSignal } from '../../transport/define-handler.js';
 import type { TavernSocket } from '../../transport/socket-types.js';
-import type { FeatureContext, FeatureFactory } from '../feature.js';
+import { defineFeature, type EmitTo } from '../feature.js';
+import { chatSettings } from './chat.settings.js';
 import { ChatService } from './chat.service.js';
 import { MemoryChatStore, RedisChatStore } from './chat.store.js';
 
@@ -22,7 +22,7 @@ class TypingTracker {
   private readonly timers = new Map<string, Map<string, NodeJS.Timeout>>();
 
   constructor(
-    private readonly context: FeatureContext,
+    private readonly emitTo: EmitTo<typeof chatSlice>,
     private readonly expiryMs: number,
   ) {}
 
@@ -62,106 +62,111 @@ class TypingTracker {
 
   private emit(socket: TavernSocket, channelId: string, typing: boolean): void {
     const { userId, name } = socket.data.user;
-    this.context.realtime.emitToRoom(channelId, 'chat:typing', { channelId, userId, name, typing }, { except: socket.id, volatile: typing });
+    this.emitTo(channelId, 'chat:typing', { channelId, userId, name, typing }, { except: socket.id, volatile: typing });
   }
 }
 
-export const chatFeature: FeatureFactory = (context) => {
-  const { redis, rooms, realtime, config, services, io } = context;
-  const chat = new ChatService({
-    store: redis ? new RedisChatStore(redis) : new MemoryChatStore(),
-    rooms,
-    realtime,
-    config: config.chat,
-    notifications: () => services.find('notifications'),
-  });
-  services.provide('chat', chat);
-  const typing = new TypingTracker(context, config.chat.typingMs);
+export const chatFeature = defineFeature({
+  name: 'chat',
+  slice: chatSlice,
+  settings: chatSettings,
+  create: ({ redis, rooms, realtime, hooks, settings, services, io, emitTo }) => {
+    const chat = new ChatService({
+      store: redis ? new RedisChatStore(redis) : new MemoryChatStore(),
+      rooms,
+      emitTo,
+      realtime,
+      hooks,
+      config: settings,
+      notifications: () => services.find('notifications'),
+    });
+    services.provide('chat', chat);
+    const typing = new TypingTracker(emitTo, settings.typingMs);
 
-  async function members(channelId: string): Promise<Member[]> {
-    if (channelId === GLOBAL_ROOM) return [];
-    const sockets = await io.in(channelId).fetchSockets();
-    const users = new Map<string, string>();
-    for (const socket of sockets) {
-      if (users.size >= MAX_LISTED_MEMBERS) break;
-      users.set(socket.data.user.userId, socket.data.user.name);
+    async function members(channelId: string): Promise<Member[]> {
+      if (channelId === GLOBAL_ROOM) return [];
+      const sockets = await io.in(channelId).fetchSockets();
+      const users = new Map<string, string>();
+      for (const socket of sockets) {
+        if (users.size >= MAX_LISTED_MEMBERS) break;
+        users.set(socket.data.user.userId, socket.data.user.name);
+      }
+      const statuses = (await services.find('presence')?.statuses([...users.keys()])) ?? new Map<string, Member['status']>();
+      return [...users].map(([userId, name]) => ({ userId, name, status: statuses.get(userId) ?? 'online' }));
     }
-    const statuses = (await services.find('presence')?.statuses([...users.keys()])) ?? new Map<string, Member['status']>();
-    return [...users].map(([userId, name]) => ({ userId, name, status: statuses.get(userId) ?? 'online' }));
-  }
 
-  return {
-    name: 'chat',
-    handlers: [
-      defineHandler('chat:join', async ({ socket, user }, { channelId, historyLimit }) => {
-        const parsed = await chat.assertAccess(user, channelId);
-        const alreadyHere = socket.rooms.has(channelId);
-        await rooms.join(socket, channelId);
-        const [channel, history, lastReadSeq, listed] = await Promise.all([
-          chat.channelInfo(channelId, parsed),
-          chat.recent(channelId, historyLimit ?? DEFAULT_HISTORY),
-          chat.lastRead(channelId, user.userId),
-          members(channelId),
-        ]);
-        if (!alreadyHere && channelId !== GLOBAL_ROOM) {
-          realtime.emitToRoom(channelId, 'chat:member:joined', { channelId, member: { userId: user.userId, name: user.name, status: 'online' } }, { except: socket.id });
-        }
-        return { channel, members: listed, history, lastReadSeq };
-      }),
-      defineHandler('chat:leave', async ({ socket, user }, { channelId }) => {
-        if (!socket.rooms.has(channelId)) return {};
-        typing.clear(socket, channelId);
-        await rooms.leave(socket, channelId);
-        if (channelId !== GLOBAL_ROOM) realtime.emitToRoom(channelId, 'chat:member:left', { channelId, userId: user.userId });
-        return {};
-      }),
-      defineHandler('chat:create', async ({ user }, { name, visibility, members: invited }) => ({
-        channelId: await chat.createRoom(user, name, visibility, invited ?? []),
-      })),
-      defineHandler('chat:invite', async ({ user }, { channelId, userId }) => {
-        await chat.invite(user, channelId, userId);
-        return {};
-      }),
-      defineHandler('chat:send', async ({ socket, user }, { channelId, content, contentType, clientMsgId }) => {
-        const message = await chat.send(user, channelId, content, contentType ?? 'text', clientMsgId);
-        typing.clear(socket, channelId);
-        return { message };
-      }),
-      defineHandler('chat:whisper', async ({ user }, { toUserId, content, clientMsgId }) => ({
-        message: await chat.whisper(user, toUserId, content, clientMsgId),
-      })),
-      defineHandler('chat:edit', async ({ user }, { channelId, messageId, content }) => ({
-        message: await chat.edit(user, channelId, messageId, content),
-      })),
-      defineHandler('chat:delete', async ({ user }, { channelId, messageId }) => {
-        await chat.remove(user, channelId, messageId);
-        return {};
-      }),
-      defineHandler('chat:react', async ({ user }, { channelId, messageId, emoji, on }) => {
-        await chat.react(user, channelId, messageId, emoji, on);
-        return {};
-      }),
-      defineHandler('chat:history', ({ user }, { channelId, beforeSeq, limit }) => chat.history(user, channelId, beforeSeq ?? null, limit)),
-      defineHandler('chat:sync', async ({ user }, { cursors }) => ({ channels: await chat.sync(user, cursors) })),
-      defineHandler('chat:read', async ({ user }, { channelId, seq }) => {
-        await chat.read(user, channelId, seq);
-        return {};
-      }),
-      defineHandler('chat:block', async ({ user }, { userId }) => {
-        await chat.block(user, userId);
-        return {};
-      }),
-      defineHandler('chat:unblock', async ({ user }, { userId }) => {
-        await chat.unblock(user, userId);
-        return {};
-      }),
-      defineSignal('chat:typing', ({ socket }, { channelId, typing: isTyping }) => {
-        if (!socket.rooms.has(channelId)) throw new AppError(ErrorCode.FORBIDDEN, `join ${channelId} before typing in it`);
-        typing.set(socket, channelId, isTyping);
-      }),
-    ],
-    onDisconnect(socket) {
-      typing.clear(socket);
-    },
-  };
-};
+    return {
+      handlers: {
+        'chat:join': async ({ socket, user }, { channelId, historyLimit }) => {
+          const parsed = await chat.assertAccess(user, channelId);
+          const alreadyHere = socket.rooms.has(channelId);
+          await rooms.join(socket, channelId);
+          const [channel, history, lastReadSeq, listed] = await Promise.all([
+            chat.channelInfo(channelId, parsed),
+            chat.recent(channelId, historyLimit ?? DEFAULT_HISTORY),
+            chat.lastRead(channelId, user.userId),
+            members(channelId),
+          ]);
+          if (!alreadyHere && channelId !== GLOBAL_ROOM) {
+            emitTo(channelId, 'chat:member:joined', { channelId, member: { userId: user.userId, name: user.name, status: 'online' } }, { except: socket.id });
+          }
+          return { channel, members: listed, history, lastReadSeq };
+        },
+        'chat:leave': async ({ socket, user }, { channelId }) => {
+          if (!socket.rooms.has(channelId)) return {};
+          typing.clear(socket, channelId);
+          await rooms.leave(socket, channelId);
+          if (channelId !== GLOBAL_ROOM) emitTo(channelId, 'chat:member:left', { channelId, userId: user.userId });
+          return {};
+        },
+        'chat:create': async ({ user }, { name, visibility, members: invited }) => ({
+          channelId: await chat.createRoom(user, name, visibility, invited ?? []),
+        }),
+        'chat:invite': async ({ user }, { channelId, userId }) => {
+          await chat.invite(user, channelId, userId);
+          return {};
+        },
+        'chat:send': async ({ socket, user }, { channelId, content, contentType, clientMsgId }) => {
+          const message = await chat.send(user, channelId, content, contentType ?? 'text', clientMsgId);
+          typing.clear(socket, channelId);
+          return { message };
+        },
+        'chat:whisper': async ({ user }, { toUserId, content, clientMsgId }) => ({
+          message: await chat.whisper(user, toUserId, content, clientMsgId),
+        }),
+        'chat:edit': async ({ user }, { channelId, messageId, content }) => ({
+          message: await chat.edit(user, channelId, messageId, content),
+        }),
+        'chat:delete': async ({ user }, { channelId, messageId }) => {
+          await chat.remove(user, channelId, messageId);
+          return {};
+        },
+        'chat:react': async ({ user }, { channelId, messageId, emoji, on }) => {
+          await chat.react(user, channelId, messageId, emoji, on);
+          return {};
+        },
+        'chat:history': ({ user }, { channelId, beforeSeq, limit }) => chat.history(user, channelId, beforeSeq ?? null, limit),
+        'chat:sync': async ({ user }, { cursors }) => ({ channels: await chat.sync(user, cursors) }),
+        'chat:read': async ({ user }, { channelId, seq }) => {
+          await chat.read(user, channelId, seq);
+          return {};
+        },
+        'chat:block': async ({ user }, { userId }) => {
+          await chat.block(user, userId);
+          return {};
+        },
+        'chat:unblock': async ({ user }, { userId }) => {
+          await chat.unblock(user, userId);
+          return {};
+        },
+        'chat:typing': ({ socket }, { channelId, typing: isTyping }) => {
+          if (!socket.rooms.has(channelId)) throw new AppError(ErrorCode.FORBIDDEN, `join ${channelId} before typing in it`);
+          typing.set(socket, channelId, isTyping);
+        },
+      },
+      onDisconnect(socket) {
+        typing.clear(socket);
+      },
+    };
+  },
+});

@@ -1,7 +1,8 @@
 /**
  * Chat rules: who may use which channel, content cleaning, idempotent sends, history, sync,
- * edits, reactions, receipts, whispers and blocks. Delivery goes through RealtimeService, so
- * it is correct across nodes; the store allocates `seq` atomically.
+ * edits, reactions, receipts, whispers and blocks. Delivery goes through the feature's `emitTo`,
+ * so it is correct across nodes; the store allocates `seq` atomically. The studio's message hook
+ * (moderation) sees every new or edited message before it is stored.
  */
 import {
   ErrorCode,
@@ -13,15 +14,17 @@ import {
   type ParsedRoom,
   type SyncCursor,
   type SyncedChannel,
+  type chatSlice,
 } from '@tavern/protocol';
-import type { Config } from '../../config.js';
+import type { ExtensionHooks } from '../../hooks/hooks.js';
 import type { RealtimeService } from '../../realtime/realtime.service.js';
 import type { RoomService } from '../../rooms/room.service.js';
 import { AppError, forbidden, notFound } from '../../transport/app-error.js';
 import { KeyedTokenBuckets } from '../../transport/rate-limiter.js';
 import { hasRole, type AuthUser } from '../../transport/socket-types.js';
-import type { NotificationService } from '../notifications/notification.service.js';
+import type { EmitTo, TavernServices } from '../feature.js';
 import { cleanContent, contentKey, createProfanityMask } from './chat.content.js';
+import type { ChatSettings } from './chat.settings.js';
 import type { AppendOptions, ChatStore, MessageChange } from './chat.store.js';
 
 /** The reactions of every new message: one shared empty object (changes make a copy). */
@@ -33,10 +36,12 @@ export const SYNC_LIMIT = 500;
 export interface ChatDeps {
   store: ChatStore;
   rooms: RoomService;
+  emitTo: EmitTo<typeof chatSlice>;
   realtime: RealtimeService;
-  config: Config['chat'];
+  hooks: ExtensionHooks;
+  config: ChatSettings;
   /** Looked up on use: the notifications feature may be absent. */
-  notifications: () => NotificationService | undefined;
+  notifications: () => TavernServices['notifications'] | undefined;
 }
 
 export class ChatService {
@@ -90,9 +95,18 @@ export class ChatService {
     return { retention, duplicateWindowMs, idempotencyMs, historyTtlMs: kind === 'dm' ? dmTtlMs : 0 };
   }
 
+  /** The content to store: cleaned, seen by the studio's message hook (which may refuse or rewrite it), masked. */
+  private async moderated(user: AuthUser, channelId: string, raw: string, contentType: ContentType): Promise<string> {
+    const cleaned = cleanContent(raw);
+    if (!this.deps.hooks.moderates) return this.mask(cleaned);
+    const content = cleanContent(await this.deps.hooks.message({ user, channelId, content: cleaned, contentType }));
+    if (content === '') throw new AppError(ErrorCode.INVALID_PAYLOAD, 'the message is empty after moderation');
+    return this.mask(content);
+  }
+
   /** Stores a message; `fresh` is false for an idempotent retry (nothing to broadcast). */
   private async append(user: AuthUser, channelId: string, kind: string, raw: string, contentType: ContentType, clientMsgId: string) {
-    const content = this.mask(cleanContent(raw));
+    const content = await this.moderated(user, channelId, raw, contentType);
     const outcome = await this.deps.store.append(
       channelId,
       { channelId, senderId: user.userId, senderName: user.name, content, contentType, clientMsgId, createdAt: Date.now(), reactions: NO_REACTIONS },
@@ -108,7 +122,7 @@ export class ChatService {
     const retryAfterMs = this.channelRate.take(channelId);
     if (retryAfterMs > 0) throw new AppError(ErrorCode.RATE_LIMITED, `${channelId} is receiving too many messages`, { retryAfterMs });
     const { message, fresh } = await this.append(user, channelId, parsed.kind, raw, contentType, clientMsgId);
-    if (fresh) this.deps.realtime.emitToRoom(channelId, 'chat:message', message);
+    if (fresh) this.deps.emitTo(channelId, 'chat:message', message);
     return message;
   }
 
@@ -118,7 +132,7 @@ export class ChatService {
     const channelId = rooms.dm(user.userId, toUserId);
     const { message, fresh } = await this.append(user, channelId, 'dm', raw, 'text', clientMsgId);
     if (!fresh) return message;
-    this.deps.realtime.emitToRoom([rooms.user(user.userId), rooms.user(toUserId), channelId], 'chat:message', message);
+    this.deps.emitTo([rooms.user(user.userId), rooms.user(toUserId), channelId], 'chat:message', message);
     if (!(await this.deps.realtime.isUserOnline(toUserId))) {
       await this.deps.notifications()?.notify([toUserId], {
         type: 'whisper',
@@ -143,20 +157,20 @@ export class ChatService {
   }
 
   async edit(user: AuthUser, channelId: string, messageId: string, raw: string): Promise<Message> {
-    const content = this.mask(cleanContent(raw));
+    const content = await this.moderated(user, channelId, raw, 'text');
     const updated = await this.change(user, channelId, messageId, { kind: 'edit', content, editedAt: Date.now() }, true);
-    this.deps.realtime.emitToRoom(channelId, 'chat:edited', { channelId, messageId, content, editedAt: updated.editedAt ?? Date.now() });
+    this.deps.emitTo(channelId, 'chat:edited', { channelId, messageId, content, editedAt: updated.editedAt ?? Date.now() });
     return updated;
   }
 
   async remove(user: AuthUser, channelId: string, messageId: string): Promise<void> {
     await this.change(user, channelId, messageId, { kind: 'delete', editedAt: Date.now() }, true);
-    this.deps.realtime.emitToRoom(channelId, 'chat:deleted', { channelId, messageId });
+    this.deps.emitTo(channelId, 'chat:deleted', { channelId, messageId });
   }
 
   async react(user: AuthUser, channelId: string, messageId: string, emoji: string, on: boolean): Promise<void> {
     await this.change(user, channelId, messageId, { kind: 'react', emoji, userId: user.userId, on }, false);
-    this.deps.realtime.emitToRoom(channelId, 'chat:reaction', { channelId, messageId, userId: user.userId, emoji, on });
+    this.deps.emitTo(channelId, 'chat:reaction', { channelId, messageId, userId: user.userId, emoji, on });
   }
 
   async history(user: AuthUser, channelId: string, beforeSeq: number | null, limit: number) {
@@ -186,7 +200,7 @@ export class ChatService {
     await this.assertAccess(user, channelId);
     const { lastSeq } = await this.deps.store.meta(channelId);
     const watermark = await this.deps.store.markRead(channelId, user.userId, Math.min(seq, lastSeq));
-    if (watermark > 0) this.deps.realtime.emitToRoom(channelId, 'chat:read', { channelId, userId: user.userId, seq: watermark });
+    if (watermark > 0) this.deps.emitTo(channelId, 'chat:read', { channelId, userId: user.userId, seq: watermark });
   }
 
   lastRead(channelId: string, userId: string): Promise<number> {

@@ -5,7 +5,7 @@
  */
 import { rooms } from '@tavern/protocol';
 import type { RoomService } from '../../rooms/room.service.js';
-import type { FeatureFactory } from '../feature.js';
+import { defineFeature } from '../feature.js';
 import { MemoryGuildStore, RedisGuildStore, type GuildStore } from './guild.store.js';
 
 export class GuildService {
@@ -33,15 +33,17 @@ declare module '../feature.js' {
   }
 }
 
-export const guildFeature: FeatureFactory = ({ redis, rooms: roomService, services }) => {
-  const guilds = new GuildService(redis ? new RedisGuildStore(redis) : new MemoryGuildStore(), roomService);
-  services.provide('guilds', guilds);
-  roomService.setPolicy('guild', async (user, room) => user.guilds.includes(room.id) || (await guilds.isMember(room.id, user.userId)));
-  return {
-    name: 'guild',
-    async onConnect(socket) {
-      const claimed = socket.data.user.guilds.map((guildId) => rooms.guild(guildId));
-      if (claimed.length > 0) await socket.join(claimed);
-    },
-  };
-};
+export const guildFeature = defineFeature({
+  name: 'guild',
+  create: ({ redis, rooms: roomService, services }) => {
+    const guilds = new GuildService(redis ? new RedisGuildStore(redis) : new MemoryGuildStore(), roomService);
+    services.provide('guilds', guilds);
+    roomService.setPolicy('guild', async (user, room) => user.guilds.includes(room.id) || (await guilds.isMember(room.id, user.userId)));
+    return {
+      async onConnect(socket) {
+        const claimed = socket.data.user.guilds.map((guildId) => rooms.guild(guildId));
+        if (claimed.length > 0) await socket.join(claimed);
+      },
+    };
+  },
+});

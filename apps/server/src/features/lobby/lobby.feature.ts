@@ -3,13 +3,12 @@
  * record store (compare-and-set), so any node serves any member and concurrent changes from
  * several nodes never lose an update. Lobby chat is the `lobby:{id}` channel.
  */
-import { ErrorCode, rooms, type Lobby, type LobbySettings } from '@tavern/protocol';
+import { ErrorCode, rooms, type Lobby, type LobbySettings, lobbySlice } from '@tavern/protocol';
 import { randomId } from '../../platform/ids.js';
 import { createRecordStore, updateOrRefuse } from '../../platform/record-store.js';
 import { AppError, forbidden, notFound, precondition } from '../../transport/app-error.js';
-import { defineHandler } from '../../transport/define-handler.js';
 import type { AuthUser } from '../../transport/socket-types.js';
-import type { FeatureFactory } from '../feature.js';
+import { defineFeature } from '../feature.js';
 
 interface LobbyMemberRecord {
   userId: string;
@@ -46,163 +45,166 @@ function statusOf(lobby: LobbyRecord): Lobby['status'] {
   return lobby.members.length >= 2 && lobby.members.every((member) => member.ready) ? 'ready' : 'forming';
 }
 
-export const lobbyFeature: FeatureFactory = ({ redis, realtime, rooms: roomService, services }) => {
-  const store = createRecordStore<LobbyRecord>(redis, 'lobby');
-  roomService.setPolicy('lobby', async (user, room) => (await store.get(room.id))?.members.some((member) => member.userId === user.userId) ?? false);
+export const lobbyFeature = defineFeature({
+  name: 'lobby',
+  slice: lobbySlice,
+  create: ({ redis, rooms: roomService, services, emitTo }) => {
+    const store = createRecordStore<LobbyRecord>(redis, 'lobby');
+    roomService.setPolicy('lobby', async (user, room) => (await store.get(room.id))?.members.some((member) => member.userId === user.userId) ?? false);
 
-  async function view(lobby: LobbyRecord): Promise<Lobby> {
-    const statuses = (await services.find('presence')?.statuses(lobby.members.map((member) => member.userId))) ?? new Map();
-    return {
-      id: lobby.id,
-      hostId: lobby.hostId,
-      status: lobby.status,
-      members: lobby.members.map(({ userId, name, ready }) => ({ userId, name, ready, status: statuses.get(userId) ?? 'online' })),
-      settings: lobby.settings,
-      maxPlayers: lobby.maxPlayers,
-      ...(lobby.name !== undefined && { name: lobby.name }),
-      ...(lobby.mode !== undefined && { mode: lobby.mode }),
-      ...(lobby.visibility !== undefined && { visibility: lobby.visibility }),
-    };
-  }
-
-  async function broadcast(lobby: LobbyRecord): Promise<Lobby> {
-    const shown = await view(lobby);
-    realtime.emitToLobby(lobby.id, 'lobby:update', { lobby: shown });
-    return shown;
-  }
-
-  /** Applies a change that needs the caller to be a member (and, optionally, the host). */
-  async function change(user: AuthUser, lobbyId: string, hostOnly: boolean, apply: (lobby: LobbyRecord) => LobbyRecord | null): Promise<LobbyRecord | null> {
-    return updateOrRefuse(store, lobbyId, () => notFound(`lobby ${lobbyId}`), (lobby) => {
-      if (!lobby.members.some((member) => member.userId === user.userId)) throw forbidden('you are not in this lobby');
-      if (hostOnly && lobby.hostId !== user.userId) throw forbidden('only the host may do that');
-      return apply(lobby);
-    });
-  }
-
-  /** Removes a member: the longest-present member becomes host; an empty lobby closes. */
-  async function remove(user: AuthUser, lobbyId: string, userId: string, kicked: boolean): Promise<void> {
-    let previousHost = '';
-    const lobby = await change(user, lobbyId, kicked, (current) => {
-      previousHost = current.hostId;
-      if (!current.members.some((member) => member.userId === userId)) throw notFound(`member ${userId}`);
-      const members = current.members.filter((member) => member.userId !== userId);
-      if (members.length === 0) return null;
-      const hostId = current.hostId === userId ? [...members].sort((a, b) => a.joinedAt - b.joinedAt)[0]!.userId : current.hostId;
-      const next = { ...current, members, hostId };
-      return { ...next, status: statusOf(next) };
-    });
-    realtime.emitToRoom([rooms.lobby(lobbyId), rooms.user(userId)], kicked ? 'lobby:member:kicked' : 'lobby:member:left', { lobbyId, userId });
-    roomService.leaveUser(userId, rooms.lobby(lobbyId));
-    if (!lobby) {
-      realtime.emitToRoom([rooms.lobby(lobbyId), rooms.user(userId)], 'lobby:closed', { lobbyId, reason: 'empty' });
-      roomService.closeRoom(rooms.lobby(lobbyId));
-      return;
+    async function view(lobby: LobbyRecord): Promise<Lobby> {
+      const statuses = (await services.find('presence')?.statuses(lobby.members.map((member) => member.userId))) ?? new Map();
+      return {
+        id: lobby.id,
+        hostId: lobby.hostId,
+        status: lobby.status,
+        members: lobby.members.map(({ userId, name, ready }) => ({ userId, name, ready, status: statuses.get(userId) ?? 'online' })),
+        settings: lobby.settings,
+        maxPlayers: lobby.maxPlayers,
+        ...(lobby.name !== undefined && { name: lobby.name }),
+        ...(lobby.mode !== undefined && { mode: lobby.mode }),
+        ...(lobby.visibility !== undefined && { visibility: lobby.visibility }),
+      };
     }
-    if (lobby.hostId !== previousHost) realtime.emitToLobby(lobbyId, 'lobby:host:changed', { lobbyId, hostId: lobby.hostId });
-    await broadcast(lobby);
-  }
 
-  async function create(members: readonly { userId: string; name: string }[], options: Omit<LobbyRecord, 'id' | 'hostId' | 'status' | 'members' | 'settings'>): Promise<LobbyRecord> {
-    const id = `l${randomId(9)}`;
-    const now = Date.now();
-    const lobby = await store.update(id, () => ({
-      id,
-      hostId: members[0]!.userId,
-      status: 'forming',
-      members: members.map((member, i) => ({ ...member, ready: false, joinedAt: now + i })),
-      settings: {},
-      ...options,
-    }));
-    for (const member of members) roomService.joinUser(member.userId, rooms.lobby(id));
-    return lobby!;
-  }
+    async function broadcast(lobby: LobbyRecord): Promise<Lobby> {
+      const shown = await view(lobby);
+      emitTo(rooms.lobby(lobby.id), 'lobby:update', { lobby: shown });
+      return shown;
+    }
 
-  services.provide('lobbies', {
-    async createWith(members, { mode, maxPlayers }) {
-      return (await create(members, { mode, maxPlayers: Math.max(2, Math.min(64, maxPlayers)) })).id;
-    },
-  });
+    /** Applies a change that needs the caller to be a member (and, optionally, the host). */
+    async function change(user: AuthUser, lobbyId: string, hostOnly: boolean, apply: (lobby: LobbyRecord) => LobbyRecord | null): Promise<LobbyRecord | null> {
+      return updateOrRefuse(store, lobbyId, () => notFound(`lobby ${lobbyId}`), (lobby) => {
+        if (!lobby.members.some((member) => member.userId === user.userId)) throw forbidden('you are not in this lobby');
+        if (hostOnly && lobby.hostId !== user.userId) throw forbidden('only the host may do that');
+        return apply(lobby);
+      });
+    }
 
-  return {
-    name: 'lobby',
-    handlers: [
-      defineHandler('lobby:create', async ({ user }, { name, mode, maxPlayers, visibility }) => {
-        const lobby = await create([{ userId: user.userId, name: user.name }], {
-          maxPlayers,
-          ...(name !== undefined && { name }),
-          ...(mode !== undefined && { mode }),
-          ...(visibility !== undefined && { visibility }),
-        });
-        return { lobby: await view(lobby) };
-      }),
-      defineHandler('lobby:join', async ({ user }, { lobbyId }) => {
-        let refusal: AppError | null = null;
-        let joined = false;
-        const lobby = await store.update(lobbyId, (current) => {
-          refusal = null;
-          joined = false;
-          if (!current) {
-            refusal = notFound(`lobby ${lobbyId}`);
-            return null;
-          }
-          if (current.members.some((member) => member.userId === user.userId)) return current;
-          if (current.status === 'active' || current.status === 'closed') refusal = precondition('the game has started');
-          else if (current.members.length >= current.maxPlayers) refusal = new AppError(ErrorCode.LIMIT_EXCEEDED, 'the lobby is full');
-          if (refusal) return current;
-          joined = true;
-          const next = { ...current, members: [...current.members, { userId: user.userId, name: user.name, ready: false, joinedAt: Date.now() }] };
-          return { ...next, status: statusOf(next) };
-        });
-        if (refusal) throw refusal;
-        roomService.joinUser(user.userId, rooms.lobby(lobbyId));
-        if (joined) realtime.emitToLobby(lobbyId, 'lobby:member:joined', { lobbyId, member: { userId: user.userId, name: user.name, ready: false, status: 'online' } });
-        return { lobby: joined ? await broadcast(lobby!) : await view(lobby!) };
-      }),
-      defineHandler('lobby:leave', async ({ user }, { lobbyId }) => {
-        await remove(user, lobbyId, user.userId, false);
-        return {};
-      }),
-      defineHandler('lobby:subscribe', async ({ socket }, { lobbyId }) => {
-        const lobby = await store.get(lobbyId);
-        if (!lobby) throw notFound(`lobby ${lobbyId}`);
-        await roomService.join(socket, rooms.lobby(lobbyId));
-        return { lobby: await view(lobby) };
-      }),
-      defineHandler('lobby:ready', async ({ user }, { lobbyId, ready }) => {
-        const lobby = await change(user, lobbyId, false, (current) => {
-          if (current.status === 'active' || current.status === 'closed') throw precondition('the game has started');
-          const next = { ...current, members: current.members.map((member) => (member.userId === user.userId ? { ...member, ready } : member)) };
-          return { ...next, status: statusOf(next) };
-        });
-        realtime.emitToLobby(lobbyId, 'lobby:member:ready', { lobbyId, userId: user.userId, ready });
-        await broadcast(lobby!);
-        return {};
-      }),
-      defineHandler('lobby:kick', async ({ user }, { lobbyId, userId }) => {
-        if (userId === user.userId) throw new AppError(ErrorCode.INVALID_PAYLOAD, 'leave instead of kicking yourself');
-        await remove(user, lobbyId, userId, true);
-        return {};
-      }),
-      defineHandler('lobby:settings', async ({ user }, { lobbyId, settings }) => {
-        const lobby = await change(user, lobbyId, true, (current) => {
-          const merged = { ...current.settings, ...settings };
-          if (Object.keys(merged).length > 32) throw new AppError(ErrorCode.LIMIT_EXCEEDED, 'at most 32 settings');
-          return { ...current, settings: merged };
-        });
-        return { lobby: await broadcast(lobby!) };
-      }),
-      defineHandler('lobby:start', async ({ user }, { lobbyId }) => {
-        const lobby = await change(user, lobbyId, true, (current) => {
-          if (current.status === 'active') throw precondition('the game has already started');
-          if (current.members.length < 2) throw precondition('a game needs at least two players');
-          if (!current.members.every((member) => member.ready)) throw precondition('not every member is ready');
-          return { ...current, status: 'active' };
-        });
-        realtime.emitToLobby(lobbyId, 'lobby:started', { lobbyId });
-        await broadcast(lobby!);
-        return {};
-      }),
-    ],
-  };
-};
+    /** Removes a member: the longest-present member becomes host; an empty lobby closes. */
+    async function remove(user: AuthUser, lobbyId: string, userId: string, kicked: boolean): Promise<void> {
+      let previousHost = '';
+      const lobby = await change(user, lobbyId, kicked, (current) => {
+        previousHost = current.hostId;
+        if (!current.members.some((member) => member.userId === userId)) throw notFound(`member ${userId}`);
+        const members = current.members.filter((member) => member.userId !== userId);
+        if (members.length === 0) return null;
+        const hostId = current.hostId === userId ? [...members].sort((a, b) => a.joinedAt - b.joinedAt)[0]!.userId : current.hostId;
+        const next = { ...current, members, hostId };
+        return { ...next, status: statusOf(next) };
+      });
+      emitTo([rooms.lobby(lobbyId), rooms.user(userId)], kicked ? 'lobby:member:kicked' : 'lobby:member:left', { lobbyId, userId });
+      roomService.leaveUser(userId, rooms.lobby(lobbyId));
+      if (!lobby) {
+        emitTo([rooms.lobby(lobbyId), rooms.user(userId)], 'lobby:closed', { lobbyId, reason: 'empty' });
+        roomService.closeRoom(rooms.lobby(lobbyId));
+        return;
+      }
+      if (lobby.hostId !== previousHost) emitTo(rooms.lobby(lobbyId), 'lobby:host:changed', { lobbyId, hostId: lobby.hostId });
+      await broadcast(lobby);
+    }
+
+    async function create(members: readonly { userId: string; name: string }[], options: Omit<LobbyRecord, 'id' | 'hostId' | 'status' | 'members' | 'settings'>): Promise<LobbyRecord> {
+      const id = `l${randomId(9)}`;
+      const now = Date.now();
+      const lobby = await store.update(id, () => ({
+        id,
+        hostId: members[0]!.userId,
+        status: 'forming',
+        members: members.map((member, i) => ({ ...member, ready: false, joinedAt: now + i })),
+        settings: {},
+        ...options,
+      }));
+      for (const member of members) roomService.joinUser(member.userId, rooms.lobby(id));
+      return lobby!;
+    }
+
+    services.provide('lobbies', {
+      async createWith(members, { mode, maxPlayers }) {
+        return (await create(members, { mode, maxPlayers: Math.max(2, Math.min(64, maxPlayers)) })).id;
+      },
+    });
+
+    return {
+      handlers: {
+        'lobby:create': async ({ user }, { name, mode, maxPlayers, visibility }) => {
+          const lobby = await create([{ userId: user.userId, name: user.name }], {
+            maxPlayers,
+            ...(name !== undefined && { name }),
+            ...(mode !== undefined && { mode }),
+            ...(visibility !== undefined && { visibility }),
+          });
+          return { lobby: await view(lobby) };
+        },
+        'lobby:join': async ({ user }, { lobbyId }) => {
+          let refusal: AppError | null = null;
+          let joined = false;
+          const lobby = await store.update(lobbyId, (current) => {
+            refusal = null;
+            joined = false;
+            if (!current) {
+              refusal = notFound(`lobby ${lobbyId}`);
+              return null;
+            }
+            if (current.members.some((member) => member.userId === user.userId)) return current;
+            if (current.status === 'active' || current.status === 'closed') refusal = precondition('the game has started');
+            else if (current.members.length >= current.maxPlayers) refusal = new AppError(ErrorCode.LIMIT_EXCEEDED, 'the lobby is full');
+            if (refusal) return current;
+            joined = true;
+            const next = { ...current, members: [...current.members, { userId: user.userId, name: user.name, ready: false, joinedAt: Date.now() }] };
+            return { ...next, status: statusOf(next) };
+          });
+          if (refusal) throw refusal;
+          roomService.joinUser(user.userId, rooms.lobby(lobbyId));
+          if (joined) emitTo(rooms.lobby(lobbyId), 'lobby:member:joined', { lobbyId, member: { userId: user.userId, name: user.name, ready: false, status: 'online' } });
+          return { lobby: joined ? await broadcast(lobby!) : await view(lobby!) };
+        },
+        'lobby:leave': async ({ user }, { lobbyId }) => {
+          await remove(user, lobbyId, user.userId, false);
+          return {};
+        },
+        'lobby:subscribe': async ({ socket }, { lobbyId }) => {
+          const lobby = await store.get(lobbyId);
+          if (!lobby) throw notFound(`lobby ${lobbyId}`);
+          await roomService.join(socket, rooms.lobby(lobbyId));
+          return { lobby: await view(lobby) };
+        },
+        'lobby:ready': async ({ user }, { lobbyId, ready }) => {
+          const lobby = await change(user, lobbyId, false, (current) => {
+            if (current.status === 'active' || current.status === 'closed') throw precondition('the game has started');
+            const next = { ...current, members: current.members.map((member) => (member.userId === user.userId ? { ...member, ready } : member)) };
+            return { ...next, status: statusOf(next) };
+          });
+          emitTo(rooms.lobby(lobbyId), 'lobby:member:ready', { lobbyId, userId: user.userId, ready });
+          await broadcast(lobby!);
+          return {};
+        },
+        'lobby:kick': async ({ user }, { lobbyId, userId }) => {
+          if (userId === user.userId) throw new AppError(ErrorCode.INVALID_PAYLOAD, 'leave instead of kicking yourself');
+          await remove(user, lobbyId, userId, true);
+          return {};
+        },
+        'lobby:settings': async ({ user }, { lobbyId, settings }) => {
+          const lobby = await change(user, lobbyId, true, (current) => {
+            const merged = { ...current.settings, ...settings };
+            if (Object.keys(merged).length > 32) throw new AppError(ErrorCode.LIMIT_EXCEEDED, 'at most 32 settings');
+            return { ...current, settings: merged };
+          });
+          return { lobby: await broadcast(lobby!) };
+        },
+        'lobby:start': async ({ user }, { lobbyId }) => {
+          const lobby = await change(user, lobbyId, true, (current) => {
+            if (current.status === 'active') throw precondition('the game has already started');
+            if (current.members.length < 2) throw precondition('a game needs at least two players');
+            if (!current.members.every((member) => member.ready)) throw precondition('not every member is ready');
+            return { ...current, status: 'active' };
+          });
+          emitTo(rooms.lobby(lobbyId), 'lobby:started', { lobbyId });
+          await broadcast(lobby!);
+          return {};
+        },
+      },
+    };
+  },
+});

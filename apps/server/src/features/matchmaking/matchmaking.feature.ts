@@ -5,12 +5,12 @@
  * after `leaseMs`. A ticket is taken out of the queue by compare-and-set before its player
  * is put in a match, so no player is ever matched twice.
  */
-import { ErrorCode, type Member } from '@tavern/protocol';
+import { ErrorCode, matchmakingSlice, rooms, type Member } from '@tavern/protocol';
 import { createRecordStore } from '../../platform/record-store.js';
 import { defineScript } from '../../platform/redis.js';
 import { AppError, conflict, notFound } from '../../transport/app-error.js';
-import { defineHandler } from '../../transport/define-handler.js';
-import type { FeatureFactory } from '../feature.js';
+import { defineFeature } from '../feature.js';
+import { matchmakingSettings } from './matchmaking.settings.js';
 
 interface Ticket {
   ticketId: string;
@@ -33,158 +33,160 @@ redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return 1
 `);
 
-export const matchmakingFeature: FeatureFactory = ({ config, redis, realtime, services, logger }) => {
-  const settings = config.matchmaking;
-  const tickets = createRecordStore<Ticket>(redis, 'matchmaking');
-  const log = logger.child({ feature: 'matchmaking' });
-  const lastStatus = new Map<string, number>();
-  let timer: NodeJS.Timeout | null = null;
-  let running = false;
+export const matchmakingFeature = defineFeature({
+  name: 'matchmaking',
+  slice: matchmakingSlice,
+  settings: matchmakingSettings,
+  create: ({ config, redis, realtime, services, logger: log, settings, emitTo }) => {
+    const tickets = createRecordStore<Ticket>(redis, 'matchmaking');
+    const lastStatus = new Map<string, number>();
+    let timer: NodeJS.Timeout | null = null;
+    let running = false;
 
-  const level = (ticket: Ticket, now: number) => Math.floor((now - ticket.createdAt) / settings.widenEveryMs);
-  const windowOf = (ticket: Ticket, now: number) => settings.initialWindow + settings.widenBy * level(ticket, now);
+    const level = (ticket: Ticket, now: number) => Math.floor((now - ticket.createdAt) / settings.widenEveryMs);
+    const windowOf = (ticket: Ticket, now: number) => settings.initialWindow + settings.widenBy * level(ticket, now);
 
-  async function holdsLease(): Promise<boolean> {
-    if (!redis) return true;
-    const taken = await redis.run((client) => TAKE_LEASE(client, [redis.key('matchmaking', 'lease')], [config.nodeId, settings.leaseMs]));
-    return taken === 1;
-  }
-
-  /** Takes tickets out of the queue; if any was already gone, puts the others back. */
-  async function take(group: readonly Ticket[]): Promise<boolean> {
-    const taken: Ticket[] = [];
-    for (const ticket of group) {
-      let existed = false;
-      await tickets.update(ticket.ticketId, (current) => {
-        existed = current !== null && current.createdAt === ticket.createdAt;
-        return existed ? null : current;
-      });
-      if (!existed) {
-        for (const back of taken) await tickets.update(back.ticketId, (current) => current ?? back);
-        return false;
-      }
-      taken.push(ticket);
+    async function holdsLease(): Promise<boolean> {
+      if (!redis) return true;
+      const taken = await redis.run((client) => TAKE_LEASE(client, [redis.key('matchmaking', 'lease')], [config.nodeId, settings.leaseMs]));
+      return taken === 1;
     }
-    return true;
-  }
 
-  async function match(group: readonly Ticket[], mode: string): Promise<void> {
-    const lobbies = services.get('lobbies');
-    const lobbyId = await lobbies.createWith(group.map(({ userId, name }) => ({ userId, name })), { mode, maxPlayers: group.length });
-    const players: Member[] = group.map(({ userId, name }) => ({ userId, name, status: 'online' }));
-    for (const ticket of group) {
-      lastStatus.delete(ticket.ticketId);
-      realtime.emitToUser(ticket.userId, 'matchmaking:matched', { ticketId: ticket.ticketId, lobbyId, players });
-    }
-    log.info({ mode, lobbyId, players: group.map((ticket) => ticket.userId) }, 'matched');
-  }
-
-  async function tick(): Promise<void> {
-    if (!(await holdsLease())) return;
-    const now = Date.now();
-    const all = (await Promise.all((await tickets.ids()).map((id) => tickets.get(id)))).filter((ticket): ticket is Ticket => ticket !== null);
-    const matched = new Set<string>();
-    for (const ticket of all.sort((a, b) => a.createdAt - b.createdAt)) {
-      if (matched.has(ticket.ticketId)) continue;
-      const mode = settings.modes[ticket.mode];
-      if (!mode) continue;
-      if (now - ticket.createdAt >= settings.expireAfterMs) {
-        if (await take([ticket])) realtime.emitToUser(ticket.userId, 'matchmaking:expired', { ticketId: ticket.ticketId, message: 'no match found in time' });
-        continue;
+    /** Takes tickets out of the queue; if any was already gone, puts the others back. */
+    async function take(group: readonly Ticket[]): Promise<boolean> {
+      const taken: Ticket[] = [];
+      for (const ticket of group) {
+        let existed = false;
+        await tickets.update(ticket.ticketId, (current) => {
+          existed = current !== null && current.createdAt === ticket.createdAt;
+          return existed ? null : current;
+        });
+        if (!existed) {
+          for (const back of taken) await tickets.update(back.ticketId, (current) => current ?? back);
+          return false;
+        }
+        taken.push(ticket);
       }
-      const needed = mode.teamSize * mode.teams;
-      const window = windowOf(ticket, now);
-      const candidates = all
-        .filter((other) => !matched.has(other.ticketId) && other.mode === ticket.mode && other.region === ticket.region)
-        .filter((other) => Math.abs(other.rating - ticket.rating) <= window)
-        .sort((a, b) => Math.abs(a.rating - ticket.rating) - Math.abs(b.rating - ticket.rating) || a.createdAt - b.createdAt);
-      if (candidates.length >= needed) {
-        const group = [ticket, ...candidates.filter((other) => other !== ticket).slice(0, needed - 1)];
-        if (await take(group)) {
-          for (const member of group) matched.add(member.ticketId);
-          await match(group, ticket.mode);
+      return true;
+    }
+
+    async function match(group: readonly Ticket[], mode: string): Promise<void> {
+      const lobbies = services.get('lobbies');
+      const lobbyId = await lobbies.createWith(group.map(({ userId, name }) => ({ userId, name })), { mode, maxPlayers: group.length });
+      const players: Member[] = group.map(({ userId, name }) => ({ userId, name, status: 'online' }));
+      for (const ticket of group) {
+        lastStatus.delete(ticket.ticketId);
+        emitTo(rooms.user(ticket.userId), 'matchmaking:matched', { ticketId: ticket.ticketId, lobbyId, players });
+      }
+      log.info({ mode, lobbyId, players: group.map((ticket) => ticket.userId) }, 'matched');
+    }
+
+    async function tick(): Promise<void> {
+      if (!(await holdsLease())) return;
+      const now = Date.now();
+      const all = (await Promise.all((await tickets.ids()).map((id) => tickets.get(id)))).filter((ticket): ticket is Ticket => ticket !== null);
+      const matched = new Set<string>();
+      for (const ticket of all.sort((a, b) => a.createdAt - b.createdAt)) {
+        if (matched.has(ticket.ticketId)) continue;
+        const mode = settings.modes[ticket.mode];
+        if (!mode) continue;
+        if (now - ticket.createdAt >= settings.expireAfterMs) {
+          if (await take([ticket])) emitTo(rooms.user(ticket.userId), 'matchmaking:expired', { ticketId: ticket.ticketId, message: 'no match found in time' });
           continue;
         }
-      }
-      if (now - (lastStatus.get(ticket.ticketId) ?? ticket.createdAt) >= settings.statusIntervalMs) {
-        lastStatus.set(ticket.ticketId, now);
-        const relaxationLevel = level(ticket, now);
-        realtime.emitToUser(ticket.userId, 'matchmaking:status', {
-          ticketId: ticket.ticketId,
-          status: relaxationLevel > 0 ? 'relaxing' : 'searching',
-          elapsedMs: now - ticket.createdAt,
-          relaxationLevel,
-        });
+        const needed = mode.teamSize * mode.teams;
+        const window = windowOf(ticket, now);
+        const candidates = all
+          .filter((other) => !matched.has(other.ticketId) && other.mode === ticket.mode && other.region === ticket.region)
+          .filter((other) => Math.abs(other.rating - ticket.rating) <= window)
+          .sort((a, b) => Math.abs(a.rating - ticket.rating) - Math.abs(b.rating - ticket.rating) || a.createdAt - b.createdAt);
+        if (candidates.length >= needed) {
+          const group = [ticket, ...candidates.filter((other) => other !== ticket).slice(0, needed - 1)];
+          if (await take(group)) {
+            for (const member of group) matched.add(member.ticketId);
+            await match(group, ticket.mode);
+            continue;
+          }
+        }
+        if (now - (lastStatus.get(ticket.ticketId) ?? ticket.createdAt) >= settings.statusIntervalMs) {
+          lastStatus.set(ticket.ticketId, now);
+          const relaxationLevel = level(ticket, now);
+          emitTo(rooms.user(ticket.userId), 'matchmaking:status', {
+            ticketId: ticket.ticketId,
+            status: relaxationLevel > 0 ? 'relaxing' : 'searching',
+            elapsedMs: now - ticket.createdAt,
+            relaxationLevel,
+          });
+        }
       }
     }
-  }
 
-  async function cancel(userId: string, ticketId: string): Promise<boolean> {
-    let existed = false;
-    await tickets.update(ticketId, (current) => {
-      existed = current?.userId === userId;
-      return existed ? null : current;
-    });
-    if (existed) {
-      lastStatus.delete(ticketId);
-      realtime.emitToUser(userId, 'matchmaking:cancelled', { ticketId });
-    }
-    return existed;
-  }
-
-  return {
-    name: 'matchmaking',
-    handlers: [
-      defineHandler('matchmaking:join', async ({ user }, { mode, region }) => {
-        if (!settings.modes[mode]) throw new AppError(ErrorCode.INVALID_PAYLOAD, `unknown mode ${mode}; modes: ${Object.keys(settings.modes).join(', ')}`);
-        const ticketId = ticketIdOf(user.userId);
-        let duplicate = false;
-        await tickets.update(ticketId, (current) => {
-          duplicate = current !== null;
-          return (
-            current ?? { ticketId, userId: user.userId, name: user.name, mode, region: region ?? null, rating: user.mmr ?? DEFAULT_RATING, createdAt: Date.now() }
-          );
-        });
-        if (duplicate) throw conflict('you are already searching; cancel first');
-        return { ticketId };
-      }),
-      defineHandler('matchmaking:cancel', async ({ user }, { ticketId }) => {
-        if (!(await cancel(user.userId, ticketId))) throw notFound(`ticket ${ticketId}`);
-        return {};
-      }),
-    ],
-    start() {
-      timer = setInterval(() => {
-        if (running) return;
-        running = true;
-        tick()
-          .catch((error: unknown) => {
-            if (!(error instanceof AppError)) log.error({ err: error }, 'matchmaking tick failed');
-          })
-          .finally(() => (running = false));
-      }, settings.tickMs);
-      timer.unref();
-    },
-    async stop() {
-      if (timer) clearInterval(timer);
-      // Hand the lease over at once instead of making the others wait for it to lapse.
-      if (redis?.healthy) {
-        await redis
-          .run(async (client) => {
-            if ((await client.get(redis.key('matchmaking', 'lease'))) === config.nodeId) await client.del(redis.key('matchmaking', 'lease'));
-          })
-          .catch(() => undefined);
-      }
-    },
-    onDisconnect(socket) {
-      const { userId } = socket.data.user;
-      // The ticket of a user whose last socket (on any node) closed is cancelled.
-      void (async () => {
-        if (await realtime.isUserOnline(userId)) return;
-        await cancel(userId, ticketIdOf(userId));
-      })().catch((error: unknown) => {
-        if (!(error instanceof AppError)) log.error({ err: error }, 'could not cancel a ticket on disconnect');
+    async function cancel(userId: string, ticketId: string): Promise<boolean> {
+      let existed = false;
+      await tickets.update(ticketId, (current) => {
+        existed = current?.userId === userId;
+        return existed ? null : current;
       });
-    },
-  };
-};
+      if (existed) {
+        lastStatus.delete(ticketId);
+        emitTo(rooms.user(userId), 'matchmaking:cancelled', { ticketId });
+      }
+      return existed;
+    }
+
+    return {
+      handlers: {
+        'matchmaking:join': async ({ user }, { mode, region }) => {
+          if (!settings.modes[mode]) throw new AppError(ErrorCode.INVALID_PAYLOAD, `unknown mode ${mode}; modes: ${Object.keys(settings.modes).join(', ')}`);
+          const ticketId = ticketIdOf(user.userId);
+          let duplicate = false;
+          await tickets.update(ticketId, (current) => {
+            duplicate = current !== null;
+            return (
+              current ?? { ticketId, userId: user.userId, name: user.name, mode, region: region ?? null, rating: user.mmr ?? DEFAULT_RATING, createdAt: Date.now() }
+            );
+          });
+          if (duplicate) throw conflict('you are already searching; cancel first');
+          return { ticketId };
+        },
+        'matchmaking:cancel': async ({ user }, { ticketId }) => {
+          if (!(await cancel(user.userId, ticketId))) throw notFound(`ticket ${ticketId}`);
+          return {};
+        },
+      },
+      start() {
+        timer = setInterval(() => {
+          if (running) return;
+          running = true;
+          tick()
+            .catch((error: unknown) => {
+              if (!(error instanceof AppError)) log.error({ err: error }, 'matchmaking tick failed');
+            })
+            .finally(() => (running = false));
+        }, settings.tickMs);
+        timer.unref();
+      },
+      async stop() {
+        if (timer) clearInterval(timer);
+        // Hand the lease over at once instead of making the others wait for it to lapse.
+        if (redis?.healthy) {
+          await redis
+            .run(async (client) => {
+              if ((await client.get(redis.key('matchmaking', 'lease'))) === config.nodeId) await client.del(redis.key('matchmaking', 'lease'));
+            })
+            .catch(() => undefined);
+        }
+      },
+      onDisconnect(socket) {
+        const { userId } = socket.data.user;
+        // The ticket of a user whose last socket (on any node) closed is cancelled.
+        void (async () => {
+          if (await realtime.isUserOnline(userId)) return;
+          await cancel(userId, ticketIdOf(userId));
+        })().catch((error: unknown) => {
+          if (!(error instanceof AppError)) log.error({ err: error }, 'could not cancel a ticket on disconnect');
+        });
+      },
+    };
+  },
+});

@@ -3,9 +3,9 @@
  * offline user finds it on their next connect), then pushed as `notification:new` and
  * `notification:count` to every socket of the user on every node.
  */
-import type { Notification } from '@tavern/protocol';
+import { rooms, type Notification, type notificationSlice } from '@tavern/protocol';
 import { randomId } from '../../platform/ids.js';
-import type { RealtimeService } from '../../realtime/realtime.service.js';
+import type { EmitTo } from '../feature.js';
 import type { NotificationStore } from './notification.store.js';
 
 export interface NewNotification {
@@ -18,7 +18,7 @@ export interface NewNotification {
 export class NotificationService {
   constructor(
     private readonly store: NotificationStore,
-    private readonly realtime: RealtimeService,
+    private readonly emitTo: EmitTo<typeof notificationSlice>,
     /** @default 200 */
     private readonly keep = 200,
   ) {}
@@ -29,8 +29,8 @@ export class NotificationService {
       // Ids sort by time, so `beforeId` paging matches creation order.
       const notification: Notification = { id: `${createdAt.toString(36)}-${randomId(6)}`, ...input, createdAt, read: false };
       const unread = await this.store.add(userId, notification, this.keep);
-      this.realtime.emitToUser(userId, 'notification:new', notification);
-      this.realtime.emitToUser(userId, 'notification:count', { unread });
+      this.emitTo(rooms.user(userId), 'notification:new', notification);
+      this.emitTo(rooms.user(userId), 'notification:count', { unread });
     }
     return new Set(userIds).size;
   }
@@ -41,7 +41,7 @@ export class NotificationService {
 
   async markRead(userId: string, ids: readonly string[] | 'all'): Promise<number> {
     const unread = await this.store.markRead(userId, ids);
-    this.realtime.emitToUser(userId, 'notification:count', { unread });
+    this.emitTo(rooms.user(userId), 'notification:count', { unread });
     return unread;
   }
 

@@ -1,7 +1,7 @@
 /** `notification:list` / `notification:read`, the count on connect, and the service others use. */
 import { AppError } from '../../transport/app-error.js';
-import { defineHandler } from '../../transport/define-handler.js';
-import type { FeatureFactory } from '../feature.js';
+import { notificationSlice } from '@tavern/protocol';
+import { defineFeature } from '../feature.js';
 import { NotificationService } from './notification.service.js';
 import { MemoryNotificationStore, RedisNotificationStore } from './notification.store.js';
 
@@ -11,18 +11,20 @@ declare module '../feature.js' {
   }
 }
 
-export const notificationsFeature: FeatureFactory = ({ redis, realtime, services, logger }) => {
+export const notificationsFeature = defineFeature({
+  name: 'notifications',
+  slice: notificationSlice,
+  create: ({ redis, emitTo, services, logger }) => {
   const store = redis ? new RedisNotificationStore(redis) : new MemoryNotificationStore();
-  const notifications = new NotificationService(store, realtime);
+  const notifications = new NotificationService(store, emitTo);
   services.provide('notifications', notifications);
   return {
-    name: 'notifications',
-    handlers: [
-      defineHandler('notification:list', ({ user }, { beforeId, limit }) => notifications.list(user.userId, beforeId ?? null, limit)),
-      defineHandler('notification:read', async ({ user }, { ids, all }) => ({
+    handlers: {
+      'notification:list': ({ user }, { beforeId, limit }) => notifications.list(user.userId, beforeId ?? null, limit),
+      'notification:read': async ({ user }, { ids, all }) => ({
         unread: await notifications.markRead(user.userId, all ? 'all' : (ids ?? [])),
-      })),
-    ],
+      }),
+    },
     async onConnect(socket) {
       try {
         socket.emit('notification:count', { unread: await notifications.unread(socket.data.user.userId) });
@@ -33,4 +35,5 @@ export const notificationsFeature: FeatureFactory = ({ redis, realtime, services
       }
     },
   };
-};
+  },
+});

@@ -3,12 +3,11 @@
  * the leader; the leader role passes to the longest-present member when the leader leaves,
  * and an empty party is disbanded. Party chat is the `party:{id}` channel.
  */
-import { ErrorCode, rooms, type Party } from '@tavern/protocol';
+import { ErrorCode, rooms, type Party, partySlice } from '@tavern/protocol';
 import { randomId } from '../../platform/ids.js';
 import { AppError, conflict, forbidden, notFound } from '../../transport/app-error.js';
-import { defineHandler } from '../../transport/define-handler.js';
 import type { AuthUser } from '../../transport/socket-types.js';
-import type { FeatureFactory } from '../feature.js';
+import { defineFeature } from '../feature.js';
 import { MemoryPartyStore, RedisPartyStore, type PartyRecord } from './party.store.js';
 
 const MAX_MEMBERS = 5;
@@ -21,121 +20,124 @@ declare module '../feature.js' {
   }
 }
 
-export const partyFeature: FeatureFactory = ({ redis, realtime, rooms: roomService, services }) => {
-  const store = redis ? new RedisPartyStore(redis) : new MemoryPartyStore();
-  services.provide('parties', {
-    async membersOf(userId) {
-      const partyId = await store.partyOf(userId);
-      const party = partyId ? await store.get(partyId) : null;
-      return party?.members.map((member) => member.userId) ?? [];
-    },
-  });
-  roomService.setPolicy('party', async (user, room) => (await store.partyOf(user.userId)) === room.id);
-
-  async function view(party: PartyRecord): Promise<Party> {
-    const statuses = (await services.find('presence')?.statuses(party.members.map((member) => member.userId))) ?? new Map();
-    return {
-      id: party.id,
-      leaderId: party.leaderId,
-      members: party.members.map(({ userId, name }) => ({ userId, name, status: statuses.get(userId) ?? 'online' })),
-    };
-  }
-
-  /** Tells the members (and anyone just removed) the party as it is now. */
-  async function announce(party: PartyRecord, removedUserId?: string): Promise<Party> {
-    const shown = await view(party);
-    const to = removedUserId === undefined ? [rooms.party(party.id)] : [rooms.party(party.id), rooms.user(removedUserId)];
-    realtime.emitToRoom(to, 'party:updated', { party: shown });
-    return shown;
-  }
-
-  async function requireParty(user: AuthUser): Promise<string> {
-    const partyId = await store.partyOf(user.userId);
-    if (!partyId) throw new AppError(ErrorCode.PRECONDITION_FAILED, 'you are not in a party');
-    return partyId;
-  }
-
-  /** Removes a member; hands over leadership or disbands. */
-  async function removeMember(partyId: string, userId: string): Promise<void> {
-    const updated = await store.update(partyId, (party) => {
-      if (!party) return null;
-      const members = party.members.filter((member) => member.userId !== userId);
-      if (members.length === 0) return null;
-      const leaderId = party.leaderId === userId ? [...members].sort((a, b) => a.joinedAt - b.joinedAt)[0]!.userId : party.leaderId;
-      return { ...party, leaderId, members };
+export const partyFeature = defineFeature({
+  name: 'party',
+  slice: partySlice,
+  create: ({ redis, rooms: roomService, services, emitTo }) => {
+    const store = redis ? new RedisPartyStore(redis) : new MemoryPartyStore();
+    services.provide('parties', {
+      async membersOf(userId) {
+        const partyId = await store.partyOf(userId);
+        const party = partyId ? await store.get(partyId) : null;
+        return party?.members.map((member) => member.userId) ?? [];
+      },
     });
-    await store.setPartyOf(userId, null);
-    roomService.leaveUser(userId, rooms.party(partyId));
-    if (updated) await announce(updated, userId);
-    else realtime.emitToRoom([rooms.party(partyId), rooms.user(userId)], 'party:disbanded', { partyId });
-  }
+    roomService.setPolicy('party', async (user, room) => (await store.partyOf(user.userId)) === room.id);
 
-  return {
-    name: 'party',
-    handlers: [
-      defineHandler('party:create', async ({ user }) => {
-        const partyId = `p${randomId(9)}`;
-        if (!(await store.claimPartyOf(user.userId, partyId))) throw conflict('you are already in a party');
-        const party = await store.update(partyId, () => ({
-          id: partyId,
-          leaderId: user.userId,
-          members: [{ userId: user.userId, name: user.name, joinedAt: Date.now() }],
-        }));
-        roomService.joinUser(user.userId, rooms.party(partyId));
-        return { party: await view(party!) };
-      }),
-      defineHandler('party:invite', async ({ user }, { userId }) => {
-        const partyId = await requireParty(user);
-        const party = await store.get(partyId);
-        if (!party) throw notFound('party');
-        if (party.members.some((member) => member.userId === userId)) throw conflict(`${userId} is already in the party`);
-        if (party.members.length >= MAX_MEMBERS) throw new AppError(ErrorCode.LIMIT_EXCEEDED, `a party has at most ${MAX_MEMBERS} members`);
-        await store.addInvite(partyId, userId, INVITE_TTL_MS);
-        realtime.emitToUser(userId, 'party:invited', { partyId, from: { userId: user.userId, name: user.name, status: 'online' } });
-        return {};
-      }),
-      defineHandler('party:accept', async ({ user }, { partyId }) => {
-        if (!(await store.takeInvite(partyId, user.userId))) throw notFound('invitation');
-        if (!(await store.claimPartyOf(user.userId, partyId))) throw conflict('you are already in a party; leave it first');
-        let full = false;
-        const party = await store.update(partyId, (current) => {
-          full = false;
-          if (!current) return null;
-          if (current.members.some((member) => member.userId === user.userId)) return current;
-          if (current.members.length >= MAX_MEMBERS) {
-            full = true;
-            return current;
+    async function view(party: PartyRecord): Promise<Party> {
+      const statuses = (await services.find('presence')?.statuses(party.members.map((member) => member.userId))) ?? new Map();
+      return {
+        id: party.id,
+        leaderId: party.leaderId,
+        members: party.members.map(({ userId, name }) => ({ userId, name, status: statuses.get(userId) ?? 'online' })),
+      };
+    }
+
+    /** Tells the members (and anyone just removed) the party as it is now. */
+    async function announce(party: PartyRecord, removedUserId?: string): Promise<Party> {
+      const shown = await view(party);
+      const to = removedUserId === undefined ? [rooms.party(party.id)] : [rooms.party(party.id), rooms.user(removedUserId)];
+      emitTo(to, 'party:updated', { party: shown });
+      return shown;
+    }
+
+    async function requireParty(user: AuthUser): Promise<string> {
+      const partyId = await store.partyOf(user.userId);
+      if (!partyId) throw new AppError(ErrorCode.PRECONDITION_FAILED, 'you are not in a party');
+      return partyId;
+    }
+
+    /** Removes a member; hands over leadership or disbands. */
+    async function removeMember(partyId: string, userId: string): Promise<void> {
+      const updated = await store.update(partyId, (party) => {
+        if (!party) return null;
+        const members = party.members.filter((member) => member.userId !== userId);
+        if (members.length === 0) return null;
+        const leaderId = party.leaderId === userId ? [...members].sort((a, b) => a.joinedAt - b.joinedAt)[0]!.userId : party.leaderId;
+        return { ...party, leaderId, members };
+      });
+      await store.setPartyOf(userId, null);
+      roomService.leaveUser(userId, rooms.party(partyId));
+      if (updated) await announce(updated, userId);
+      else emitTo([rooms.party(partyId), rooms.user(userId)], 'party:disbanded', { partyId });
+    }
+
+    return {
+      handlers: {
+        'party:create': async ({ user }) => {
+          const partyId = `p${randomId(9)}`;
+          if (!(await store.claimPartyOf(user.userId, partyId))) throw conflict('you are already in a party');
+          const party = await store.update(partyId, () => ({
+            id: partyId,
+            leaderId: user.userId,
+            members: [{ userId: user.userId, name: user.name, joinedAt: Date.now() }],
+          }));
+          roomService.joinUser(user.userId, rooms.party(partyId));
+          return { party: await view(party!) };
+        },
+        'party:invite': async ({ user }, { userId }) => {
+          const partyId = await requireParty(user);
+          const party = await store.get(partyId);
+          if (!party) throw notFound('party');
+          if (party.members.some((member) => member.userId === userId)) throw conflict(`${userId} is already in the party`);
+          if (party.members.length >= MAX_MEMBERS) throw new AppError(ErrorCode.LIMIT_EXCEEDED, `a party has at most ${MAX_MEMBERS} members`);
+          await store.addInvite(partyId, userId, INVITE_TTL_MS);
+          emitTo(rooms.user(userId), 'party:invited', { partyId, from: { userId: user.userId, name: user.name, status: 'online' } });
+          return {};
+        },
+        'party:accept': async ({ user }, { partyId }) => {
+          if (!(await store.takeInvite(partyId, user.userId))) throw notFound('invitation');
+          if (!(await store.claimPartyOf(user.userId, partyId))) throw conflict('you are already in a party; leave it first');
+          let full = false;
+          const party = await store.update(partyId, (current) => {
+            full = false;
+            if (!current) return null;
+            if (current.members.some((member) => member.userId === user.userId)) return current;
+            if (current.members.length >= MAX_MEMBERS) {
+              full = true;
+              return current;
+            }
+            return { ...current, members: [...current.members, { userId: user.userId, name: user.name, joinedAt: Date.now() }] };
+          });
+          if (!party || full) {
+            await store.setPartyOf(user.userId, null);
+            throw party ? new AppError(ErrorCode.LIMIT_EXCEEDED, 'the party is full') : notFound('party');
           }
-          return { ...current, members: [...current.members, { userId: user.userId, name: user.name, joinedAt: Date.now() }] };
-        });
-        if (!party || full) {
-          await store.setPartyOf(user.userId, null);
-          throw party ? new AppError(ErrorCode.LIMIT_EXCEEDED, 'the party is full') : notFound('party');
-        }
-        roomService.joinUser(user.userId, rooms.party(partyId));
-        return { party: await announce(party) };
-      }),
-      defineHandler('party:decline', async ({ user }, { partyId }) => {
-        if (!(await store.takeInvite(partyId, user.userId))) throw notFound('invitation');
-        return {};
-      }),
-      defineHandler('party:leave', async ({ user }) => {
-        await removeMember(await requireParty(user), user.userId);
-        return {};
-      }),
-      defineHandler('party:kick', async ({ user }, { userId }) => {
-        const partyId = await requireParty(user);
-        const party = await store.get(partyId);
-        if (party?.leaderId !== user.userId) throw forbidden('only the leader kicks');
-        if (userId === user.userId) throw new AppError(ErrorCode.INVALID_PAYLOAD, 'leave instead of kicking yourself');
-        if (!party.members.some((member) => member.userId === userId)) throw notFound(`member ${userId}`);
-        await removeMember(partyId, userId);
-        return {};
-      }),
-    ],
-    async onConnect(socket) {
-      const partyId = await store.partyOf(socket.data.user.userId).catch(() => null);
-      if (partyId) await socket.join(rooms.party(partyId));
-    },
-  };
-};
+          roomService.joinUser(user.userId, rooms.party(partyId));
+          return { party: await announce(party) };
+        },
+        'party:decline': async ({ user }, { partyId }) => {
+          if (!(await store.takeInvite(partyId, user.userId))) throw notFound('invitation');
+          return {};
+        },
+        'party:leave': async ({ user }) => {
+          await removeMember(await requireParty(user), user.userId);
+          return {};
+        },
+        'party:kick': async ({ user }, { userId }) => {
+          const partyId = await requireParty(user);
+          const party = await store.get(partyId);
+          if (party?.leaderId !== user.userId) throw forbidden('only the leader kicks');
+          if (userId === user.userId) throw new AppError(ErrorCode.INVALID_PAYLOAD, 'leave instead of kicking yourself');
+          if (!party.members.some((member) => member.userId === userId)) throw notFound(`member ${userId}`);
+          await removeMember(partyId, userId);
+          return {};
+        },
+      },
+      async onConnect(socket) {
+        const partyId = await store.partyOf(socket.data.user.userId).catch(() => null);
+        if (partyId) await socket.join(rooms.party(partyId));
+      },
+    };
+  },
+});

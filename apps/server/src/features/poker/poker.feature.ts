@@ -5,13 +5,13 @@
  * staying `connected: false` for a grace period with their vote kept. State lives in the
  * record store, so every member on every node sees the same session.
  */
-import { DEFAULT_DECK, ErrorCode, rooms, type Consensus, type PokerPlayer, type PokerSession, type PokerVote, type Story } from '@tavern/protocol';
+import { DEFAULT_DECK, ErrorCode, rooms, type Consensus, type PokerPlayer, type PokerSession, type PokerVote, type Story, pokerSlice } from '@tavern/protocol';
 import { randomId } from '../../platform/ids.js';
 import { createRecordStore, updateOrRefuse } from '../../platform/record-store.js';
 import { AppError, forbidden, notFound, precondition } from '../../transport/app-error.js';
-import { defineHandler } from '../../transport/define-handler.js';
 import type { AuthUser } from '../../transport/socket-types.js';
-import type { FeatureFactory } from '../feature.js';
+import { defineFeature } from '../feature.js';
+import { pokerSettings } from './poker.settings.js';
 
 interface PlayerRecord {
   id: string;
@@ -60,195 +60,198 @@ function nextFacilitator(players: readonly PlayerRecord[]): string | undefined {
   return (byAge.find((player) => player.role === 'player') ?? byAge[0])?.id;
 }
 
-export const pokerFeature: FeatureFactory = ({ redis, realtime, rooms: roomService, config, logger }) => {
-  const store = createRecordStore<SessionRecord>(redis, 'poker');
-  const log = logger.child({ feature: 'poker' });
-  const pendingRemoval = new Map<string, NodeJS.Timeout>();
-  roomService.setPolicy('poker', async (user, room) => (await store.get(room.id))?.players.some((player) => player.id === user.userId) ?? false);
+export const pokerFeature = defineFeature({
+  name: 'poker',
+  slice: pokerSlice,
+  settings: pokerSettings,
+  create: ({ redis, realtime, rooms: roomService, logger: log, settings, emitTo }) => {
+    const store = createRecordStore<SessionRecord>(redis, 'poker');
+    const pendingRemoval = new Map<string, NodeJS.Timeout>();
+    roomService.setPolicy('poker', async (user, room) => (await store.get(room.id))?.players.some((player) => player.id === user.userId) ?? false);
 
-  const playerView = (session: SessionRecord, player: PlayerRecord): PokerPlayer => ({
-    id: player.id,
-    name: player.name,
-    ...(player.avatar !== undefined && { avatar: player.avatar }),
-    role: player.role,
-    connected: player.connected,
-    hasVoted: player.id in session.votes,
-  });
-
-  function votesOf(session: SessionRecord): PokerVote[] {
-    return Object.entries(session.votes).map(([playerId, vote]) => ({ playerId, value: vote.value, ...(vote.confidence !== undefined && { confidence: vote.confidence }) }));
-  }
-
-  function view(session: SessionRecord): PokerSession {
-    return {
-      id: session.id,
-      facilitatorId: session.facilitatorId,
-      players: session.players.map((player) => playerView(session, player)),
-      story: session.story,
-      deck: session.deck,
-      revealed: session.revealed,
-      // Values only after the reveal: before it, nobody (the voter included) gets them back.
-      ...(session.revealed && { votes: votesOf(session), consensus: consensusOf(votesOf(session)) }),
-      timer: { endsAt: session.timerEndsAt },
-    };
-  }
-
-  const change = (sessionId: string, apply: (session: SessionRecord) => SessionRecord | null) =>
-    updateOrRefuse(store, sessionId, () => notFound(`poker session ${sessionId}`), apply);
-
-  const member = (session: SessionRecord, user: AuthUser) => {
-    const player = session.players.find((each) => each.id === user.userId);
-    if (!player) throw forbidden('join the session first');
-    return player;
-  };
-  const facilitatorOnly = (session: SessionRecord, user: AuthUser) => {
-    member(session, user);
-    if (session.facilitatorId !== user.userId) throw forbidden('only the facilitator may do that');
-  };
-
-  /** Removes a player; hands over facilitation; an empty session is deleted. */
-  async function removePlayer(sessionId: string, userId: string): Promise<void> {
-    let removed: PlayerRecord | undefined;
-    let previousFacilitator = '';
-    const session = await store.update(sessionId, (current) => {
-      if (!current) return null;
-      removed = current.players.find((player) => player.id === userId);
-      previousFacilitator = current.facilitatorId;
-      if (!removed) return current;
-      const players = current.players.filter((player) => player.id !== userId);
-      if (players.length === 0) return null;
-      const votes = { ...current.votes };
-      delete votes[userId];
-      return { ...current, players, votes, facilitatorId: current.facilitatorId === userId ? nextFacilitator(players)! : current.facilitatorId };
+    const playerView = (session: SessionRecord, player: PlayerRecord): PokerPlayer => ({
+      id: player.id,
+      name: player.name,
+      ...(player.avatar !== undefined && { avatar: player.avatar }),
+      role: player.role,
+      connected: player.connected,
+      hasVoted: player.id in session.votes,
     });
-    if (!removed) return;
-    roomService.leaveUser(userId, rooms.poker(sessionId));
-    if (!session) return;
-    realtime.emitToPoker(sessionId, 'poker:player:left', { sessionId, player: { ...playerView(session, removed), hasVoted: false }, playerCount: session.players.length });
-    if (session.facilitatorId !== previousFacilitator) realtime.emitToPoker(sessionId, 'poker:facilitator:changed', { sessionId, facilitatorId: session.facilitatorId });
-  }
 
-  return {
-    name: 'poker',
-    handlers: [
-      defineHandler('poker:join', async ({ user }, { sessionId, name, avatar, role }) => {
-        clearTimeout(pendingRemoval.get(`${sessionId}\n${user.userId}`));
-        pendingRemoval.delete(`${sessionId}\n${user.userId}`);
-        let event: 'poker:player:joined' | 'poker:player:updated' = 'poker:player:joined';
-        const session = await store.update(sessionId, (current) => {
-          const base: SessionRecord = current ?? { id: sessionId, facilitatorId: user.userId, players: [], story: null, deck: [...DEFAULT_DECK], revealed: false, votes: {}, timerEndsAt: null };
-          const existing = base.players.find((player) => player.id === user.userId);
-          event = existing ? 'poker:player:updated' : 'poker:player:joined';
-          const player: PlayerRecord = {
-            id: user.userId,
-            name: name ?? existing?.name ?? user.name,
-            ...((avatar ?? existing?.avatar) !== undefined && { avatar: (avatar ?? existing?.avatar)! }),
-            role: role ?? existing?.role ?? 'player',
-            // A returning player is connected again, with their vote kept.
-            connected: true,
-            joinedAt: existing?.joinedAt ?? Date.now(),
-          };
-          return { ...base, players: [...base.players.filter((each) => each.id !== user.userId), player] };
-        });
-        roomService.joinUser(user.userId, rooms.poker(sessionId));
-        const me = session!.players.find((player) => player.id === user.userId)!;
-        realtime.emitToPoker(sessionId, event, { sessionId, player: playerView(session!, me), playerCount: session!.players.length });
-        return { session: view(session!) };
-      }),
-      defineHandler('poker:leave', async ({ user }, { sessionId }) => {
-        await removePlayer(sessionId, user.userId);
-        return {};
-      }),
-      defineHandler('poker:vote', async ({ user }, { sessionId, storyId, value, confidence }) => {
-        const session = await change(sessionId, (current) => {
-          const player = member(current, user);
-          if (player.role !== 'player') throw forbidden('observers do not vote');
-          if (current.revealed) throw precondition('the votes are revealed; reset to vote again');
-          if (!current.story || current.story.id !== storyId) throw precondition('that is not the current story');
-          if (!current.deck.includes(value)) throw new AppError(ErrorCode.INVALID_PAYLOAD, `${value} is not in the deck`);
-          return { ...current, votes: { ...current.votes, [user.userId]: { value, ...(confidence !== undefined && { confidence }) } } };
-        });
-        realtime.emitToPoker(sessionId, 'poker:voted', { sessionId, playerId: user.userId, hasVoted: true, voteCount: Object.keys(session!.votes).length });
-        return {};
-      }),
-      defineHandler('poker:reveal', async ({ user }, { sessionId }) => {
-        const session = await change(sessionId, (current) => {
-          facilitatorOnly(current, user);
-          return { ...current, revealed: true, timerEndsAt: null };
-        });
-        const votes = votesOf(session!);
-        realtime.emitToPoker(sessionId, 'poker:revealed', { sessionId, votes, consensus: consensusOf(votes) });
-        return {};
-      }),
-      defineHandler('poker:reset', async ({ user }, { sessionId }) => {
-        await change(sessionId, (current) => {
-          facilitatorOnly(current, user);
-          return { ...current, revealed: false, votes: {}, timerEndsAt: null };
-        });
-        realtime.emitToPoker(sessionId, 'poker:reset', { sessionId });
-        return {};
-      }),
-      defineHandler('poker:story', async ({ user }, { sessionId, title, description }) => {
-        const story: Story = { id: `s${randomId(6)}`, title, ...(description !== undefined && { description }) };
-        await change(sessionId, (current) => {
-          facilitatorOnly(current, user);
-          return { ...current, story, revealed: false, votes: {} };
-        });
-        realtime.emitToPoker(sessionId, 'poker:story', { sessionId, story });
-        return { story };
-      }),
-      defineHandler('poker:timer', async ({ user }, { sessionId, action, seconds }) => {
-        const endsAt = action === 'start' ? Date.now() + (seconds ?? 60) * 1000 : null;
-        await change(sessionId, (current) => {
-          facilitatorOnly(current, user);
-          return { ...current, timerEndsAt: endsAt };
-        });
-        realtime.emitToPoker(sessionId, 'poker:timer', { sessionId, endsAt });
-        return { endsAt };
-      }),
-      defineHandler('poker:player:update', async ({ user }, { sessionId, name, avatar }) => {
-        const session = await change(sessionId, (current) => {
-          member(current, user);
-          return {
-            ...current,
-            players: current.players.map((player) =>
-              player.id === user.userId ? { ...player, ...(name !== undefined && { name }), ...(avatar !== undefined && { avatar }) } : player,
-            ),
-          };
-        });
-        const me = session!.players.find((player) => player.id === user.userId)!;
-        realtime.emitToPoker(sessionId, 'poker:player:updated', { sessionId, player: playerView(session!, me), playerCount: session!.players.length });
-        return {};
-      }),
-    ],
-    stop() {
-      for (const timer of pendingRemoval.values()) clearTimeout(timer);
-    },
-    onDisconnect(socket, _reason, joined) {
-      const { userId } = socket.data.user;
-      const sessions = [...joined].filter((room) => room.startsWith(POKER_PREFIX)).map((room) => room.slice(POKER_PREFIX.length));
-      if (sessions.length === 0) return;
-      void (async () => {
-        if (await realtime.isUserOnline(userId)) return; // another socket keeps them in
-        for (const sessionId of sessions) {
-          const session = await store.update(sessionId, (current) =>
-            current && { ...current, players: current.players.map((player) => (player.id === userId ? { ...player, connected: false, disconnectedAt: Date.now() } : player)) },
-          );
-          const player = session?.players.find((each) => each.id === userId);
-          if (!session || !player) continue;
-          realtime.emitToPoker(sessionId, 'poker:player:updated', { sessionId, player: playerView(session, player), playerCount: session.players.length });
-          const key = `${sessionId}\n${userId}`;
-          const timer = setTimeout(() => {
-            pendingRemoval.delete(key);
-            void (async () => {
-              const latest = await store.get(sessionId);
-              if (latest?.players.find((each) => each.id === userId)?.connected === false) await removePlayer(sessionId, userId);
-            })().catch((error: unknown) => log.warn({ err: error, sessionId }, 'could not remove a player after the grace period'));
-          }, config.presence.graceMs * 3);
-          timer.unref();
-          pendingRemoval.set(key, timer);
-        }
-      })().catch((error: unknown) => log.warn({ err: error }, 'could not mark a poker player disconnected'));
-    },
-  };
-};
+    function votesOf(session: SessionRecord): PokerVote[] {
+      return Object.entries(session.votes).map(([playerId, vote]) => ({ playerId, value: vote.value, ...(vote.confidence !== undefined && { confidence: vote.confidence }) }));
+    }
+
+    function view(session: SessionRecord): PokerSession {
+      return {
+        id: session.id,
+        facilitatorId: session.facilitatorId,
+        players: session.players.map((player) => playerView(session, player)),
+        story: session.story,
+        deck: session.deck,
+        revealed: session.revealed,
+        // Values only after the reveal: before it, nobody (the voter included) gets them back.
+        ...(session.revealed && { votes: votesOf(session), consensus: consensusOf(votesOf(session)) }),
+        timer: { endsAt: session.timerEndsAt },
+      };
+    }
+
+    const change = (sessionId: string, apply: (session: SessionRecord) => SessionRecord | null) =>
+      updateOrRefuse(store, sessionId, () => notFound(`poker session ${sessionId}`), apply);
+
+    const member = (session: SessionRecord, user: AuthUser) => {
+      const player = session.players.find((each) => each.id === user.userId);
+      if (!player) throw forbidden('join the session first');
+      return player;
+    };
+    const facilitatorOnly = (session: SessionRecord, user: AuthUser) => {
+      member(session, user);
+      if (session.facilitatorId !== user.userId) throw forbidden('only the facilitator may do that');
+    };
+
+    /** Removes a player; hands over facilitation; an empty session is deleted. */
+    async function removePlayer(sessionId: string, userId: string): Promise<void> {
+      let removed: PlayerRecord | undefined;
+      let previousFacilitator = '';
+      const session = await store.update(sessionId, (current) => {
+        if (!current) return null;
+        removed = current.players.find((player) => player.id === userId);
+        previousFacilitator = current.facilitatorId;
+        if (!removed) return current;
+        const players = current.players.filter((player) => player.id !== userId);
+        if (players.length === 0) return null;
+        const votes = { ...current.votes };
+        delete votes[userId];
+        return { ...current, players, votes, facilitatorId: current.facilitatorId === userId ? nextFacilitator(players)! : current.facilitatorId };
+      });
+      if (!removed) return;
+      roomService.leaveUser(userId, rooms.poker(sessionId));
+      if (!session) return;
+      emitTo(rooms.poker(sessionId), 'poker:player:left', { sessionId, player: { ...playerView(session, removed), hasVoted: false }, playerCount: session.players.length });
+      if (session.facilitatorId !== previousFacilitator) emitTo(rooms.poker(sessionId), 'poker:facilitator:changed', { sessionId, facilitatorId: session.facilitatorId });
+    }
+
+    return {
+      handlers: {
+        'poker:join': async ({ user }, { sessionId, name, avatar, role }) => {
+          clearTimeout(pendingRemoval.get(`${sessionId}\n${user.userId}`));
+          pendingRemoval.delete(`${sessionId}\n${user.userId}`);
+          let event: 'poker:player:joined' | 'poker:player:updated' = 'poker:player:joined';
+          const session = await store.update(sessionId, (current) => {
+            const base: SessionRecord = current ?? { id: sessionId, facilitatorId: user.userId, players: [], story: null, deck: [...DEFAULT_DECK], revealed: false, votes: {}, timerEndsAt: null };
+            const existing = base.players.find((player) => player.id === user.userId);
+            event = existing ? 'poker:player:updated' : 'poker:player:joined';
+            const player: PlayerRecord = {
+              id: user.userId,
+              name: name ?? existing?.name ?? user.name,
+              ...((avatar ?? existing?.avatar) !== undefined && { avatar: (avatar ?? existing?.avatar)! }),
+              role: role ?? existing?.role ?? 'player',
+              // A returning player is connected again, with their vote kept.
+              connected: true,
+              joinedAt: existing?.joinedAt ?? Date.now(),
+            };
+            return { ...base, players: [...base.players.filter((each) => each.id !== user.userId), player] };
+          });
+          roomService.joinUser(user.userId, rooms.poker(sessionId));
+          const me = session!.players.find((player) => player.id === user.userId)!;
+          emitTo(rooms.poker(sessionId), event, { sessionId, player: playerView(session!, me), playerCount: session!.players.length });
+          return { session: view(session!) };
+        },
+        'poker:leave': async ({ user }, { sessionId }) => {
+          await removePlayer(sessionId, user.userId);
+          return {};
+        },
+        'poker:vote': async ({ user }, { sessionId, storyId, value, confidence }) => {
+          const session = await change(sessionId, (current) => {
+            const player = member(current, user);
+            if (player.role !== 'player') throw forbidden('observers do not vote');
+            if (current.revealed) throw precondition('the votes are revealed; reset to vote again');
+            if (!current.story || current.story.id !== storyId) throw precondition('that is not the current story');
+            if (!current.deck.includes(value)) throw new AppError(ErrorCode.INVALID_PAYLOAD, `${value} is not in the deck`);
+            return { ...current, votes: { ...current.votes, [user.userId]: { value, ...(confidence !== undefined && { confidence }) } } };
+          });
+          emitTo(rooms.poker(sessionId), 'poker:voted', { sessionId, playerId: user.userId, hasVoted: true, voteCount: Object.keys(session!.votes).length });
+          return {};
+        },
+        'poker:reveal': async ({ user }, { sessionId }) => {
+          const session = await change(sessionId, (current) => {
+            facilitatorOnly(current, user);
+            return { ...current, revealed: true, timerEndsAt: null };
+          });
+          const votes = votesOf(session!);
+          emitTo(rooms.poker(sessionId), 'poker:revealed', { sessionId, votes, consensus: consensusOf(votes) });
+          return {};
+        },
+        'poker:reset': async ({ user }, { sessionId }) => {
+          await change(sessionId, (current) => {
+            facilitatorOnly(current, user);
+            return { ...current, revealed: false, votes: {}, timerEndsAt: null };
+          });
+          emitTo(rooms.poker(sessionId), 'poker:reset', { sessionId });
+          return {};
+        },
+        'poker:story': async ({ user }, { sessionId, title, description }) => {
+          const story: Story = { id: `s${randomId(6)}`, title, ...(description !== undefined && { description }) };
+          await change(sessionId, (current) => {
+            facilitatorOnly(current, user);
+            return { ...current, story, revealed: false, votes: {} };
+          });
+          emitTo(rooms.poker(sessionId), 'poker:story', { sessionId, story });
+          return { story };
+        },
+        'poker:timer': async ({ user }, { sessionId, action, seconds }) => {
+          const endsAt = action === 'start' ? Date.now() + (seconds ?? 60) * 1000 : null;
+          await change(sessionId, (current) => {
+            facilitatorOnly(current, user);
+            return { ...current, timerEndsAt: endsAt };
+          });
+          emitTo(rooms.poker(sessionId), 'poker:timer', { sessionId, endsAt });
+          return { endsAt };
+        },
+        'poker:player:update': async ({ user }, { sessionId, name, avatar }) => {
+          const session = await change(sessionId, (current) => {
+            member(current, user);
+            return {
+              ...current,
+              players: current.players.map((player) =>
+                player.id === user.userId ? { ...player, ...(name !== undefined && { name }), ...(avatar !== undefined && { avatar }) } : player,
+              ),
+            };
+          });
+          const me = session!.players.find((player) => player.id === user.userId)!;
+          emitTo(rooms.poker(sessionId), 'poker:player:updated', { sessionId, player: playerView(session!, me), playerCount: session!.players.length });
+          return {};
+        },
+      },
+      stop() {
+        for (const timer of pendingRemoval.values()) clearTimeout(timer);
+      },
+      onDisconnect(socket, _reason, joined) {
+        const { userId } = socket.data.user;
+        const sessions = [...joined].filter((room) => room.startsWith(POKER_PREFIX)).map((room) => room.slice(POKER_PREFIX.length));
+        if (sessions.length === 0) return;
+        void (async () => {
+          if (await realtime.isUserOnline(userId)) return; // another socket keeps them in
+          for (const sessionId of sessions) {
+            const session = await store.update(sessionId, (current) =>
+              current && { ...current, players: current.players.map((player) => (player.id === userId ? { ...player, connected: false, disconnectedAt: Date.now() } : player)) },
+            );
+            const player = session?.players.find((each) => each.id === userId);
+            if (!session || !player) continue;
+            emitTo(rooms.poker(sessionId), 'poker:player:updated', { sessionId, player: playerView(session, player), playerCount: session.players.length });
+            const key = `${sessionId}\n${userId}`;
+            const timer = setTimeout(() => {
+              pendingRemoval.delete(key);
+              void (async () => {
+                const latest = await store.get(sessionId);
+                if (latest?.players.find((each) => each.id === userId)?.connected === false) await removePlayer(sessionId, userId);
+              })().catch((error: unknown) => log.warn({ err: error, sessionId }, 'could not remove a player after the grace period'));
+            }, settings.graceMs);
+            timer.unref();
+            pendingRemoval.set(key, timer);
+          }
+        })().catch((error: unknown) => log.warn({ err: error }, 'could not mark a poker player disconnected'));
+      },
+    };
+  },
+});

@@ -4,15 +4,17 @@
  * no socket, so a reload does not flicker; `announced` in the store makes sure that two
  * nodes never tell watchers the same change twice. Invisible users look offline to others.
  */
-import { rooms, type Presence } from '@tavern/protocol';
+import { rooms, type Presence, type presenceSlice } from '@tavern/protocol';
 import type { Logger } from '../../platform/logger.js';
 import type { RealtimeService } from '../../realtime/realtime.service.js';
+import type { EmitTo } from '../feature.js';
 import type { ChosenStatus, PresenceEntry, PresenceStore, VisibleStatus } from './presence.store.js';
 
 export class PresenceService {
   constructor(
     private readonly store: PresenceStore,
     private readonly realtime: RealtimeService,
+    private readonly emitTo: EmitTo<typeof presenceSlice>,
     private readonly logger: Logger,
   ) {}
 
@@ -79,7 +81,7 @@ export class PresenceService {
     const [presence] = await this.list([userId], '');
     if (!presence) return;
     if (!(await this.store.announce(userId, presence.status as VisibleStatus))) return;
-    this.realtime.emitToRoom([rooms.presence(userId), ...channels], 'presence:changed', presence);
+    this.emitTo([rooms.presence(userId), ...channels], 'presence:changed', presence);
     this.logger.debug({ userId, status: presence.status }, 'presence changed');
   }
 }

@@ -1,16 +1,29 @@
-/** Session upkeep every connection needs: `auth:refresh` and `time:sync`. */
-import type { FeatureFactory } from '../feature.js';
-import { sessionHandlers } from './session.handlers.js';
+/** Session upkeep every connection needs: `auth:refresh` and `time:sync`, and the session slice's events. */
+import { ErrorCode, sessionSlice } from '@tavern/protocol';
+import { armExpiry } from '../../auth/session-expiry.js';
+import { AppError } from '../../transport/app-error.js';
+import { defineFeature } from '../feature.js';
 
-export const sessionFeature: FeatureFactory = ({ config, verifier, revocations, endSession }) => ({
+export const sessionFeature = defineFeature({
   name: 'session',
-  handlers: sessionHandlers({
-    verifier,
-    revocations,
-    expiry: {
-      warningMs: config.auth.expiryWarningMs,
-      toleranceMs: config.auth.clockToleranceSec * 1000,
-      endSession,
-    },
-  }),
+  slice: sessionSlice,
+  create: ({ config, verifier, revocations, endSession }) => {
+    const expiry = { warningMs: config.auth.expiryWarningMs, toleranceMs: config.auth.clockToleranceSec * 1000, endSession };
+    return {
+      handlers: {
+        'auth:refresh': async ({ socket, user }, { token }) => {
+          const verified = await verifier.verify(token);
+          if (verified.user.userId !== user.userId) {
+            throw new AppError(ErrorCode.FORBIDDEN, 'a refreshed token must be for the same user');
+          }
+          await revocations.assertNotRevoked(verified.user);
+          socket.data.user = verified.user;
+          socket.data.expiresAt = verified.expiresAt;
+          armExpiry(socket, expiry);
+          return { expiresAt: verified.expiresAt };
+        },
+        'time:sync': (_ctx, { clientTime }) => ({ clientTime, serverTime: Date.now() }),
+      },
+    };
+  },
 });

@@ -1,0 +1,36 @@
+/** Chat settings and the variables that set them. */
+import { z } from 'zod';
+import { envNumber, envLinesFile, envList, type SettingsSpec } from '../../platform/settings.js';
+
+const schema = z.object({
+  /** Messages kept per channel. */
+  retention: z.number().int().min(1).max(1_000_000).default(1_000),
+  /** A whisper history expires this long after its last message (ms). */
+  dmTtlMs: z.number().int().min(60_000).default(30 * 24 * 3600 * 1000),
+  /** The same content from the same sender in a channel within this window is refused (ms). */
+  duplicateWindowMs: z.number().int().min(0).max(3_600_000).default(30_000),
+  /** How long `clientMsgId` is remembered for idempotent retries (ms). */
+  idempotencyMs: z.number().int().min(60_000).default(24 * 3600 * 1000),
+  /** A typing indicator stops after this long without a refresh (ms). */
+  typingMs: z.number().int().min(500).max(60_000).default(5_000),
+  /** Messages per second one channel accepts on one node (beyond each sender's own limit). */
+  channelRatePerSec: z.number().int().min(1).max(1_000_000).default(100),
+  /** Words masked with `*` in messages (whole words, any case). */
+  profanity: z.array(z.string().min(1).max(64)).max(10_000).default(['fuck', 'shit', 'bitch', 'asshole', 'cunt']),
+});
+
+export type ChatSettings = z.output<typeof schema>;
+
+export const chatSettings = {
+  schema,
+  env: {
+    CHAT_RETENTION: { key: 'retention', parse: envNumber },
+    CHAT_DM_TTL_MS: { key: 'dmTtlMs', parse: envNumber },
+    CHAT_DUPLICATE_WINDOW_MS: { key: 'duplicateWindowMs', parse: envNumber },
+    CHAT_IDEMPOTENCY_MS: { key: 'idempotencyMs', parse: envNumber },
+    CHAT_TYPING_MS: { key: 'typingMs', parse: envNumber },
+    CHAT_CHANNEL_RATE_PER_SEC: { key: 'channelRatePerSec', parse: envNumber },
+    CHAT_PROFANITY: { key: 'profanity', parse: envList },
+    CHAT_PROFANITY_FILE: { key: 'profanity', parse: envLinesFile },
+  },
+} satisfies SettingsSpec<ChatSettings>;

@@ -1,0 +1,39 @@
+/** Matchmaking settings and the variables that set them. */
+import { z } from 'zod';
+import { envNumber, envJson, type SettingsSpec } from '../../platform/settings.js';
+
+const Modes = z.record(
+  z.string().regex(/^[A-Za-z0-9_.-]{1,32}$/),
+  z.object({ teamSize: z.number().int().min(1).max(64), teams: z.number().int().min(2).max(16) }),
+);
+
+const schema = z.object({
+  /** Players per team and teams per match, by mode. */
+  modes: Modes.default({ duel: { teamSize: 1, teams: 2 }, '2v2': { teamSize: 2, teams: 2 }, ffa: { teamSize: 1, teams: 4 } }),
+  /** How often the matcher runs (ms), on the one node holding the lease. */
+  tickMs: z.number().int().min(10).max(60_000).default(500),
+  /** How often each searching player hears `matchmaking:status` (ms). */
+  statusIntervalMs: z.number().int().min(100).max(60_000).default(5_000),
+  /** Rating difference accepted at first; widened by `widenBy` every `widenEveryMs`. */
+  initialWindow: z.number().min(0).default(100),
+  widenBy: z.number().min(0).default(100),
+  widenEveryMs: z.number().int().min(100).max(3_600_000).default(10_000),
+  /** A ticket not matched after this long expires (ms). */
+  expireAfterMs: z.number().int().min(1_000).max(3_600_000).default(120_000),
+  /** The matcher lease (ms): another node takes over this long after its holder stops renewing. */
+  leaseMs: z.number().int().min(500).max(60_000).default(3_000),
+});
+
+export const matchmakingSettings = {
+  schema,
+  env: {
+    MATCHMAKING_MODES: { key: 'modes', parse: envJson(Modes, '{"duel":{"teamSize":1,"teams":2}}') },
+    MATCHMAKING_TICK_MS: { key: 'tickMs', parse: envNumber },
+    MATCHMAKING_STATUS_MS: { key: 'statusIntervalMs', parse: envNumber },
+    MATCHMAKING_INITIAL_WINDOW: { key: 'initialWindow', parse: envNumber },
+    MATCHMAKING_WIDEN_BY: { key: 'widenBy', parse: envNumber },
+    MATCHMAKING_WIDEN_EVERY_MS: { key: 'widenEveryMs', parse: envNumber },
+    MATCHMAKING_EXPIRE_MS: { key: 'expireAfterMs', parse: envNumber },
+    MATCHMAKING_LEASE_MS: { key: 'leaseMs', parse: envNumber },
+  },
+} satisfies SettingsSpec<z.output<typeof schema>>;

@@ -1,0 +1,15 @@
+/** Planning-poker settings and the variables that set them. */
+import { z } from 'zod';
+import { envNumber, type SettingsSpec } from '../../platform/settings.js';
+
+const schema = z.object({
+  /** A player who dropped stays in the session (`connected: false`, vote kept) this long (ms). */
+  graceMs: z.number().int().min(0).max(3_600_000).default(30_000),
+});
+
+export const pokerSettings = {
+  schema,
+  env: {
+    POKER_GRACE_MS: { key: 'graceMs', parse: envNumber },
+  },
+} satisfies SettingsSpec<z.output<typeof schema>>;

@@ -1,0 +1,60 @@
+/**
+ * Graceful shutdown: refuse new handshakes (the caller flips its flag first), tell every
+ * client `server:shutdown` with a jittered `reconnectAfterMs` so a fleet does not reconnect
+ * at once, stop features in reverse order, end every session (`session:ended`
+ * `SERVER_SHUTDOWN`), wait for running handlers, then close
+ * the shared parts. Bounded by `config.shutdown.timeoutMs`.
+ */
+import type { Config } from '../config.js';
+import type { ComposedFeature } from '../features/compose.js';
+import type { Logger } from '../platform/logger.js';
+import type { Dispatcher } from '../transport/dispatcher.js';
+import type { TavernServer } from '../transport/socket-types.js';
+
+export interface DrainDeps {
+  io: TavernServer;
+  config: Config;
+  logger: Logger;
+  features: readonly ComposedFeature[];
+  dispatcher: Dispatcher;
+  /** Closes what the features used (registry, Redis), after the sockets are gone. */
+  closeShared: () => Promise<void>;
+}
+
+async function drain({ io, config, logger, features, dispatcher, closeShared }: DrainDeps): Promise<void> {
+  const { reconnectAfterMs, reconnectJitterMs } = config.shutdown;
+  const local = [...io.of('/').sockets.values()];
+  for (const socket of local) {
+    socket.emit('server:shutdown', { reconnectAfterMs: reconnectAfterMs + Math.floor(Math.random() * reconnectJitterMs) });
+  }
+  for (const feature of [...features].reverse()) {
+    try {
+      await feature.parts.stop?.();
+    } catch (error) {
+      logger.error({ err: error, feature: feature.name }, 'feature failed to stop');
+    }
+  }
+  for (const socket of local) {
+    if (!socket.connected) continue;
+    socket.emit('session:ended', { reason: 'SERVER_SHUTDOWN', message: 'this node is shutting down; reconnect after server:shutdown.reconnectAfterMs' });
+    socket.disconnect(true);
+  }
+  // Handlers still running (a message being stored) finish and broadcast before Redis
+  // closes: an accepted message is never stored without reaching the other nodes.
+  await dispatcher.idle();
+  await closeShared();
+}
+
+/** Runs the drain, or gives up on what is left once the timeout passes. */
+export async function shutDown(deps: DrainDeps): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<void>((resolve) => {
+    timer = setTimeout(() => {
+      deps.logger.warn('shutdown timed out; closing what is left');
+      resolve();
+    }, deps.config.shutdown.timeoutMs);
+  });
+  await Promise.race([drain(deps), deadline]);
+  clearTimeout(timer);
+  deps.logger.info('tavern server stopped');
+}
