@@ -1,7 +1,9 @@
 /**
  * A typed, reconnecting Tavern client for browsers and Node.
  *
- * - `request(event, payload)` resolves to the ack's `Result`, typed from the protocol.
+ * - `request(event, payload)` resolves to the ack's `Result`, typed from a contract: the
+ *   built-in one by default, or the server's own (`createClient<typeof contract>(...)`, or
+ *   `contract` in the options, which also allows checking payloads before they are sent).
  * - Commands made while disconnected wait in a bounded queue and are sent once, in order,
  *   after the next `session:ready`. A command in flight when the connection drops is sent
  *   again if its payload carries an idempotency key (`clientMsgId`); otherwise its promise
@@ -20,16 +22,18 @@
 import {
   ErrorCode,
   PROTOCOL_VERSION,
-  type ClientPayload,
-  type ClientToServerEvents,
-  type CommandName,
-  type CommandResult,
+  type BuiltInContract,
+  type ClientPayloadOf,
+  type ClientToServerEventsOf,
+  type CommandNameOf,
+  type CommandResultOf,
+  type EventSource,
   type Result,
-  type ServerEventName,
-  type ServerPayload,
-  type ServerToClientEvents,
+  type ServerEventNameOf,
+  type ServerPayloadOf,
+  type ServerToClientEventsOf,
   type SessionReady,
-  type SignalName,
+  type SignalNameOf,
 } from '@tavern/protocol';
 import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
 import { ClientError, ClientErrorCode } from './client-error.js';
@@ -56,7 +60,7 @@ export interface ReconnectOptions {
   jitter?: number;
 }
 
-export interface ClientOptions {
+export interface ClientOptions<K extends EventSource = BuiltInContract> {
   /** The server's URL, e.g. `https://play.example.com`. */
   url: string;
   /** Returns a valid JWT; called again whenever the cached one is expired or refused. */
@@ -78,6 +82,18 @@ export interface ClientOptions {
   handshakeTimeoutMs?: number;
   /** Passed to socket.io-client (e.g. `transports`, `path`, `extraHeaders` in Node). */
   socketOptions?: Partial<ManagerOptions & SocketOptions>;
+  /**
+   * The server's contract as a value (e.g. `defineContract(...builtInSlices, diceSlice)`): types
+   * the client like `createClient<typeof contract>`, and lets `validate` check payloads. Leave it
+   * out in browsers that should not download the schemas.
+   */
+  contract?: K;
+  /**
+   * Check every request's and signal's payload against `contract` before sending it: a bad one
+   * resolves to `INVALID_PAYLOAD` locally (a signal returns false) without a round trip.
+   * @default false
+   */
+  validate?: boolean;
 }
 
 export interface RequestOptions {
@@ -87,9 +103,10 @@ export interface RequestOptions {
   queue?: boolean;
 }
 
-export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+export type ClientSocket<K extends EventSource = BuiltInContract> = Socket<ServerToClientEventsOf<K>, ClientToServerEventsOf<K>>;
 
-export interface TavernClient {
+/** A client typed by the contract `K` of the server it talks to (the built-in one by default). */
+export interface TavernClient<K extends EventSource = BuiltInContract> {
   readonly state: ConnectionState;
   /** The last `session:ready`, or null before the first one. */
   readonly session: SessionReady | null;
@@ -98,17 +115,17 @@ export interface TavernClient {
   /** Commands waiting for a connection. */
   readonly queueSize: number;
   /** The underlying socket.io-client socket, for what the SDK does not cover. */
-  readonly socket: ClientSocket;
+  readonly socket: ClientSocket<K>;
   /** Starts connecting (only needed with `autoConnect: false`). */
   connect(): void;
   /** Disconnects for good; queued and in-flight commands reject with `CLOSED`. */
   close(): void;
-  request<E extends CommandName>(event: E, payload: ClientPayload<E>, options?: RequestOptions): Promise<Result<CommandResult<E>>>;
+  request<E extends CommandNameOf<K>>(event: E, payload: ClientPayloadOf<K, E>, options?: RequestOptions): Promise<Result<CommandResultOf<K, E>>>;
   /** Sends a signal (no ack) if connected; returns false when it was dropped. */
-  signal<E extends SignalName>(event: E, payload: ClientPayload<E>): boolean;
+  signal<E extends SignalNameOf<K>>(event: E, payload: ClientPayloadOf<K, E>): boolean;
   /** Listens to a server event; returns a function that stops listening. */
-  on<E extends ServerEventName>(event: E, listener: (data: ServerPayload<E>) => void): () => void;
-  off<E extends ServerEventName>(event: E, listener: (data: ServerPayload<E>) => void): void;
+  on<E extends ServerEventNameOf<K>>(event: E, listener: (data: ServerPayloadOf<K, E>) => void): () => void;
+  off<E extends ServerEventNameOf<K>>(event: E, listener: (data: ServerPayloadOf<K, E>) => void): void;
   onStateChange(listener: (state: ConnectionState, previous: ConnectionState) => void): () => void;
   /** The server's clock, estimated from `session:ready` (for timers like `poker:timer`). */
   serverNow(): number;
@@ -134,7 +151,7 @@ interface InFlight {
   timer: ReturnType<typeof setTimeout>;
 }
 
-export function createClient(options: ClientOptions): TavernClient {
+export function createClient<K extends EventSource = BuiltInContract>(options: ClientOptions<K>): TavernClient<K> {
   const timeoutMs = options.timeoutMs ?? 10_000;
   const handshakeTimeoutMs = options.handshakeTimeoutMs ?? options.socketOptions?.timeout ?? 20_000;
   const { initialDelayMs = 500, maxDelayMs = 10_000, jitter = 0.5 } = options.reconnect ?? {};
@@ -155,7 +172,7 @@ export function createClient(options: ClientOptions): TavernClient {
   let clockOffsetMs = 0;
   let nextCommandId = 0;
 
-  const socket: ClientSocket = io(options.url, {
+  const socket: ClientSocket<K> = io(options.url, {
     ...options.socketOptions,
     // A key per client for load balancers that need affinity (see deploy/nginx.conf.template).
     query: { ...options.socketOptions?.query, lb: affinityKey() },
@@ -270,14 +287,30 @@ export function createClient(options: ClientOptions): TavernClient {
     } catch {
       return; // The session ends at expiry and the reconnect asks for a token again.
     }
-    const result = await request('auth:refresh', { token: fresh }, { queue: false }).catch(() => null);
+    // Every contract has the session slice; `core` is the client typed by it alone.
+    const result = await (request as TavernClient['request'])('auth:refresh', { token: fresh }, { queue: false }).catch(() => null);
     if (result?.ok) {
       token = fresh;
       tokenStale = false;
     }
   }
 
-  socket.on('session:ready', (ready) => {
+  /** The SDK's own listeners, on the events every contract has (the session slice). */
+  const core = socket as unknown as ClientSocket;
+  if (options.validate && !options.contract) throw new Error('validate: true needs the contract option');
+  const contract = options.validate ? options.contract : undefined;
+
+  /** Null when `payload` is valid for `event` (or nothing is checked), else the refusal. */
+  function localCheck(event: string, payload: unknown): Result<never> | null {
+    if (!contract) return null;
+    const definition = Object.hasOwn(contract.clientEvents, event) ? contract.clientEvents[event] : undefined;
+    if (!definition) return { ok: false, error: { code: ErrorCode.INVALID_PAYLOAD, message: `unknown event ${event}` } };
+    const parsed = definition.payload.safeParse(payload);
+    if (parsed.success) return null;
+    return { ok: false, error: { code: ErrorCode.INVALID_PAYLOAD, message: parsed.error.issues[0]?.message ?? 'invalid payload', details: parsed.error.issues } };
+  }
+
+  core.on('session:ready', (ready) => {
     stopHandshakeTimer();
     session = ready;
     clockOffsetMs = ready.serverTime - Date.now();
@@ -287,13 +320,13 @@ export function createClient(options: ClientOptions): TavernClient {
     flush();
   });
 
-  socket.on('auth:expiring', () => void refreshToken());
+  core.on('auth:expiring', () => void refreshToken());
 
-  socket.on('server:shutdown', ({ reconnectAfterMs }) => {
+  core.on('server:shutdown', ({ reconnectAfterMs }) => {
     nextDelayMs = reconnectAfterMs;
   });
 
-  socket.on('session:ended', ({ reason, message }) => {
+  core.on('session:ended', ({ reason, message }) => {
     if (FINAL_END_REASONS.has(reason)) {
       closeFor(reason, message);
       return;
@@ -327,10 +360,15 @@ export function createClient(options: ClientOptions): TavernClient {
     scheduleReconnect(data?.retryAfterMs ?? 0);
   });
 
-  function request<E extends CommandName>(event: E, payload: ClientPayload<E>, requestOptions: RequestOptions = {}): Promise<Result<CommandResult<E>>> {
-    return new Promise<Result<CommandResult<E>>>((resolve, reject) => {
+  function request<E extends CommandNameOf<K>>(event: E, payload: ClientPayloadOf<K, E>, requestOptions: RequestOptions = {}): Promise<Result<CommandResultOf<K, E>>> {
+    return new Promise<Result<CommandResultOf<K, E>>>((resolve, reject) => {
       if (state === 'closed') {
         reject(new ClientError(ClientErrorCode.CLOSED, 'the client is closed', event));
+        return;
+      }
+      const refused = localCheck(event, payload);
+      if (refused) {
+        resolve(refused);
         return;
       }
       const command: PendingCommand = {
@@ -368,7 +406,7 @@ export function createClient(options: ClientOptions): TavernClient {
     open();
   }
 
-  const client: TavernClient = {
+  const client: TavernClient<K> = {
     get state() {
       return state;
     },
@@ -387,6 +425,7 @@ export function createClient(options: ClientOptions): TavernClient {
     request,
     signal(event, payload) {
       if (state !== 'connected' || !socket.connected) return false;
+      if (localCheck(event, payload)) return false;
       untyped.emit(event, payload);
       return true;
     },
