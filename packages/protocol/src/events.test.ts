@@ -67,7 +67,8 @@ describe('channel ids and rooms', () => {
     expect(rooms.dm('alice', 'bob')).toBe('dm:alice:bob');
     expect(parseRoom('dm:alice:bob')).toEqual({ kind: 'dm', id: 'alice:bob', userIds: ['alice', 'bob'] });
     expect(parseRoom('zone:a')).toEqual({ kind: 'zone', id: 'a' });
-    expect(parseRoom('bogus:a')).toBeNull();
+    expect(parseRoom('table:t1')).toEqual({ kind: 'table', id: 't1' });
+    for (const name of ['Bad:a', '9lives:a', 'table:', 'table:has space', ':a', 'nokind']) expect(parseRoom(name), name).toBeNull();
   });
 });
 

@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import { ID_PATTERN } from './common.js';
 
+/** The room kinds of the built-in features. A studio's feature may add kinds of its own. */
 export const ROOM_KINDS = [
   'user',
   'zone',
@@ -22,7 +23,12 @@ export const ROOM_KINDS = [
   'global',
   'presence',
 ] as const;
-export type RoomKind = (typeof ROOM_KINDS)[number];
+export type BuiltInRoomKind = (typeof ROOM_KINDS)[number];
+/** A built-in kind, or a studio's own (lowercase letters, digits and `-`, up to 32). */
+export type RoomKind = BuiltInRoomKind | (string & {});
+
+/** What a room kind looks like; a feature registers the access policy of the kinds it owns. */
+export const ROOM_KIND_PATTERN = /^[a-z][a-z0-9-]{0,31}$/;
 
 /** The room kinds that are also chat channels. */
 export const CHANNEL_KINDS = ['zone', 'guild', 'party', 'lobby', 'room', 'dm', 'global'] as const;
@@ -53,15 +59,17 @@ export interface ParsedRoom {
   userIds?: [string, string];
 }
 
-const KIND_SET: ReadonlySet<string> = new Set(ROOM_KINDS);
-
-/** Splits a room name into kind and id; returns null when it is not a well-formed Tavern room. */
+/**
+ * Splits a room name into kind and id; returns null when it is not a well-formed Tavern room.
+ * Any well-formed kind parses; whether a room of that kind may be joined is its policy's call
+ * (a kind without a policy is closed).
+ */
 export function parseRoom(name: string): ParsedRoom | null {
   const colon = name.indexOf(':');
   if (colon <= 0) return null;
   const kind = name.slice(0, colon);
   const id = name.slice(colon + 1);
-  if (!KIND_SET.has(kind)) return null;
+  if (!ROOM_KIND_PATTERN.test(kind)) return null;
   if (kind === 'dm') {
     const parts = id.split(':');
     const [a, b] = parts;
@@ -71,7 +79,7 @@ export function parseRoom(name: string): ParsedRoom | null {
   }
   if (kind === 'global' && id !== 'main') return null;
   if (!ID_PATTERN.test(id)) return null;
-  return { kind: kind as RoomKind, id };
+  return { kind, id };
 }
 
 export function isChannelKind(kind: string): kind is ChannelKind {
