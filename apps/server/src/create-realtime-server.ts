@@ -86,9 +86,9 @@ export async function createRealtimeServer(httpServer: HttpServer, options: Real
 
   const verifier = createTokenVerifier(config.auth);
   const app = createHttpApp({
-    config,
+    nodeId: config.nodeId,
     metrics,
-    verifier,
+    signDevToken: config.auth.jwt.kind === 'dev' ? verifier.sign : null,
     logger,
     notReadyReason: () => {
       if (shuttingDown) return 'shutting down';

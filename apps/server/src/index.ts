@@ -45,7 +45,7 @@ export {
   type TavernServices,
 } from './features/feature.js';
 export type { HandlerContext } from './transport/handler-context.js';
-export { AppError } from './transport/app-error.js';
+export { AppError } from './platform/app-error.js';
 export type { AuthUser, TavernServer, TavernSocket } from './transport/socket-types.js';
 export type { RealtimeService, EmitOptions } from './realtime/realtime.service.js';
 export type { RoomService, AccessPolicy } from './rooms/room.service.js';

@@ -13,7 +13,7 @@ import { randomId } from '../platform/ids.js';
 import type { Logger } from '../platform/logger.js';
 import type { ExtensionHooks } from '../hooks/hooks.js';
 import type { Metrics } from '../platform/metrics.js';
-import { AppError } from '../transport/app-error.js';
+import { AppError } from '../platform/app-error.js';
 import { WindowCounter } from '../transport/rate-limiter.js';
 import type { TavernSocket } from '../transport/socket-types.js';
 import { createClientIpResolver } from './client-ip.js';

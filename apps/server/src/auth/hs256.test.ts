@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { errors, jwtVerify, SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { AppError } from '../transport/app-error.js';
+import { AppError } from '../platform/app-error.js';
 import { createHs256Verifier, type ClaimChecks } from './hs256.js';
 
 const SECRET = 'a-test-secret-that-is-at-least-32-characters';

@@ -8,7 +8,7 @@
  */
 import { createHmac, createSecretKey, timingSafeEqual } from 'node:crypto';
 import { ErrorCode } from '@tavern/protocol';
-import { AppError } from '../transport/app-error.js';
+import { AppError } from '../platform/app-error.js';
 
 export interface ClaimChecks {
   /** Seconds, as jose names it. */

@@ -6,7 +6,7 @@
  */
 import { ErrorCode } from '@tavern/protocol';
 import type { Logger } from '../platform/logger.js';
-import { AppError } from '../transport/app-error.js';
+import { AppError } from '../platform/app-error.js';
 import type { AuthUser, TavernServer, TavernSocket } from '../transport/socket-types.js';
 import { revokes, type Revocation, type RevocationStore } from './revocation.store.js';
 

@@ -8,7 +8,7 @@ import { createPublicKey, type KeyObject } from 'node:crypto';
 import { ErrorCode, TokenClaims } from '@tavern/protocol';
 import { createRemoteJWKSet, errors, jwtVerify, SignJWT, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { Config } from '../config.js';
-import { AppError } from '../transport/app-error.js';
+import { AppError } from '../platform/app-error.js';
 import type { AuthUser } from '../transport/socket-types.js';
 import { createHs256Verifier } from './hs256.js';
 

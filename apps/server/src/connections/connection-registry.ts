@@ -8,7 +8,7 @@ import type { Config } from '../config.js';
 import type { Logger } from '../platform/logger.js';
 import type { Metrics } from '../platform/metrics.js';
 import type { RedisConnections } from '../platform/redis.js';
-import { AppError } from '../transport/app-error.js';
+import { AppError } from '../platform/app-error.js';
 import type { TavernServer, TavernSocket } from '../transport/socket-types.js';
 import type { ConnectionStore, SocketEntry } from './connection.store.js';
 

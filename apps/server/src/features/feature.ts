@@ -50,7 +50,7 @@ import type { SettingsSpec } from '../platform/settings.js';
 import type { EmitOptions, RealtimeService } from '../realtime/realtime.service.js';
 import type { endSession } from '../realtime/session-end.js';
 import type { RoomService } from '../rooms/room.service.js';
-import type { AppError } from '../transport/app-error.js';
+import type { AppError } from '../platform/app-error.js';
 import type { HandlerContext } from '../transport/handler-context.js';
 import type { TavernServer, TavernSocket } from '../transport/socket-types.js';
 import type { ExtensionHooks } from '../hooks/hooks.js';

@@ -29,7 +29,7 @@ import { ErrorCode } from '@tavern/protocol';
 import { z } from 'zod';
 import type { Logger } from '../platform/logger.js';
 import type { Metrics } from '../platform/metrics.js';
-import { AppError } from '../transport/app-error.js';
+import { AppError } from '../platform/app-error.js';
 import type { AuthUser } from '../transport/socket-types.js';
 
 /** The codes a hook may refuse with. */

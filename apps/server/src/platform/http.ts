@@ -6,16 +6,18 @@ import { serveStatic } from '@hono/node-server/serve-static';
 import { DevTokenBody, ErrorCode } from '@tavern/protocol';
 import { Hono } from 'hono';
 import { relative } from 'node:path';
-import type { TokenVerifier } from '../auth/token-verifier.js';
-import type { Config } from '../config.js';
 import { randomId } from './ids.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 
+/** Signs a token for `sub` that lives `ttlSeconds` (the dev-mode verifier's `sign`). */
+export type DevTokenSigner = (claims: { sub: string } & Record<string, unknown>, ttlSeconds: number) => Promise<string>;
+
 export interface HttpDeps {
-  config: Config;
+  nodeId: string;
   metrics: Metrics;
-  verifier: TokenVerifier;
+  /** Serves `POST /dev/token` when given: only in dev mode. */
+  signDevToken: DevTokenSigner | null;
   logger: Logger;
   /** Null when ready; otherwise why not (shutting down, Redis unreachable). */
   notReadyReason: () => string | null;
@@ -27,10 +29,10 @@ export interface HttpDeps {
 const DEV_TOKEN_TTL_SEC = 3600;
 
 export function createHttpApp(deps: HttpDeps): Hono {
-  const { config, metrics, verifier } = deps;
+  const { nodeId, metrics, signDevToken: sign } = deps;
   const app = new Hono();
 
-  app.get('/healthz', (c) => c.json({ status: 'ok', node: config.nodeId }));
+  app.get('/healthz', (c) => c.json({ status: 'ok', node: nodeId }));
 
   app.get('/readyz', (c) => {
     const reason = deps.notReadyReason();
@@ -43,8 +45,7 @@ export function createHttpApp(deps: HttpDeps): Hono {
     return c.body(body, 200, { 'content-type': metrics.registry.contentType });
   });
 
-  if (config.auth.jwt.kind === 'dev' && verifier.sign) {
-    const sign = verifier.sign;
+  if (sign) {
     app.post('/dev/token', async (c) => {
       const body = DevTokenBody.safeParse(await c.req.json().catch(() => null));
       if (!body.success) {

@@ -3,9 +3,13 @@
  * events per second over the last sampling window.
  */
 import { rooms, type NodeStats } from '@tavern/protocol';
-import type { TavernServer } from '../transport/socket-types.js';
 
 const USER_ROOM_PREFIX = rooms.user('');
+
+/** What the sampler reads of the Socket.IO server: the main namespace's rooms and sockets. */
+export interface SampledServer {
+  of(name: '/'): { adapter: { rooms: ReadonlyMap<string, unknown> }; sockets: ReadonlyMap<string, unknown> };
+}
 
 export class NodeStatsSampler {
   private readonly startedAt = Date.now();
@@ -14,7 +18,7 @@ export class NodeStatsSampler {
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
-    private readonly io: TavernServer,
+    private readonly io: SampledServer,
     private readonly nodeId: string,
     private readonly received: () => number,
     private readonly windowMs = 5_000,

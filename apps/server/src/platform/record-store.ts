@@ -7,7 +7,7 @@
  * const lobbies = createRecordStore<LobbyRecord>(redis, 'lobby');
  * await lobbies.update(id, (lobby) => lobby && { ...lobby, hostId: next });
  */
-import { AppError } from '../transport/app-error.js';
+import { AppError } from './app-error.js';
 import { defineScript, type RedisConnections } from './redis.js';
 
 export interface RecordStore<T> {

@@ -10,7 +10,7 @@
  */
 import { ErrorCode } from '@tavern/protocol';
 import { Redis, type RedisOptions } from 'ioredis';
-import { AppError } from '../transport/app-error.js';
+import { AppError } from './app-error.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 

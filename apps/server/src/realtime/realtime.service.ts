@@ -13,7 +13,7 @@ import type { Config } from '../config.js';
 import type { ConnectionRegistry } from '../connections/connection-registry.js';
 import type { SocketEntry } from '../connections/connection.store.js';
 import type { Logger } from '../platform/logger.js';
-import { AppError } from '../transport/app-error.js';
+import { AppError } from '../platform/app-error.js';
 import type { TavernServer } from '../transport/socket-types.js';
 
 export interface EmitOptions {

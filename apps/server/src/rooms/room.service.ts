@@ -9,7 +9,7 @@
 import { ErrorCode, parseRoom, rooms, type ParsedRoom, type RoomKind } from '@tavern/protocol';
 import type { Config } from '../config.js';
 import type { Metrics } from '../platform/metrics.js';
-import { AppError } from '../transport/app-error.js';
+import { AppError } from '../platform/app-error.js';
 import type { AuthUser, TavernServer, TavernSocket } from '../transport/socket-types.js';
 
 export type AccessPolicy = (user: AuthUser, room: ParsedRoom) => boolean | Promise<boolean>;

@@ -11,7 +11,7 @@ import type { Config } from '../config.js';
 import type { Logger } from '../platform/logger.js';
 import type { CounterSeries, HistogramSeries } from '../platform/hot-metrics.js';
 import type { Metrics } from '../platform/metrics.js';
-import { AppError, fromZodError } from './app-error.js';
+import { AppError, fromZodError } from '../platform/app-error.js';
 import type { ExtensionHooks } from '../hooks/hooks.js';
 import type { HandlerContext } from './handler-context.js';
 import { exceedsShape } from './payload-guard.js';

@@ -47,3 +47,6 @@ export type TavernSocket = Socket<ClientToServerEvents, ServerToClientEvents, In
 export function hasRole(user: AuthUser, ...roles: Role[]): boolean {
   return user.roles.some((role) => roles.includes(role));
 }
+
+/** The id of the user's character in the world: the token's character, else the user itself. */
+export const characterIdOf = (user: AuthUser): string => user.characterId ?? user.userId;

@@ -22,7 +22,7 @@ import type { Context, Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { z } from 'zod';
 import { randomId } from '../../platform/ids.js';
-import { AppError, fromZodError } from '../../transport/app-error.js';
+import { AppError, fromZodError } from '../../platform/app-error.js';
 import { hasRole, type AuthUser } from '../../transport/socket-types.js';
 import type { FeatureContext } from '../feature.js';
 

@@ -1,6 +1,6 @@
 /** Chat over sockets: every `chat:*` command, typing indicators with a server-side expiry. */
 import { chatSlice, ErrorCode, GLOBAL_ROOM, type Member } from '@tavern/protocol';
-import { AppError } from '../../transport/app-error.js';
+import { AppError } from '../../platform/app-error.js';
 import type { TavernSocket } from '../../transport/socket-types.js';
 import { defineFeature, type EmitTo } from '../feature.js';
 import { chatSettings } from './chat.settings.js';

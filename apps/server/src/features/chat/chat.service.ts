@@ -19,7 +19,7 @@ import {
 import type { ExtensionHooks } from '../../hooks/hooks.js';
 import type { RealtimeService } from '../../realtime/realtime.service.js';
 import type { RoomService } from '../../rooms/room.service.js';
-import { AppError, forbidden, notFound } from '../../transport/app-error.js';
+import { AppError, forbidden, notFound } from '../../platform/app-error.js';
 import { KeyedTokenBuckets } from '../../transport/rate-limiter.js';
 import { hasRole, type AuthUser } from '../../transport/socket-types.js';
 import type { EmitTo, TavernServices } from '../feature.js';

@@ -7,10 +7,10 @@
  */
 import { combatSlice, ErrorCode, rooms, worldSlice, type CombatResult } from '@tavern/protocol';
 import { randomId } from '../../platform/ids.js';
-import { AppError, conflict, notFound } from '../../transport/app-error.js';
+import { AppError, conflict, notFound } from '../../platform/app-error.js';
+import { characterIdOf } from '../../transport/socket-types.js';
 import { defineFeature } from '../feature.js';
 import { combatSettings } from './combat.settings.js';
-import { characterIdOf } from '../world/world.feature.js';
 import { MemoryCombatStore, RedisCombatStore } from './combat.store.js';
 import { apply, CombatRuleError, createSession, npcAction, winners, type Action, type Fighter, type Session } from './engine.js';
 

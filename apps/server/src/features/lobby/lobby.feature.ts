@@ -6,7 +6,7 @@
 import { ErrorCode, rooms, type Lobby, type LobbySettings, lobbySlice } from '@tavern/protocol';
 import { randomId } from '../../platform/ids.js';
 import { createRecordStore, updateOrRefuse } from '../../platform/record-store.js';
-import { AppError, forbidden, notFound, precondition } from '../../transport/app-error.js';
+import { AppError, forbidden, notFound, precondition } from '../../platform/app-error.js';
 import type { AuthUser } from '../../transport/socket-types.js';
 import { defineFeature } from '../feature.js';
 

@@ -8,7 +8,7 @@
 import { ErrorCode, matchmakingSlice, rooms, type Member } from '@tavern/protocol';
 import { createRecordStore } from '../../platform/record-store.js';
 import { defineScript } from '../../platform/redis.js';
-import { AppError, conflict, notFound } from '../../transport/app-error.js';
+import { AppError, conflict, notFound } from '../../platform/app-error.js';
 import { defineFeature } from '../feature.js';
 import { matchmakingSettings } from './matchmaking.settings.js';
 

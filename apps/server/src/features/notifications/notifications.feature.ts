@@ -1,5 +1,5 @@
 /** `notification:list` / `notification:read`, the count on connect, and the service others use. */
-import { AppError } from '../../transport/app-error.js';
+import { AppError } from '../../platform/app-error.js';
 import { notificationSlice } from '@tavern/protocol';
 import { defineFeature } from '../feature.js';
 import { NotificationService } from './notification.service.js';

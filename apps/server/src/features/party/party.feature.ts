@@ -5,7 +5,7 @@
  */
 import { ErrorCode, rooms, type Party, partySlice } from '@tavern/protocol';
 import { randomId } from '../../platform/ids.js';
-import { AppError, conflict, forbidden, notFound } from '../../transport/app-error.js';
+import { AppError, conflict, forbidden, notFound } from '../../platform/app-error.js';
 import type { AuthUser } from '../../transport/socket-types.js';
 import { defineFeature } from '../feature.js';
 import { MemoryPartyStore, RedisPartyStore, type PartyRecord } from './party.store.js';

@@ -1,7 +1,7 @@
 /** Session upkeep every connection needs: `auth:refresh` and `time:sync`, and the session slice's events. */
 import { ErrorCode, sessionSlice } from '@tavern/protocol';
 import { armExpiry } from '../../auth/session-expiry.js';
-import { AppError } from '../../transport/app-error.js';
+import { AppError } from '../../platform/app-error.js';
 import { defineFeature } from '../feature.js';
 
 export const sessionFeature = defineFeature({

@@ -8,8 +8,8 @@
  * one pipeline, so `zone:enter` on any node sees everyone.
  */
 import { ErrorCode, rooms, type CharacterStatus, type Player, worldSlice } from '@tavern/protocol';
-import { AppError } from '../../transport/app-error.js';
-import type { AuthUser, TavernSocket } from '../../transport/socket-types.js';
+import { AppError } from '../../platform/app-error.js';
+import { characterIdOf, type TavernSocket } from '../../transport/socket-types.js';
 import { defineFeature } from '../feature.js';
 import { worldSettings } from './world.settings.js';
 import { checkMove, DEFAULT_MOVEMENT, type Position } from './movement.js';
@@ -29,8 +29,6 @@ interface Character {
 
 /** Per-action cooldowns (ms). */
 const COOLDOWNS: Record<string, number> = { emote: 1_000, interact: 500 };
-
-export const characterIdOf = (user: AuthUser) => user.characterId ?? user.userId;
 
 /** What other features (combat) may ask the world. */
 export interface WorldService {
