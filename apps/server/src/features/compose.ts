@@ -74,7 +74,8 @@ export function composeFeatures(
     };
     const parts = feature.create(context as never) as FeatureParts<Slice>;
     const handlers = (parts.handlers ?? {}) as Record<string, unknown>;
-    for (const [event, schema] of Object.entries(feature.slice.clientEvents)) {
+    const slice: Slice = feature.slice;
+    for (const [event, schema] of Object.entries(slice.clientEvents)) {
       const handler = Object.hasOwn(handlers, event) ? handlers[event] : undefined;
       if (handler === undefined) throw new Error(`feature ${feature.name} declares ${event} but has no handler for it`);
       const entry = typeof handler === 'function' ? { run: handler } : (handler as { run: unknown; onRefused?: unknown });
@@ -89,7 +90,7 @@ export function composeFeatures(
       });
     }
     for (const event of Object.keys(handlers)) {
-      if (!Object.hasOwn(feature.slice.clientEvents, event)) throw new Error(`feature ${feature.name} has a handler for ${event}, which its slice does not declare`);
+      if (!Object.hasOwn(slice.clientEvents, event)) throw new Error(`feature ${feature.name} has a handler for ${event}, which its slice does not declare`);
     }
     composed.push({ name: feature.name, parts });
   }

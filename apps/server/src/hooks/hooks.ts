@@ -13,7 +13,8 @@
  * An HTTP hook is a POST of JSON to a URL with a timeout; when it times out or fails, the
  * hook's fail mode decides: `closed` refuses with `UNAVAILABLE`, `open` lets it through as if
  * there were no hook. In-process hooks run in the same place; a hook that throws an
- * `AppError` refuses with its code, anything else counts as a failure of the hook.
+ * `AppError` refuses with its code, anything else counts as a failure of the hook. Audit
+ * records over HTTP are sent without waiting, at most `MAX_AUDITS_IN_FLIGHT` at once.
  *
  * @example
  * createRealtimeServer(httpServer, {
@@ -116,6 +117,9 @@ export interface ExtensionHooks {
 
 type HookName = 'connect' | 'message' | 'command';
 
+/** Audit POSTs under way at once at most; more are dropped and counted. */
+export const MAX_AUDITS_IN_FLIGHT = 256;
+
 export interface HookDeps {
   inProcess: TavernHooks;
   http: HttpHooksConfig;
@@ -169,6 +173,7 @@ export function createExtensionHooks({ inProcess, http, logger, metrics }: HookD
     }
   }
 
+  let auditsInFlight = 0;
   const moderates = inProcess.message !== undefined || http.message !== null;
   const audits = inProcess.command !== undefined || http.command !== null;
 
@@ -197,10 +202,20 @@ export function createExtensionHooks({ inProcess, http, logger, metrics }: HookD
         if (inProcess.command) {
           inProcess.command(record);
         } else if (http.command) {
-          const hook = http.command;
-          post(hook, record).then(
-            () => metrics.hookCalls.labels('command', 'ok').inc(),
+          // A flood of commands must not become a flood of pending requests: past the bound,
+          // records are dropped (and counted), never queued.
+          if (auditsInFlight >= MAX_AUDITS_IN_FLIGHT) {
+            metrics.hookCalls.labels('command', 'dropped').inc();
+            return;
+          }
+          auditsInFlight++;
+          post(http.command, record).then(
+            () => {
+              auditsInFlight--;
+              metrics.hookCalls.labels('command', 'ok').inc();
+            },
             (error: unknown) => {
+              auditsInFlight--;
               metrics.hookCalls.labels('command', 'failed_open').inc();
               log.warn({ err: error, hook: 'command' }, 'audit hook failed');
             },
