@@ -5,31 +5,18 @@
  * real server.
  */
 import { startTestServer } from '@tavern/server/testing';
-import { execFile } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { packPackages, sh } from './pack.js';
 
-const run = promisify(execFile);
 const here = dirname(fileURLToPath(import.meta.url));
-const repoRoot = join(here, '..', '..', '..');
-const PACKAGES = { '@tavern/protocol': 'packages/protocol', '@tavern/client-sdk': 'packages/client-sdk' };
+const PACKAGES = ['@tavern/protocol', '@tavern/client-sdk'] as const;
 
 let work: string;
 let app: string;
-
-/** Runs a command, failing with its output (not just the exit code). */
-async function sh(file: string, args: string[], cwd: string): Promise<string> {
-  try {
-    return (await run(file, args, { cwd, maxBuffer: 16 * 1024 * 1024, env: { ...process.env, npm_config_update_notifier: 'false' } })).stdout;
-  } catch (error) {
-    const { stdout, stderr } = error as { stdout?: string; stderr?: string };
-    throw new Error(`${file} ${args.join(' ')} failed in ${cwd}:\n${stdout ?? ''}\n${stderr ?? ''}`, { cause: error });
-  }
-}
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'tavern-consumer-'));
@@ -38,12 +25,7 @@ beforeAll(async () => {
   await mkdir(app, { recursive: true });
 
   const dependencies: Record<string, string> = {};
-  for (const [name, folder] of Object.entries(PACKAGES)) {
-    const before = new Set(await readdir(tarballs).catch(() => []));
-    // pnpm pack rewrites workspace:* and catalog: to real versions.
-    await sh('pnpm', ['pack', '--pack-destination', tarballs], join(repoRoot, folder));
-    const tarball = (await readdir(tarballs)).find((file) => file.endsWith('.tgz') && !before.has(file));
-    if (!tarball) throw new Error(`pnpm pack made no tarball for ${name}`);
+  for (const [name, tarball] of Object.entries(await packPackages(PACKAGES, tarballs))) {
     dependencies[name] = `file:../tarballs/${tarball}`;
   }
   const typescript = (await import('typescript')).version;
@@ -74,7 +56,7 @@ afterAll(async () => {
 
 describe('the packed packages in an empty project', () => {
   it('contain only dist and package files', async () => {
-    for (const name of Object.keys(PACKAGES)) {
+    for (const name of PACKAGES) {
       const files = await readdir(join(app, 'node_modules', name));
       expect(files.sort()).toEqual(expect.arrayContaining(['dist', 'package.json']));
       expect(files).not.toContain('src');
