@@ -14,10 +14,12 @@ const server = 'apps/server/src';
  *                 store, http app, cluster adapter. Nothing else of the server.
  * 2. core         transport/ auth/ connections/ rooms/ realtime/ hooks/, and config.ts (the
  *                 Config shape, which names the hooks' config).
- * 3. feature API  features/feature.ts: what a feature is written against.
- * 4. a feature    features/<name>/: never another feature's folder. A feature uses another
- *                 through `context.services` (the TavernServices interface) or a type that
- *                 lives in a layer below.
+ * 3. feature API  features/feature.ts (defineFeature, the context, the handler types) and
+ *                 api.ts, which re-exports it with every helper a feature may use. api.ts is
+ *                 what @tavern/server exports to a studio.
+ * 4. a feature    features/<name>/: its own folder and api.ts, nothing else of the server, so
+ *                 a built-in feature can do no more than a studio's. Never another feature's
+ *                 folder: a feature uses another through `context.services` (TavernServices).
  * 5. composition  features/index.ts and compose.ts, lifecycle/, create-realtime-server.ts,
  *                 presets.ts, env.ts, main.ts, index.ts, cli/: they may import every layer
  *                 and no layer may import them (so they are classified as nothing, and an
@@ -41,6 +43,7 @@ export const layers = {
     'boundaries/files': [
       { category: 'config', pattern: `${server}/config.ts` },
       { category: 'feature-api', pattern: `${server}/features/feature.ts` },
+      { category: 'public-api', pattern: `${server}/api.ts` },
       { category: 'test', pattern: `${server}/**/*.test.ts` },
       { category: 'test-support', pattern: 'apps/server/test/support/**' },
     ],
@@ -65,11 +68,14 @@ export const layers = {
             allow: { to: [{ element: { types: { anyOf: ['platform', 'core'] } } }, { file: { categories: 'config' } }] },
           },
           {
+            from: { file: { categories: 'public-api' } },
+            allow: { to: [{ element: { types: { anyOf: ['platform', 'core'] } } }, { file: { categories: { anyOf: ['config', 'feature-api'] } } }] },
+          },
+          {
             from: { element: { type: 'feature' } },
             allow: {
               to: [
-                { element: { types: { anyOf: ['platform', 'core'] } } },
-                { file: { categories: { anyOf: ['config', 'feature-api'] } } },
+                { file: { categories: 'public-api' } },
                 { element: { type: 'feature', captured: { feature: '{{ from.element.captured.feature }}' } } },
               ],
             },
@@ -81,6 +87,12 @@ export const layers = {
             message:
               'features/{{ from.element.captured.feature }} may not import the folder of features/{{ to.element.captured.feature }}: ' +
               'use its service through context.services (TavernServices), or move the shared type to a layer below the features',
+          },
+          {
+            from: { element: { type: 'feature' } },
+            disallow: { to: [{ element: { types: { anyOf: ['platform', 'core'] } } }, { file: { categories: { anyOf: ['config', 'feature-api'] } } }] },
+            message:
+              "features/{{ from.element.captured.feature }} may use the server only through api.ts (what a studio's feature gets too), not '{{ dependency.source }}': export what it needs from api.ts",
           },
           {
             from: { element: { type: 'platform' } },

@@ -1,6 +1,7 @@
 /**
  * The layer rule of the root eslint.config.js (`boundaries/dependencies`) must keep refusing
- * what it was written to refuse: a feature importing another feature's folder, and
+ * what it was written to refuse: a feature importing another feature's folder or anything of
+ * the server but api.ts, and
  * `platform/` importing `transport/`, `auth/` or anything else above it. Each snippet is linted as if it were a file
  * in that folder, with only the layer rule (typed linting would need the file on disk); a
  * second check proves the real configuration turns that rule on for the server's files.
@@ -49,18 +50,24 @@ describe('features do not import each other', () => {
     expect(errors).toHaveLength(2);
   });
 
-  it('lets a feature use its own folder, the feature API, the layers below, and packages', async () => {
+  it('refuses a feature reaching past api.ts into the layers below', async () => {
+    const errors = await layerErrors(
+      'features/poker/layers-probe.ts',
+      "import { randomId } from '../../platform/ids.js';\nimport { defineFeature } from '../feature.js';\nexport { defineFeature, randomId };\n",
+    );
+    expect(errors).toEqual([
+      expect.stringMatching(/^features\/poker may use the server only through api\.ts \(what a studio's feature gets too\), not '\.\.\/\.\.\/platform\/ids\.js'/),
+      expect.stringMatching(/^features\/poker may use the server only through api\.ts .*'\.\.\/feature\.js'/),
+    ]);
+  });
+
+  it('lets a feature use its own folder, api.ts and packages', async () => {
     const errors = await layerErrors(
       'features/poker/layers-probe.ts',
       [
         "import { pokerSlice } from '@tavern/protocol';",
         "import { z } from 'zod';",
-        "import { randomId } from '../../platform/ids.js';",
-        "import { AppError } from '../../platform/app-error.js';",
-        "import { characterIdOf } from '../../transport/socket-types.js';",
-        "import type { RoomService } from '../../rooms/room.service.js';",
-        "import type { Config } from '../../config.js';",
-        "import { defineFeature } from '../feature.js';",
+        "import { AppError, characterIdOf, defineFeature, randomId, type Config, type RoomService } from '../../api.js';",
         "import { pokerSettings } from './poker.settings.js';",
         'export type { Config, RoomService };',
         'export { AppError, characterIdOf, defineFeature, pokerSettings, pokerSlice, randomId, z };',

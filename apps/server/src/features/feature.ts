@@ -167,6 +167,16 @@ export interface FeatureDefinition<S extends Slice = Slice, Settings = unknown, 
   readonly overrides: Partial<Settings>;
 }
 
+/**
+ * Refuses, at compile time, a handler for an event the slice does not declare: an object
+ * returned from `create` is not checked for extra keys by TypeScript on its own.
+ */
+export type NoUndeclaredHandlers<P, S extends Slice> = P extends { handlers: infer H }
+  ? [Exclude<keyof H, ClientEventNameOf<S>>] extends [never]
+    ? unknown
+    : { handlers: { [E in Exclude<keyof H, ClientEventNameOf<S>>]: `${E & string} is not a client event of this feature's slice` } }
+  : unknown;
+
 /** A feature of any slice and settings, as the server keeps them. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a list of features holds every slice and settings type
 export type AnyFeature = FeatureDefinition<any, any, any>;
@@ -182,12 +192,13 @@ export function defineFeature<
   const S extends Slice = EmptySlice,
   Schema extends z.ZodObject = z.ZodObject<Record<never, never>>,
   const Also extends readonly Slice[] = readonly [],
+  Parts extends FeatureParts<S> = FeatureParts<S>,
 >(definition: {
   name: string;
   slice?: S;
   emits?: Also;
   settings?: SettingsSpec<z.output<Schema>> & { schema: Schema };
-  create: (context: FeatureContext<EventsOf<S, Also>, z.output<Schema>>) => FeatureParts<S>;
+  create: (context: FeatureContext<EventsOf<S, Also>, z.output<Schema>>) => Parts & NoUndeclaredHandlers<Parts, S>;
 }): FeatureDefinition<S, z.output<Schema>, Also> {
   if (!/^[a-z][a-z0-9-]{0,31}$/.test(definition.name)) throw new Error(`feature name ${definition.name} is not lowercase letters, digits and -`);
   const make = (overrides: Partial<z.output<Schema>>): FeatureDefinition<S, z.output<Schema>, Also> => ({

@@ -1,6 +1,6 @@
 /** The admin HTTP API and the cross-node stats it gathers. */
 import { sessionSlice } from '@tavern/protocol';
-import { defineFeature } from '../feature.js';
+import { defineFeature } from '../../api.js';
 import { adminRoutes } from './admin.routes.js';
 
 export const adminFeature = defineFeature({

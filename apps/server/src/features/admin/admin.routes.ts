@@ -21,10 +21,7 @@ import {
 import type { Context, Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { z } from 'zod';
-import { randomId } from '../../platform/ids.js';
-import { AppError, fromZodError } from '../../platform/app-error.js';
-import { hasRole, type AuthUser } from '../../transport/socket-types.js';
-import type { FeatureContext } from '../feature.js';
+import { AppError, fromZodError, hasRole, randomId, type AuthUser, type FeatureContext } from '../../api.js';
 
 const STATUS: Partial<Record<ErrorCode, ContentfulStatusCode>> = {
   [ErrorCode.INVALID_PAYLOAD]: 400,

@@ -5,7 +5,7 @@
  * interpreted as HTML. The zero-width joiner stays: emoji sequences need it.
  */
 import { ErrorCode, MAX_CONTENT_LENGTH } from '@tavern/protocol';
-import { AppError } from '../../platform/app-error.js';
+import { AppError } from '../../api.js';
 
 // C0/C1 controls except tab and newline; U+00AD; U+180E; U+200B/C, U+200E/F; U+202A-E;
 // U+2060-4; U+2066-9; U+FEFF.

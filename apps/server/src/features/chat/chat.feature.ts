@@ -1,8 +1,6 @@
 /** Chat over sockets: every `chat:*` command, typing indicators with a server-side expiry. */
 import { chatSlice, ErrorCode, GLOBAL_ROOM, type Member } from '@tavern/protocol';
-import { AppError } from '../../platform/app-error.js';
-import type { TavernSocket } from '../../transport/socket-types.js';
-import { defineFeature, type EmitTo } from '../feature.js';
+import { AppError, defineFeature, type EmitTo, type TavernSocket } from '../../api.js';
 import { chatSettings } from './chat.settings.js';
 import { ChatService } from './chat.service.js';
 import { MemoryChatStore, RedisChatStore } from './chat.store.js';

@@ -16,13 +16,7 @@ import {
   type SyncedChannel,
   type chatSlice,
 } from '@tavern/protocol';
-import type { ExtensionHooks } from '../../hooks/hooks.js';
-import type { RealtimeService } from '../../realtime/realtime.service.js';
-import type { RoomService } from '../../rooms/room.service.js';
-import { AppError, forbidden, notFound } from '../../platform/app-error.js';
-import { KeyedTokenBuckets } from '../../transport/rate-limiter.js';
-import { hasRole, type AuthUser } from '../../transport/socket-types.js';
-import type { EmitTo, TavernServices } from '../feature.js';
+import { AppError, forbidden, hasRole, KeyedTokenBuckets, notFound, type AuthUser, type EmitTo, type ExtensionHooks, type RealtimeService, type RoomService, type TavernServices } from '../../api.js';
 import { cleanContent, contentKey, createProfanityMask } from './chat.content.js';
 import type { ChatSettings } from './chat.settings.js';
 import type { AppendOptions, ChatStore, MessageChange } from './chat.store.js';

@@ -1,6 +1,6 @@
 /** Chat settings and the variables that set them. */
 import { z } from 'zod';
-import { envNumber, envLinesFile, envList, type SettingsSpec } from '../../platform/settings.js';
+import { envLinesFile, envList, envNumber, type SettingsSpec } from '../../api.js';
 
 const schema = z.object({
   /** Messages kept per channel. */

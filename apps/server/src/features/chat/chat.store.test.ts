@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedis, type TestRedis } from '../../../test/support/start-redis.js';
 import { connectStores } from '../../../test/support/redis-connections.js';
-import type { RedisConnections } from '../../platform/redis.js';
+import type { RedisConnections } from '../../api.js';
 import { MemoryChatStore, RedisChatStore, type AppendOptions, type ChatStore, type MessageDraft } from './chat.store.js';
 
 const options: AppendOptions = { retention: 5, duplicateWindowMs: 30_000, idempotencyMs: 60_000, historyTtlMs: 0 };

@@ -8,7 +8,7 @@
  * Message ids are `<seq>-<random>`, so a message is found by id without an index.
  */
 import type { Message } from '@tavern/protocol';
-import { defineScript, type RedisConnections } from '../../platform/redis.js';
+import { defineScript, type RedisConnections } from '../../api.js';
 
 export interface ChannelMeta {
   epoch: string;

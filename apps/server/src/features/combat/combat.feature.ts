@@ -6,10 +6,7 @@
  * deadline is played as `defend` by whichever node's sweep gets there first.
  */
 import { combatSlice, ErrorCode, rooms, worldSlice, type CombatResult } from '@tavern/protocol';
-import { randomId } from '../../platform/ids.js';
-import { AppError, conflict, notFound } from '../../platform/app-error.js';
-import { characterIdOf } from '../../transport/socket-types.js';
-import { defineFeature } from '../feature.js';
+import { AppError, characterIdOf, conflict, defineFeature, notFound, randomId } from '../../api.js';
 import { combatSettings } from './combat.settings.js';
 import { MemoryCombatStore, RedisCombatStore } from './combat.store.js';
 import { apply, CombatRuleError, createSession, npcAction, winners, type Action, type Fighter, type Session } from './engine.js';

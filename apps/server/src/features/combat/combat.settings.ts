@@ -1,6 +1,6 @@
 /** Combat settings and the variables that set them. */
 import { z } from 'zod';
-import { envNumber, type SettingsSpec } from '../../platform/settings.js';
+import { envNumber, type SettingsSpec } from '../../api.js';
 
 const schema = z.object({
   /** A player's turn resolves as `defend` after this long (ms). */

@@ -2,7 +2,7 @@
  * Combat sessions as JSON records changed by compare-and-set (so two nodes never resolve the
  * same turn twice), a deadline index every node sweeps, and each user's active session.
  */
-import { defineScript, type RedisConnections } from '../../platform/redis.js';
+import { defineScript, type RedisConnections } from '../../api.js';
 import type { Session } from './engine.js';
 
 export interface CombatStore {

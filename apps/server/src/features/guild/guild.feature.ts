@@ -4,8 +4,7 @@
  * connect, and on every node when the admin API adds them.
  */
 import { rooms } from '@tavern/protocol';
-import type { RoomService } from '../../rooms/room.service.js';
-import { defineFeature } from '../feature.js';
+import { defineFeature, type RoomService } from '../../api.js';
 import { MemoryGuildStore, RedisGuildStore, type GuildStore } from './guild.store.js';
 
 export class GuildService {

@@ -1,5 +1,5 @@
 /** Guild membership set by the admin API (on top of the `guilds` token claim). */
-import type { RedisConnections } from '../../platform/redis.js';
+import type { RedisConnections } from '../../api.js';
 
 export interface GuildStore {
   /** Replaces the members; returns who was added and who removed. */

@@ -4,11 +4,7 @@
  * several nodes never lose an update. Lobby chat is the `lobby:{id}` channel.
  */
 import { ErrorCode, rooms, type Lobby, type LobbySettings, lobbySlice } from '@tavern/protocol';
-import { randomId } from '../../platform/ids.js';
-import { createRecordStore, updateOrRefuse } from '../../platform/record-store.js';
-import { AppError, forbidden, notFound, precondition } from '../../platform/app-error.js';
-import type { AuthUser } from '../../transport/socket-types.js';
-import { defineFeature } from '../feature.js';
+import { AppError, createRecordStore, defineFeature, forbidden, notFound, precondition, randomId, updateOrRefuse, type AuthUser } from '../../api.js';
 
 interface LobbyMemberRecord {
   userId: string;

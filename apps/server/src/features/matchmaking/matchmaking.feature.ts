@@ -6,10 +6,7 @@
  * is put in a match, so no player is ever matched twice.
  */
 import { ErrorCode, matchmakingSlice, rooms, type Member } from '@tavern/protocol';
-import { createRecordStore } from '../../platform/record-store.js';
-import { defineScript } from '../../platform/redis.js';
-import { AppError, conflict, notFound } from '../../platform/app-error.js';
-import { defineFeature } from '../feature.js';
+import { AppError, conflict, createRecordStore, defineFeature, defineScript, notFound } from '../../api.js';
 import { matchmakingSettings } from './matchmaking.settings.js';
 
 interface Ticket {

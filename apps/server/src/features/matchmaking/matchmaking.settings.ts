@@ -1,6 +1,6 @@
 /** Matchmaking settings and the variables that set them. */
 import { z } from 'zod';
-import { envNumber, envJson, type SettingsSpec } from '../../platform/settings.js';
+import { envJson, envNumber, type SettingsSpec } from '../../api.js';
 
 const Modes = z.record(
   z.string().regex(/^[A-Za-z0-9_.-]{1,32}$/),

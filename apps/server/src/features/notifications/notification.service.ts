@@ -4,8 +4,7 @@
  * `notification:count` to every socket of the user on every node.
  */
 import { rooms, type Notification, type notificationSlice } from '@tavern/protocol';
-import { randomId } from '../../platform/ids.js';
-import type { EmitTo } from '../feature.js';
+import { randomId, type EmitTo } from '../../api.js';
 import type { NotificationStore } from './notification.store.js';
 
 export interface NewNotification {

@@ -1,6 +1,6 @@
 /** Notifications per user: the newest `keep` (default 200), with an unread set. */
 import type { Notification } from '@tavern/protocol';
-import type { RedisConnections } from '../../platform/redis.js';
+import type { RedisConnections } from '../../api.js';
 
 export interface NotificationStore {
   add(userId: string, notification: Notification, keep: number): Promise<number>;

@@ -1,7 +1,6 @@
 /** `notification:list` / `notification:read`, the count on connect, and the service others use. */
-import { AppError } from '../../platform/app-error.js';
+import { AppError, defineFeature } from '../../api.js';
 import { notificationSlice } from '@tavern/protocol';
-import { defineFeature } from '../feature.js';
 import { NotificationService } from './notification.service.js';
 import { MemoryNotificationStore, RedisNotificationStore } from './notification.store.js';
 

@@ -4,10 +4,7 @@
  * and an empty party is disbanded. Party chat is the `party:{id}` channel.
  */
 import { ErrorCode, rooms, type Party, partySlice } from '@tavern/protocol';
-import { randomId } from '../../platform/ids.js';
-import { AppError, conflict, forbidden, notFound } from '../../platform/app-error.js';
-import type { AuthUser } from '../../transport/socket-types.js';
-import { defineFeature } from '../feature.js';
+import { AppError, conflict, defineFeature, forbidden, notFound, randomId, type AuthUser } from '../../api.js';
 import { MemoryPartyStore, RedisPartyStore, type PartyRecord } from './party.store.js';
 
 const MAX_MEMBERS = 5;

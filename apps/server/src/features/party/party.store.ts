@@ -3,8 +3,7 @@
  * its JSON record (retried on conflict), so members acting on two nodes at once never lose
  * an update.
  */
-import { createRecordStore, type RecordStore } from '../../platform/record-store.js';
-import type { RedisConnections } from '../../platform/redis.js';
+import { createRecordStore, type RecordStore, type RedisConnections } from '../../api.js';
 
 export interface PartyMember {
   userId: string;

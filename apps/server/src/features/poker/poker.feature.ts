@@ -6,11 +6,7 @@
  * record store, so every member on every node sees the same session.
  */
 import { DEFAULT_DECK, ErrorCode, rooms, type Consensus, type PokerPlayer, type PokerSession, type PokerVote, type Story, pokerSlice } from '@tavern/protocol';
-import { randomId } from '../../platform/ids.js';
-import { createRecordStore, updateOrRefuse } from '../../platform/record-store.js';
-import { AppError, forbidden, notFound, precondition } from '../../platform/app-error.js';
-import type { AuthUser } from '../../transport/socket-types.js';
-import { defineFeature } from '../feature.js';
+import { AppError, createRecordStore, defineFeature, forbidden, notFound, precondition, randomId, updateOrRefuse, type AuthUser } from '../../api.js';
 import { pokerSettings } from './poker.settings.js';
 
 interface PlayerRecord {

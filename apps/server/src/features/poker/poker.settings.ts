@@ -1,6 +1,6 @@
 /** Planning-poker settings and the variables that set them. */
 import { z } from 'zod';
-import { envNumber, type SettingsSpec } from '../../platform/settings.js';
+import { envNumber, type SettingsSpec } from '../../api.js';
 
 const schema = z.object({
   /** A player who dropped stays in the session (`connected: false`, vote kept) this long (ms). */

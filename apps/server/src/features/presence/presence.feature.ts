@@ -1,7 +1,6 @@
 /** Presence commands, online/offline with a grace period, auto-away, and dead nodes. */
 import { rooms, presenceSlice } from '@tavern/protocol';
-import { AppError } from '../../platform/app-error.js';
-import { defineFeature } from '../feature.js';
+import { AppError, defineFeature } from '../../api.js';
 import { presenceSettings } from './presence.settings.js';
 import { PresenceService } from './presence.service.js';
 import { MemoryPresenceStore, RedisPresenceStore } from './presence.store.js';

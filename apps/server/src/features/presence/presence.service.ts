@@ -5,9 +5,7 @@
  * nodes never tell watchers the same change twice. Invisible users look offline to others.
  */
 import { rooms, type Presence, type presenceSlice } from '@tavern/protocol';
-import type { Logger } from '../../platform/logger.js';
-import type { RealtimeService } from '../../realtime/realtime.service.js';
-import type { EmitTo } from '../feature.js';
+import type { EmitTo, Logger, RealtimeService } from '../../api.js';
 import type { ChosenStatus, PresenceEntry, PresenceStore, VisibleStatus } from './presence.store.js';
 
 export class PresenceService {

@@ -1,6 +1,6 @@
 /** Presence settings and the variables that set them. */
 import { z } from 'zod';
-import { envNumber, type SettingsSpec } from '../../platform/settings.js';
+import { envNumber, type SettingsSpec } from '../../api.js';
 
 const schema = z.object({
   /** A user with no socket left is announced offline after this long (ms). */

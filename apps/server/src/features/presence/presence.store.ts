@@ -1,5 +1,5 @@
 /** What each user chose (status, activity) and what watchers were last told. */
-import type { RedisConnections } from '../../platform/redis.js';
+import type { RedisConnections } from '../../api.js';
 
 export type ChosenStatus = 'online' | 'away' | 'busy' | 'invisible';
 export type VisibleStatus = 'online' | 'away' | 'busy' | 'offline';

@@ -1,8 +1,6 @@
 /** Session upkeep every connection needs: `auth:refresh` and `time:sync`, and the session slice's events. */
 import { ErrorCode, sessionSlice } from '@tavern/protocol';
-import { armExpiry } from '../../auth/session-expiry.js';
-import { AppError } from '../../platform/app-error.js';
-import { defineFeature } from '../feature.js';
+import { AppError, armExpiry, defineFeature } from '../../api.js';
 
 export const sessionFeature = defineFeature({
   name: 'session',

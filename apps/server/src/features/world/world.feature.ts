@@ -8,9 +8,7 @@
  * one pipeline, so `zone:enter` on any node sees everyone.
  */
 import { ErrorCode, rooms, type CharacterStatus, type Player, worldSlice } from '@tavern/protocol';
-import { AppError } from '../../platform/app-error.js';
-import { characterIdOf, type TavernSocket } from '../../transport/socket-types.js';
-import { defineFeature } from '../feature.js';
+import { AppError, characterIdOf, defineFeature, type TavernSocket } from '../../api.js';
 import { worldSettings } from './world.settings.js';
 import { checkMove, DEFAULT_MOVEMENT, type Position } from './movement.js';
 import { MemoryWorldStore, RedisWorldStore } from './world.store.js';

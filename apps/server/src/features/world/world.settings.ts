@@ -1,6 +1,6 @@
 /** World settings and the variables that set them. */
 import { z } from 'zod';
-import { envNumber, type SettingsSpec } from '../../platform/settings.js';
+import { envNumber, type SettingsSpec } from '../../api.js';
 
 const schema = z.object({
   /** JSON file with the zones (see zones.ts), or null for the built-in set. */

@@ -4,7 +4,7 @@
  * per tick, in one pipeline, never per move.
  */
 import type { Player } from '@tavern/protocol';
-import type { RedisConnections } from '../../platform/redis.js';
+import type { RedisConnections } from '../../api.js';
 
 export interface WorldStore {
   players(zoneId: string): Promise<Player[]>;
