@@ -38,22 +38,24 @@ describe('README', () => {
     expect(code.trim().split('\n').length).toBeLessThanOrEqual(10);
     expect(code).toContain("'http://localhost:3001'");
 
-    await using server = await startTestServer();
-    const watcher = await server.connect('watcher');
-    expect(await request(watcher, 'chat:join', { channelId: 'global:main' })).toMatchObject({ ok: true });
-    const seen = next(watcher, 'chat:message', 10_000);
-
     await mkdir(OUT, { recursive: true });
     const file = join(OUT, 'example.ts');
     // Exported so the test can close it; the example itself is left as a reader would paste it.
-    await writeFile(file, `${code.replace("'http://localhost:3001'", JSON.stringify(server.url))}\nexport { client };\n`);
+    const write = (url: string) => writeFile(file, `${code.replace("'http://localhost:3001'", JSON.stringify(url))}\nexport { client };\n`);
+    // Type-checked first, before any timed wait starts: on a loaded machine this alone can take longer than the wait.
+    await write('http://127.0.0.1:1');
     expect(typeErrors(file)).toEqual([]);
 
+    await using server = await startTestServer();
+    const watcher = await server.connect('watcher');
+    expect(await request(watcher, 'chat:join', { channelId: 'global:main' })).toMatchObject({ ok: true });
+    await write(server.url);
+    const seen = next(watcher, 'chat:message', 10_000);
     const { client } = (await import(file)) as { client: { close(): void } };
     try {
       expect(await seen).toMatchObject({ senderId: 'alice', content: 'hello, tavern', channelId: 'global:main' });
     } finally {
       client.close();
     }
-  });
+  }, 120_000);
 });
