@@ -11,7 +11,7 @@
  * // later
  * await tavern.shutdown();
  */
-import type { Contract } from '@tavern/protocol';
+import { asyncApiDocument, type AsyncApiDocument, type Contract } from '@tavern/protocol';
 import { getRequestListener } from '@hono/node-server';
 import type { Server as HttpServer } from 'node:http';
 import { Server } from 'socket.io';
@@ -161,6 +161,9 @@ export async function createRealtimeServer(httpServer: HttpServer, options: Real
   const stats = new NodeStatsSampler(io, config.nodeId, dispatcher.received);
 
   for (const feature of composition.features) feature.parts.routes?.(app);
+  // The contract this server runs, the studio's events included, for code generators and docs.
+  let asyncApi: AsyncApiDocument | undefined;
+  app.get('/asyncapi.json', (c) => c.json((asyncApi ??= asyncApiDocument(contract))));
   if (config.staticDir) serveStaticDir(app, config.staticDir);
 
   io.use(

@@ -101,7 +101,9 @@ describe('a studio feature beside the built-in ones', () => {
     expect((await request(ada, 'time:sync', { clientTime: 1 })).ok).toBe(true);
 
     expect(server.tavern.events).toContain('dice:roll');
-    const channels = asyncApiDocument(server.tavern.contract)['channels'] as Record<string, { address: string }>;
+    const served = (await (await fetch(`${server.url}/asyncapi.json`)).json()) as Record<string, unknown>;
+    expect(served).toEqual(JSON.parse(JSON.stringify(asyncApiDocument(server.tavern.contract))));
+    const channels = served['channels'] as Record<string, { address: string }>;
     expect(channels['dice.roll']?.address).toBe('dice:roll');
     expect(channels['dice.rolled']?.address).toBe('dice:rolled');
   });

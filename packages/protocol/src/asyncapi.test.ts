@@ -99,6 +99,8 @@ describe('contracts', () => {
     const channels = document['channels'] as Record<string, { address: string }>;
     expect(channels['dice.roll']?.address).toBe('dice:roll');
     expect(channels['dice.rolled']?.address).toBe('dice:rolled');
+    const operations = document['operations'] as Record<string, Record<string, unknown>>;
+    expect(operations['client.dice.roll']?.['x-rate-limit']).toEqual({ ratePerSec: 1, burst: 2 });
     expect(Object.keys(eventJsonSchemas(contract).clientEvents)).toContain('dice:roll');
     const markdown = protocolMarkdown(contract);
     expect(markdown).toContain('### `dice:roll` (client → server)');

@@ -71,6 +71,8 @@ export function asyncApiDocument(contract: Contract = builtInContract, options: 
         summary: event.description,
         tags: [{ name: domain.id }],
         messages: [ref(`channels/${id}/messages/${message}`)],
+        // The event's default token bucket per connection (a specification extension).
+        ...(event.rateLimit && { 'x-rate-limit': event.rateLimit }),
       };
       if (event.ack) {
         const ack = `${message}.ack`;
