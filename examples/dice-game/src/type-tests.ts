@@ -36,7 +36,18 @@ export const wrongHandler = defineFeature({
   }),
 });
 
-// (3) An event that no feature declares: a client handler for it, a server emit of it.
+// (3) An event that no feature declares: a server handler for it, a client listener, an emit.
+export const undeclaredHandler = defineFeature({
+  name: 'undeclared-handler',
+  slice: diceSlice,
+  create: () => ({
+    handlers: {
+      'dice:roll': (_ctx, { zoneId, sides }) => ({ zoneId, userId: 'u', name: 'U', sides, value: 1, at: 0 }),
+      // @ts-expect-error the dice slice declares no dice:cheat
+      'dice:cheat': () => ({ value: 6 }),
+    },
+  }),
+});
 // @ts-expect-error no feature sends dice:exploded
 client.on('dice:exploded', () => undefined);
 export const undeclared = defineFeature({
