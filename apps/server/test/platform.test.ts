@@ -192,15 +192,21 @@ describe('presets', () => {
   });
 
   it('start as a real process with one variable and refuse the others', async () => {
-    await using chat = await startServerProcess({ FEATURES: 'chat' });
     const { io } = await import('socket.io-client');
-    const socket = io(chat.url, { transports: ['websocket'], auth: { token: await chat.token('carol') }, reconnection: false }) as unknown as ClientSocket;
-    try {
-      await nextOf(socket, 'session:ready');
-      expect(await ask(socket, 'zone:enter', { zoneId: 'tavern-district' })).toMatchObject({ ok: false, error: { code: 'INVALID_PAYLOAD', message: 'unknown event zone:enter' } });
-      expect(await ask(socket, 'chat:join', { channelId: rooms.global() })).toMatchObject({ ok: true });
-    } finally {
-      socket.disconnect();
+    const cases = [
+      { preset: 'chat', served: ['chat:join', { channelId: rooms.global() }], refused: ['zone:enter', { zoneId: 'tavern-district' }] },
+      { preset: 'poker', served: ['poker:join', { sessionId: 'sprint-1' }], refused: ['chat:join', { channelId: rooms.global() }] },
+    ] as const;
+    for (const { preset, served, refused } of cases) {
+      await using server = await startServerProcess({ FEATURES: preset });
+      const socket = io(server.url, { transports: ['websocket'], auth: { token: await server.token('carol') }, reconnection: false }) as unknown as ClientSocket;
+      try {
+        await nextOf(socket, 'session:ready');
+        expect(await ask(socket, refused[0], refused[1]), preset).toMatchObject({ ok: false, error: { code: 'INVALID_PAYLOAD', message: `unknown event ${refused[0]}` } });
+        expect(await ask(socket, served[0], served[1]), preset).toMatchObject({ ok: true });
+      } finally {
+        socket.disconnect();
+      }
     }
   });
 });
