@@ -19,22 +19,23 @@
  * const result = await client.request('chat:send', { channelId: 'global', content: 'hi', clientMsgId: crypto.randomUUID() });
  * if (!result.ok) showError(result.error.code);
  */
-import {
-  ErrorCode,
-  PROTOCOL_VERSION,
-  type BuiltInContract,
-  type ClientPayloadOf,
-  type ClientToServerEventsOf,
-  type CommandNameOf,
-  type CommandResultOf,
-  type EventSource,
-  type Result,
-  type ServerEventNameOf,
-  type ServerPayloadOf,
-  type ServerToClientEventsOf,
-  type SessionReady,
-  type SignalNameOf,
+import type {
+  BuiltInContract,
+  ClientPayloadOf,
+  ClientToServerEventsOf,
+  CommandNameOf,
+  CommandResultOf,
+  EventSource,
+  Result,
+  ServerEventNameOf,
+  ServerPayloadOf,
+  ServerToClientEventsOf,
+  SessionReady,
+  SignalNameOf,
 } from '@tavern/protocol';
+// The only values the client needs from the protocol, from its zod-free entry: importing the
+// main entry at run time would put zod and every schema in a browser bundle.
+import { ErrorCode, PROTOCOL_VERSION } from '@tavern/protocol/codes';
 import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
 import { ClientError, ClientErrorCode } from './client-error.js';
 import { OfflineQueue, type PendingCommand } from './offline-queue.js';

@@ -12,4 +12,12 @@ export { ChannelSync, type ChannelSyncOptions } from './channel-sync.js';
 export { SessionTracker } from './resubscribe.js';
 export { followPokerSession, pokerReducers } from './poker-state.js';
 export { createTypingNotifier, type TypingNotifier, type TypingNotifierOptions } from './typing.js';
-export * from '@tavern/protocol';
+
+// Every type of the protocol, and its values that need no zod. The schemas (and the built-in
+// contract, for `validate`) come from `@tavern/protocol` itself, so that an app that does not
+// import them does not download zod.
+export type * from '@tavern/protocol';
+export { ErrorCode, PROTOCOL_VERSION } from '@tavern/protocol/codes';
+// Room names (`rooms.zone(id)`, ...) live in the protocol's main entry: tree-shaken away when
+// unused, but a bundle that calls them carries the schemas too. Node clients do not mind.
+export { rooms } from '@tavern/protocol';

@@ -1,22 +1,8 @@
 import { z } from 'zod';
+import { ErrorCode } from './codes.js';
 
-/** Every error code the server may send, in acks, `error` events and `connect_error`. */
-export const ErrorCode = {
-  UNAUTHENTICATED: 'UNAUTHENTICATED',
-  TOKEN_EXPIRED: 'TOKEN_EXPIRED',
-  TOKEN_REVOKED: 'TOKEN_REVOKED',
-  FORBIDDEN: 'FORBIDDEN',
-  INVALID_PAYLOAD: 'INVALID_PAYLOAD',
-  RATE_LIMITED: 'RATE_LIMITED',
-  LIMIT_EXCEEDED: 'LIMIT_EXCEEDED',
-  NOT_FOUND: 'NOT_FOUND',
-  CONFLICT: 'CONFLICT',
-  PRECONDITION_FAILED: 'PRECONDITION_FAILED',
-  UNAVAILABLE: 'UNAVAILABLE',
-  UNSUPPORTED_VERSION: 'UNSUPPORTED_VERSION',
-  INTERNAL: 'INTERNAL',
-} as const;
-export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+/** Defined in codes.ts, which needs no zod (`@tavern/protocol/codes`). */
+export { ErrorCode } from './codes.js';
 
 export const ErrorCodeSchema = z.enum(ErrorCode);
 

@@ -4,8 +4,8 @@ import { Id, Timestamp } from './common.js';
 import { command, defineSlice, event } from './define.js';
 import { ErrorCodeSchema } from './errors.js';
 
-/** The protocol version this package describes; clients send it as `auth.v`. */
-export const PROTOCOL_VERSION = 1;
+/** Defined in codes.ts, which needs no zod (`@tavern/protocol/codes`). */
+export { PROTOCOL_VERSION } from './codes.js';
 
 export const Role = z.enum(['player', 'moderator', 'admin', 'service']);
 export type Role = z.infer<typeof Role>;
