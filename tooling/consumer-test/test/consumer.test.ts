@@ -1,8 +1,8 @@
 /**
  * What a consumer of the published packages gets: `pnpm pack` both packages, install the
  * tarballs with npm into an empty project (nothing from the workspace), type-check a small
- * client with tsc (strict; Node16 and bundler resolution) and run its compiled JS against a
- * real server.
+ * client with tsc (strict; Node16 and bundler resolution), run its compiled JS against a
+ * real server, and require() the SDK from CommonJS.
  */
 import { startTestServer } from '@tavern/server/testing';
 import { copyFile, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
@@ -78,5 +78,14 @@ describe('the packed packages in an empty project', () => {
     expect(output.sync).toMatchObject({ ok: true, data: { serverTime: expect.any(Number) } });
     expect(output.codes).toBeGreaterThan(5);
     expect(output.clientError).toBe('function');
+  });
+
+  it('load with require() from CommonJS, the React entry included', async () => {
+    await copyFile(join(here, 'fixture', 'require.cjs'), join(app, 'require.cjs'));
+    const output = JSON.parse(await sh(process.execPath, ['require.cjs'], app)) as { state: string; codes: number; version: number; clientError: string; main: string; react: string };
+    expect(output).toMatchObject({ state: 'idle', version: 1, clientError: 'function' });
+    expect(output.codes).toBeGreaterThan(5);
+    expect(output.main).toMatch(/client-sdk[/\\]dist[/\\]index\.cjs$/);
+    expect(output.react).toMatch(/client-sdk[/\\]dist[/\\]react[/\\]index\.cjs$/);
   });
 });
