@@ -34,9 +34,9 @@ async function bundledInputs(code: string): Promise<string[]> {
 describe('a browser bundle of the SDK', () => {
   it('holds no zod and no schema: only the zod-free protocol entry', async () => {
     const inputs = await bundledInputs(`
-      import { ChannelSync, ClientError, createClient, ErrorCode, PROTOCOL_VERSION, SessionTracker } from './dist/index.js';
+      import { ChannelSync, ClientError, createClient, ErrorCode, parseRoom, PROTOCOL_VERSION, rooms, SessionTracker } from './dist/index.js';
       import { TavernProvider, useChannel, usePokerSession } from './dist/react/index.js';
-      console.log(ChannelSync, ClientError, createClient, ErrorCode, PROTOCOL_VERSION, SessionTracker, TavernProvider, useChannel, usePokerSession);
+      console.log(ChannelSync, ClientError, createClient, ErrorCode, PROTOCOL_VERSION, SessionTracker, TavernProvider, useChannel, usePokerSession, rooms.zone('z'), parseRoom('zone:z'));
     `);
     expect(inputs.some((file) => file.includes('socket.io-client'))).toBe(true);
     expect(inputs.filter((file) => /[/\\]zod[/\\]/.test(file))).toEqual([]);

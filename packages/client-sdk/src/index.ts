@@ -17,7 +17,4 @@ export { createTypingNotifier, type TypingNotifier, type TypingNotifierOptions }
 // contract, for `validate`) come from `@tavern/protocol` itself, so that an app that does not
 // import them does not download zod.
 export type * from '@tavern/protocol';
-export { ErrorCode, PROTOCOL_VERSION } from '@tavern/protocol/codes';
-// Room names (`rooms.zone(id)`, ...) live in the protocol's main entry: tree-shaken away when
-// unused, but a bundle that calls them carries the schemas too. Node clients do not mind.
-export { rooms } from '@tavern/protocol';
+export { ErrorCode, GLOBAL_ROOM, ID_PATTERN, PROTOCOL_VERSION, parseRoom, rooms } from '@tavern/protocol/codes';

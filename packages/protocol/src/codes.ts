@@ -1,5 +1,6 @@
 /**
- * The protocol's values that need no zod: the error codes and the protocol version. Clients
+ * The protocol's values that need no zod: the error codes, the protocol version, the id
+ * pattern and the room-name helpers (`rooms`, `parseRoom`). Clients
  * import them from `@tavern/protocol/codes`, so that a browser bundle does not carry zod and
  * every schema (the main entry re-exports them too).
  */
@@ -24,3 +25,5 @@ export const ErrorCode = {
   INTERNAL: 'INTERNAL',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export * from './room-names.js';

@@ -1,7 +1,8 @@
 /** Shapes shared by several domains. */
 import { z } from 'zod';
+import { ID_PATTERN } from './room-names.js';
 
-export const ID_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
+export { ID_PATTERN };
 
 /** Ids are 1–64 characters from `[A-Za-z0-9_.-]`. */
 export const Id = z.string().regex(ID_PATTERN, 'an id is 1-64 characters of A-Z a-z 0-9 _ . -');
