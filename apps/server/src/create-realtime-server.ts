@@ -197,7 +197,7 @@ export async function createRealtimeServer(httpServer: HttpServer, options: Real
   revocations.start();
   stats.start();
   for (const feature of composition.features) await feature.parts.start?.();
-  logger.info({ redis: redis !== null, features: composition.features.map((feature) => feature.name) }, 'tavern server ready');
+  logger.info({ redis: redis !== null, features: composition.features.map((feature) => feature.name) }, 'tavern server started');
 
   let shutdownPromise: Promise<void> | null = null;
   return {

@@ -5,19 +5,91 @@
  * `FEATURES` picks what the server runs: a preset (`chat`, `lobby`, `poker`, `mmorpg`, the
  * default) or a comma-separated list of built-in feature names.
  */
-import { readFileSync } from 'node:fs';
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
+import proxyAddr from 'proxy-addr';
 import { z } from 'zod';
 import { devJwtConfig, resolveConfig, type Config, type JwtConfig } from './config.js';
 import type { AnyFeature } from './features/feature.js';
-import { envBool, resolveSettings, settingsFromEnv, SettingsError } from './platform/settings.js';
+import { envBool, envInt, resolveSettings, settingsFromEnv, SettingsError } from './platform/settings.js';
 import { resolveFeatures } from './presets.js';
 
 const bool = envBool;
-const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const int = envInt;
 const list = z
   .string()
   .transform((value) => value.split(',').map((item) => item.trim()).filter(Boolean));
+const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' });
+
+/** Proxies as proxy-addr compiles them at start-up, so a bad entry is named here rather than thrown there. */
+const trustedProxies = list.superRefine((entries, ctx) => {
+  try {
+    proxyAddr.compile(entries);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: `${(error as Error).message} (expected addresses, CIDRs, or loopback, linklocal, uniquelocal)` });
+  }
+});
+
+/** `*`, or origins as browsers send them (`https://game.example.com`, no path, no trailing slash). */
+const corsOrigins = z.string().transform((value, ctx): string[] | '*' => {
+  if (value.trim() === '*') return '*';
+  const origins = value.split(',').map((item) => item.trim()).filter(Boolean);
+  for (const origin of origins) {
+    if (!isOrigin(origin)) ctx.addIssue({ code: 'custom', message: `${origin} is not an origin like https://game.example.com (scheme, host, port; no path), or *` });
+  }
+  return origins;
+});
+
+function isOrigin(text: string): boolean {
+  try {
+    return new URL(text).origin === text;
+  } catch {
+    return false;
+  }
+}
+
+/** Why `pem` cannot verify RS256 or ES256 tokens, or null when it can. */
+function publicKeyProblem(pem: string): string | null {
+  let key: KeyObject;
+  try {
+    key = createPublicKey(pem);
+  } catch {
+    return 'not a PEM public key (-----BEGIN PUBLIC KEY----- ...; "\\n" escapes allowed)';
+  }
+  if (key.asymmetricKeyType === 'rsa') return null;
+  if (key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1') return null;
+  const kind = key.asymmetricKeyType === 'ec' ? `an EC ${key.asymmetricKeyDetails?.namedCurve ?? ''} key` : `an ${key.asymmetricKeyType ?? 'unknown'} key`;
+  return `${kind}: expected RSA (RS256) or EC P-256 (ES256)`;
+}
+
+/** A public key given inline: the PEM text, checked by importing it. */
+const publicKeyPem = z
+  .string()
+  .min(1)
+  .transform((value, ctx) => {
+    const pem = value.replace(/\\n/g, '\n');
+    const problem = publicKeyProblem(pem);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    return pem;
+  });
+
+/** A public key in a file: the file's PEM text, checked by importing it. */
+const publicKeyFile = z
+  .string()
+  .min(1)
+  .transform((path, ctx) => {
+    let pem: string;
+    try {
+      pem = readFileSync(path, 'utf8');
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: `cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})` });
+      return z.NEVER;
+    }
+    const problem = publicKeyProblem(pem);
+    if (problem) ctx.addIssue({ code: 'custom', message: `${path}: ${problem}` });
+    return pem;
+  });
 
 const RateLimitOverrides = z.record(
   z.string(),
@@ -33,16 +105,28 @@ const EnvSchema = z
     NODE_ID: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/).optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 characters').optional(),
-    JWT_PUBLIC_KEY: z.string().min(1).optional(),
-    JWT_PUBLIC_KEY_FILE: z.string().min(1).optional(),
-    JWKS_URL: z.url().optional(),
+    /** After parsing: the PEM text, imported once to check it. */
+    JWT_PUBLIC_KEY: publicKeyPem.optional(),
+    /** After parsing: the file's PEM text, imported once to check it. */
+    JWT_PUBLIC_KEY_FILE: publicKeyFile.optional(),
+    JWKS_URL: httpUrl.optional(),
     JWT_ISSUER: z.string().min(1).optional(),
     JWT_AUDIENCE: z.string().min(1).optional(),
     AUTH_ALLOW_QUERY_TOKEN: bool.default(false),
     AUTH_EXPIRY_WARNING_MS: int(1_000, 3_600_000).default(60_000),
-    CORS_ORIGINS: z.string().default('*'),
-    TRUST_PROXY: list.default([]),
-    STATIC_DIR: z.string().min(1).optional(),
+    CORS_ORIGINS: corsOrigins.default('*'),
+    TRUST_PROXY: trustedProxies.default([]),
+    STATIC_DIR: z
+      .string()
+      .min(1)
+      .superRefine((dir, ctx) => {
+        try {
+          if (!statSync(dir).isDirectory()) ctx.addIssue({ code: 'custom', message: `${dir} is not a directory` });
+        } catch (error) {
+          ctx.addIssue({ code: 'custom', message: `cannot read ${dir} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})` });
+        }
+      })
+      .optional(),
     REDIS_URL: z.url().refine((url) => /^rediss?:\/\//.test(url), 'REDIS_URL must start with redis:// or rediss://').optional(),
     REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9_.:-]{1,32}$/).default('tavern:'),
     MAX_MESSAGE_BYTES: int(1_024, 16 * 1024 * 1024).default(64 * 1024),
@@ -65,16 +149,19 @@ const EnvSchema = z
       .optional(),
     SLOW_CONSUMER_MAX_BYTES: int(16 * 1024, 1024 * 1024 * 1024).default(1024 * 1024),
     SHUTDOWN_TIMEOUT_MS: int(1_000, 120_000).default(10_000),
-    HOOK_CONNECT_URL: z.url().optional(),
+    HOOK_CONNECT_URL: httpUrl.optional(),
     HOOK_CONNECT_FAIL: z.enum(['open', 'closed']).default('closed'),
-    HOOK_MESSAGE_URL: z.url().optional(),
+    HOOK_MESSAGE_URL: httpUrl.optional(),
     HOOK_MESSAGE_FAIL: z.enum(['open', 'closed']).default('closed'),
-    HOOK_COMMAND_URL: z.url().optional(),
+    HOOK_COMMAND_URL: httpUrl.optional(),
     HOOK_TIMEOUT_MS: int(10, 60_000).default(1_000),
     SESSION_RESUME_MS: int(0, 3_600_000).default(120_000),
   })
   .superRefine((env, ctx) => {
     const configured = [env.JWT_SECRET, env.JWT_PUBLIC_KEY ?? env.JWT_PUBLIC_KEY_FILE, env.JWKS_URL].filter(Boolean).length;
+    if (env.JWT_PUBLIC_KEY && env.JWT_PUBLIC_KEY_FILE) {
+      ctx.addIssue({ code: 'custom', path: ['JWT_PUBLIC_KEY'], message: 'set JWT_PUBLIC_KEY or JWT_PUBLIC_KEY_FILE, not both' });
+    }
     if (configured > 1) {
       ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'set only one of JWT_SECRET, JWT_PUBLIC_KEY(_FILE), JWKS_URL' });
     }
@@ -89,9 +176,10 @@ const EnvSchema = z
 
 export type Env = z.infer<typeof EnvSchema>;
 
+/** Bad settings, one line each, naming the variable. Its message is that line, or a list under one heading. */
 export class EnvError extends Error {
   constructor(readonly problems: string[]) {
-    super(`invalid environment:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    super(problems.length === 1 ? (problems[0] ?? '') : `invalid environment:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
     this.name = 'EnvError';
   }
 }
@@ -121,11 +209,8 @@ export function loadEnvironment(source: NodeJS.ProcessEnv = process.env): Enviro
 export function loadConfig(source: NodeJS.ProcessEnv = process.env, features: readonly AnyFeature[] = []): Config {
   const cleaned = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== undefined && value !== ''));
   const parsed = EnvSchema.safeParse(cleaned);
-  if (!parsed.success) {
-    throw new EnvError(parsed.error.issues.map((issue) => `${issue.path.join('.') || 'environment'}: ${issue.message}`));
-  }
-  const env = parsed.data;
-  const problems: string[] = [];
+  // The server's problems and the features' are reported together.
+  const problems = parsed.success ? [] : parsed.error.issues.map((issue) => `${issue.path.join('.') || 'environment'}: ${issue.message}`);
   const settings: Config['features'] = {};
   const claimed = new Map<string, string>(serverEnvNames.map((name) => [name, 'the server']));
   for (const feature of features) {
@@ -144,7 +229,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, features: re
       problems.push(...error.problems);
     }
   }
-  if (problems.length) throw new EnvError(problems);
+  if (!parsed.success || problems.length) throw new EnvError(problems);
+  const env = parsed.data;
   return resolveConfig({
     features: settings,
     nodeEnv: env.NODE_ENV,
@@ -152,7 +238,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, features: re
     port: env.PORT,
     nodeId: env.NODE_ID ?? `${hostname()}-${process.pid}`,
     logLevel: env.LOG_LEVEL,
-    corsOrigins: env.CORS_ORIGINS.trim() === '*' ? '*' : env.CORS_ORIGINS.split(',').map((item) => item.trim()).filter(Boolean),
+    corsOrigins: env.CORS_ORIGINS,
     trustProxy: env.TRUST_PROXY,
     staticDir: env.STATIC_DIR ?? null,
     redis: env.REDIS_URL ? { url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX } : null,
@@ -187,14 +273,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, features: re
 
 function jwtConfig(env: Env): JwtConfig {
   if (env.JWT_SECRET) return { kind: 'secret', secret: env.JWT_SECRET };
-  if (env.JWT_PUBLIC_KEY) return { kind: 'publicKey', pem: env.JWT_PUBLIC_KEY.replace(/\\n/g, '\n') };
-  if (env.JWT_PUBLIC_KEY_FILE) {
-    try {
-      return { kind: 'publicKey', pem: readFileSync(env.JWT_PUBLIC_KEY_FILE, 'utf8') };
-    } catch (error) {
-      throw new EnvError([`JWT_PUBLIC_KEY_FILE: cannot read ${env.JWT_PUBLIC_KEY_FILE} (${(error as Error).message})`]);
-    }
-  }
+  const pem = env.JWT_PUBLIC_KEY ?? env.JWT_PUBLIC_KEY_FILE;
+  if (pem) return { kind: 'publicKey', pem };
   if (env.JWKS_URL) return { kind: 'jwks', url: env.JWKS_URL };
   return devJwtConfig();
 }

@@ -1,25 +1,20 @@
 /**
  * The composition root: environment -> logger -> server -> listen -> signals.
- * `PORT=0` picks a free port; the `listening` log line says which.
+ * `PORT=0` picks a free port; the `listening` log line, written once the port is bound, says
+ * which. A bad setting, a port in use or an unknown host stops start-up with one line on
+ * stderr (`tavern: <VARIABLE>: <what is wrong>`) and exit code 1, never a stack trace.
  */
-import { createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRealtimeServer } from './create-realtime-server.js';
 import { EnvError, loadEnvironment } from './env.js';
 import { createLogger } from './platform/logger.js';
 
+/** A start-up failure the operator can fix: printed as one line, without a stack. */
+class StartupError extends Error {}
+
 async function main(): Promise<void> {
-  let environment;
-  try {
-    environment = loadEnvironment();
-  } catch (error) {
-    if (error instanceof EnvError) {
-      process.stderr.write(`tavern: ${error.message}\n`);
-      process.exit(1);
-    }
-    throw error;
-  }
-  const { config, features } = environment;
+  const { config, features } = loadEnvironment();
   const logger = createLogger({ level: config.logLevel, nodeId: config.nodeId });
   if (config.auth.jwt.kind === 'dev') {
     logger.warn(
@@ -30,10 +25,7 @@ async function main(): Promise<void> {
 
   const httpServer = createServer();
   const tavern = await createRealtimeServer(httpServer, { config, logger, features });
-  await new Promise<void>((resolve, reject) => {
-    httpServer.once('error', reject);
-    httpServer.listen(config.port, config.host, () => resolve());
-  });
+  await listen(httpServer, config.host, config.port);
   const { port } = httpServer.address() as AddressInfo;
   logger.info({ host: config.host, port, url: `http://${config.host}:${port}` }, 'listening');
 
@@ -54,7 +46,37 @@ async function main(): Promise<void> {
   process.once('SIGINT', stop);
 }
 
+/** Binds the port, or throws a StartupError that names the variable to change. */
+function listen(server: Server, host: string, port: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException) => {
+      const [variable, reason] = LISTEN_ERRORS[error.code ?? ''] ?? ['HOST', error.message];
+      reject(new StartupError(`${variable}: cannot listen on ${host}:${port}: ${reason}${error.code ? ` (${error.code})` : ''}`));
+    };
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+}
+
+/** What a listen error means, and which variable to change: [variable, reason]. */
+const LISTEN_ERRORS: Record<string, [string, string]> = {
+  EADDRINUSE: ['PORT', 'the port is in use'],
+  EACCES: ['PORT', 'permission denied (ports below 1024 need privileges)'],
+  EADDRNOTAVAIL: ['HOST', 'the address is not on this machine'],
+  ENOTFOUND: ['HOST', 'the host name does not resolve'],
+  EAI_AGAIN: ['HOST', 'the host name could not be resolved (DNS unavailable)'],
+  EAI_FAIL: ['HOST', 'the host name could not be resolved'],
+};
+
 main().catch((error: unknown) => {
-  process.stderr.write(`tavern: failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  if (error instanceof EnvError || error instanceof StartupError) {
+    process.stderr.write(`tavern: ${error.message}\n`);
+  } else {
+    // Not a setting the operator got wrong: a bug, shown with its stack.
+    process.stderr.write(`tavern: failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  }
   process.exit(1);
 });

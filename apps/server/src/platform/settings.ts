@@ -30,8 +30,11 @@ export interface SettingsSpec<T> {
 }
 
 /** A number; the settings schema checks its range and says which variable is out of it. */
-export const envNumber = z.coerce.number().finite();
-export const envInt = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+export const envNumber = z.coerce.number({ error: 'must be a number' }).finite({ error: 'must be a finite number' });
+export const envInt = (min: number, max: number) => {
+  const error = `must be a whole number from ${min} to ${max}`;
+  return z.coerce.number({ error }).int({ error }).min(min, { error }).max(max, { error });
+};
 export const envBool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((value) => value === 'true' || value === '1' || value === 'yes');

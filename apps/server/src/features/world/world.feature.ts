@@ -12,7 +12,7 @@ import { AppError, characterIdOf, defineFeature, type TavernSocket } from '../..
 import { worldSettings } from './world.settings.js';
 import { checkMove, DEFAULT_MOVEMENT, type Position } from './movement.js';
 import { MemoryWorldStore, RedisWorldStore } from './world.store.js';
-import { loadZones, publicZone, type NpcTemplate, type ZoneConfig } from './zones.js';
+import { publicZone, zonesById, type NpcTemplate, type ZoneConfig } from './zones.js';
 
 interface Character {
   characterId: string;
@@ -48,7 +48,7 @@ export const worldFeature = defineFeature({
   slice: worldSlice,
   settings: worldSettings,
   create: ({ redis, realtime, rooms: roomService, registry, metrics, logger: log, services, settings, emitTo }) => {
-    const zones = loadZones(settings.zonesFile);
+    const zones = zonesById(settings.zones);
     const store = redis ? new RedisWorldStore(redis) : new MemoryWorldStore();
     services.provide('world', {
       locate: (userId) => store.zoneOfUser(userId),

@@ -1,6 +1,8 @@
 /**
  * The zones of the world: a JSON file named by `WORLD_ZONES_FILE`, or this default set.
- * Validated with the protocol's Zone schema, so a bad file stops start-up.
+ * The file is read and validated (the protocol's Zone schema, unique ids, spawns inside
+ * their zones) when env.ts parses the variable, so a bad file stops start-up with a line
+ * naming `WORLD_ZONES_FILE`.
  */
 import { Zone } from '@tavern/protocol';
 import { readFileSync } from 'node:fs';
@@ -57,17 +59,44 @@ export function publicZone({ npcs: _npcs, ...zone }: ZoneConfig): Zone {
   return zone;
 }
 
-export function loadZones(file: string | null): Map<string, ZoneConfig> {
-  let zones = DEFAULT_ZONES;
-  if (file) {
-    const parsed = z.array(ZoneConfig).min(1).safeParse(JSON.parse(readFileSync(file, 'utf8')));
-    if (!parsed.success) throw new Error(`${file}: not a list of zones: ${parsed.error.issues[0]?.message ?? ''}`);
-    zones = parsed.data;
-  }
-  for (const zone of zones) {
-    if (zone.spawn.x < 0 || zone.spawn.y < 0 || zone.spawn.x > zone.width || zone.spawn.y > zone.height) {
-      throw new Error(`zone ${zone.id}: spawn is outside the zone`);
+/** The zones of a world: at least one, ids unique, each spawn inside its zone. */
+export const Zones = z
+  .array(ZoneConfig)
+  .min(1)
+  .superRefine((zones, ctx) => {
+    const seen = new Set<string>();
+    zones.forEach((zone, index) => {
+      if (seen.has(zone.id)) ctx.addIssue({ code: 'custom', path: [index, 'id'], message: `zone ${zone.id} is defined twice` });
+      seen.add(zone.id);
+      if (zone.spawn.x < 0 || zone.spawn.y < 0 || zone.spawn.x > zone.width || zone.spawn.y > zone.height) {
+        ctx.addIssue({ code: 'custom', path: [index, 'spawn'], message: `zone ${zone.id}: spawn is outside the zone` });
+      }
+    });
+  });
+
+/** A file's path, parsed into the zones it holds: what `WORLD_ZONES_FILE` sets. */
+export const zonesFile = z
+  .string()
+  .min(1)
+  .transform((path, ctx) => {
+    let json: unknown;
+    try {
+      json = JSON.parse(readFileSync(path, 'utf8'));
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      ctx.addIssue({ code: 'custom', message: code ? `cannot read ${path} (${code})` : `${path} is not JSON (${(error as Error).message})` });
+      return z.NEVER;
     }
-  }
+    const parsed = Zones.safeParse(json);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const where = issue?.path.length ? `[${issue.path.join('].[')}]: ` : '';
+      ctx.addIssue({ code: 'custom', message: `${path} is not a list of zones: ${where}${issue?.message ?? 'invalid'}` });
+      return z.NEVER;
+    }
+    return parsed.data;
+  });
+
+export function zonesById(zones: readonly ZoneConfig[]): Map<string, ZoneConfig> {
   return new Map(zones.map((zone) => [zone.id, zone]));
 }
