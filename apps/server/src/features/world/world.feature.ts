@@ -154,8 +154,9 @@ export const worldFeature = defineFeature({
             const now = Date.now();
             const verdict = checkMove(character.zone, character.pos, { x, y }, now, DEFAULT_MOVEMENT);
             character.lastSeq = seq;
+            // Refused or not, the travel budget is brought up to now; only an accepted move spends it.
+            character.pos = verdict.pos;
             if (!verdict.ok) throw refuse(character, verdict.kind);
-            character.pos = { x, y, at: now };
             let zoneMoves = moved.get(character.zone.id);
             if (!zoneMoves) moved.set(character.zone.id, (zoneMoves = new Map()));
             zoneMoves.set(character.characterId, { x, y });
