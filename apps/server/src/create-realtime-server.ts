@@ -36,6 +36,7 @@ import type { Logger } from './platform/logger.js';
 import { createMetrics, type Metrics } from './platform/metrics.js';
 import { NodeStatsSampler } from './platform/node-stats.js';
 import { RedisConnections } from './platform/redis.js';
+import { createTracing } from './platform/tracing.js';
 import { RealtimeService } from './realtime/realtime.service.js';
 import { endSession } from './realtime/session-end.js';
 import { RoomService } from './rooms/room.service.js';
@@ -81,7 +82,9 @@ export async function createRealtimeServer(httpServer: HttpServer, options: Real
   const contract = contractOf(features);
   const clock = options.clock ?? systemClock;
   const metrics = createMetrics({ nodeId: config.nodeId, collectDefaults: config.nodeEnv !== 'test' });
-  const redis = config.redis ? new RedisConnections(config.redis, logger.child({ component: 'redis' }), metrics) : null;
+  // Null unless an OTLP endpoint is configured; then spans per event and per Redis operation.
+  const tracing = await createTracing(config.tracing, config.nodeId, logger.child({ component: 'tracing' }));
+  const redis = config.redis ? new RedisConnections(config.redis, logger.child({ component: 'redis' }), metrics, tracing) : null;
   let shuttingDown = false;
 
   const verifier = createTokenVerifier(config.auth);
@@ -157,7 +160,7 @@ export async function createRealtimeServer(httpServer: HttpServer, options: Real
     services: new ServiceRegistry(),
   };
   const composition = composeFeatures(features, shared, config, logger, contract);
-  const dispatcher = createDispatcher(composition.routes, { config, logger, metrics, hooks, endSession });
+  const dispatcher = createDispatcher(composition.routes, { config, logger, metrics, hooks, endSession, tracing });
   const stats = new NodeStatsSampler(io, config.nodeId, dispatcher.received);
 
   for (const feature of composition.features) feature.parts.routes?.(app);
@@ -230,7 +233,8 @@ export async function createRealtimeServer(httpServer: HttpServer, options: Real
           });
           if (redis) await redis.close();
         },
-      });
+        // The last spans (the drain's own handlers among them) are exported before the process goes.
+      }).then(() => tracing?.shutdown());
       return shutdownPromise;
     },
   };

@@ -10,7 +10,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import proxyAddr from 'proxy-addr';
 import { z } from 'zod';
-import { devJwtConfig, resolveConfig, type Config, type JwtConfig } from './config.js';
+import { devJwtConfig, resolveConfig, TRACING_SAMPLERS, tracingTo, type Config, type JwtConfig } from './config.js';
 import type { AnyFeature } from './features/feature.js';
 import { envBool, envInt, resolveSettings, settingsFromEnv, SettingsError } from './platform/settings.js';
 import { resolveFeatures } from './presets.js';
@@ -96,6 +96,26 @@ const RateLimitOverrides = z.record(
   z.object({ ratePerSec: z.number().positive(), burst: z.number().int().positive() }),
 );
 
+/** `key=value,key2=value2`, values percent-encoded (the OTLP exporter's header format). */
+const otlpHeaders = z.string().transform((value, ctx) => {
+  const headers: Record<string, string> = {};
+  for (const pair of value.split(',').filter((item) => item.trim())) {
+    const at = pair.indexOf('=');
+    const key = pair.slice(0, at).trim();
+    if (at < 1 || !/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(key)) {
+      ctx.addIssue({ code: 'custom', message: `expected key=value pairs separated by commas, got "${pair.trim().slice(0, 40)}"` });
+      return z.NEVER;
+    }
+    try {
+      headers[key] = decodeURIComponent(pair.slice(at + 1).trim());
+    } catch {
+      ctx.addIssue({ code: 'custom', message: `the value of ${key} is not valid percent-encoding` });
+      return z.NEVER;
+    }
+  }
+  return headers;
+});
+
 const EnvSchema = z
   .object({
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -156,6 +176,13 @@ const EnvSchema = z
     HOOK_COMMAND_URL: httpUrl.optional(),
     HOOK_TIMEOUT_MS: int(10, 60_000).default(1_000),
     SESSION_RESUME_MS: int(0, 3_600_000).default(120_000),
+    // OpenTelemetry, by the standard names: tracing is on when the endpoint is set.
+    OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ protocol: /^https?$/, error: 'must be the http:// or https:// URL of an OTLP/HTTP collector' }).optional(),
+    OTEL_EXPORTER_OTLP_HEADERS: otlpHeaders.optional(),
+    OTEL_SERVICE_NAME: z.string().min(1).max(256).default('tavern'),
+    OTEL_TRACES_SAMPLER: z.enum(TRACING_SAMPLERS).default('parentbased_always_on'),
+    OTEL_TRACES_SAMPLER_ARG: z.coerce.number({ error: 'must be a number from 0 to 1' }).min(0).max(1).default(1),
+    OTEL_BSP_SCHEDULE_DELAY: int(10, 600_000).default(5_000),
   })
   .superRefine((env, ctx) => {
     const configured = [env.JWT_SECRET, env.JWT_PUBLIC_KEY ?? env.JWT_PUBLIC_KEY_FILE, env.JWKS_URL].filter(Boolean).length;
@@ -268,6 +295,15 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, features: re
       // An audit observer never refuses anything: it fails open.
       command: env.HOOK_COMMAND_URL ? { url: env.HOOK_COMMAND_URL, timeoutMs: env.HOOK_TIMEOUT_MS, fail: 'open' } : null,
     },
+    tracing: env.OTEL_EXPORTER_OTLP_ENDPOINT
+      ? tracingTo(env.OTEL_EXPORTER_OTLP_ENDPOINT, {
+          headers: env.OTEL_EXPORTER_OTLP_HEADERS ?? {},
+          serviceName: env.OTEL_SERVICE_NAME,
+          sampler: env.OTEL_TRACES_SAMPLER,
+          sampleRatio: env.OTEL_TRACES_SAMPLER_ARG,
+          exportDelayMs: env.OTEL_BSP_SCHEDULE_DELAY,
+        })
+      : null,
   });
 }
 

@@ -1,5 +1,5 @@
 /**
- * The composition root: environment -> logger -> server -> listen -> signals.
+ * The composition root: environment (and `.env`) -> logger -> server -> listen -> signals.
  * `PORT=0` picks a free port; the `listening` log line, written once the port is bound, says
  * which. A bad setting, a port in use or an unknown host stops start-up with one line on
  * stderr (`tavern: <VARIABLE>: <what is wrong>`) and exit code 1, never a stack trace.
@@ -7,15 +7,17 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRealtimeServer } from './create-realtime-server.js';
-import { EnvError, loadEnvironment } from './env.js';
+import { EnvError, loadDotEnv, loadEnvironment } from './env.js';
 import { createLogger } from './platform/logger.js';
 
 /** A start-up failure the operator can fix: printed as one line, without a stack. */
 class StartupError extends Error {}
 
 async function main(): Promise<void> {
+  const dotEnv = loadDotEnv();
   const { config, features } = loadEnvironment();
   const logger = createLogger({ level: config.logLevel, nodeId: config.nodeId });
+  if (dotEnv) logger.info({ file: dotEnv.path, variables: dotEnv.names }, 'loaded .env');
   if (config.auth.jwt.kind === 'dev') {
     logger.warn(
       '**** DEV MODE: no JWT configuration, using an ephemeral secret and serving POST /dev/token. Never run this in production. ****',

@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -148,6 +148,62 @@ describe('start-up when the address cannot be bound', () => {
   it('a HOST address that is not on this machine is one line naming HOST', async () => {
     // 192.0.2.0/24 is TEST-NET-1 (RFC 5737): never assigned to a machine.
     expect(await refusalLine({ HOST: '192.0.2.1' })).toBe('tavern: HOST: cannot listen on 192.0.2.1:0: the address is not on this machine (EADDRNOTAVAIL)');
+  });
+});
+
+/** A fresh folder holding `.env` with `content`. */
+function folderWithDotEnv(content: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'tavern-dotenv-'));
+  writeFileSync(join(dir, '.env'), content);
+  return dir;
+}
+
+/** The JSON log lines a server wrote, by message. */
+function logLines(stdout: string, msg: string): Record<string, unknown>[] {
+  return stdout
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>)
+    .filter((line) => line['msg'] === msg);
+}
+
+describe('.env in the working directory', () => {
+  it('is loaded under the real environment, which wins; quoted values may span lines', async () => {
+    const pem = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' }).toString().trim();
+    const dir = folderWithDotEnv(`# Tavern\nNODE_ID=from-dotenv\n\nexport FEATURES=poker\nJWT_PUBLIC_KEY="${pem}"\n`);
+    await using server = runServer({ FEATURES: 'chat' }, dir);
+    const listening = await server.listening;
+    expect(listening['nodeId']).toBe('from-dotenv');
+    const [started] = logLines(server.stdout(), 'tavern server started');
+    expect(started?.['features']).toContain('chat');
+    expect(started?.['features']).not.toContain('poker');
+    const loaded = logLines(server.stdout(), 'loaded .env');
+    expect(loaded).toHaveLength(1);
+    expect(loaded[0]?.['file']).toBe(join(dir, '.env'));
+    expect((loaded[0]?.['variables'] as string[]).sort()).toEqual(['JWT_PUBLIC_KEY', 'NODE_ID']);
+    // The multi-line key arrived whole: the server verifies with it instead of running in dev mode.
+    expect(server.stdout()).not.toMatch(/DEV MODE/);
+  });
+
+  it('missing is fine, and with NODE_ENV=test it is not read at all', async () => {
+    {
+      await using server = runServer({});
+      expect((await server.listening)['msg']).toBe('listening');
+      expect(logLines(server.stdout(), 'loaded .env')).toEqual([]);
+    }
+    await using server = runServer({ NODE_ENV: 'test' }, folderWithDotEnv('PORT=abc\n'));
+    expect((await server.listening)['msg']).toBe('listening');
+  });
+
+  it('a malformed or unreadable one is one line naming the file and the line, without its content', async () => {
+    const junk = folderWithDotEnv('PORT=0\nJWT_SECRET hunter2-hunter2-hunter2-hunter2-hunter2\n');
+    const line = await refusalLine({}, junk);
+    expect(line).toBe(`tavern: ${join(junk, '.env')}:2: expected NAME=value, a # comment or a blank line`);
+    const unclosed = folderWithDotEnv('NODE_ID="tavern-1\nPORT=0\n');
+    expect(await refusalLine({}, unclosed)).toBe(`tavern: ${join(unclosed, '.env')}:1: the value's opening " is never closed`);
+    const folder = mkdtempSync(join(tmpdir(), 'tavern-dotenv-'));
+    mkdirSync(join(folder, '.env'));
+    expect(await refusalLine({}, folder)).toBe(`tavern: ${join(folder, '.env')}: cannot read it (EISDIR)`);
   });
 });
 

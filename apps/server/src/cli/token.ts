@@ -10,7 +10,7 @@ import { Role, TokenClaims } from '@tavern/protocol';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { createTokenVerifier } from '../auth/token-verifier.js';
-import { EnvError, loadConfig } from '../env.js';
+import { EnvError, loadConfig, loadDotEnv } from '../env.js';
 import { randomId } from '../platform/ids.js';
 
 const USAGE = `usage: pnpm token <userId> [--name N] [--roles a,b] [--ttl seconds]
@@ -70,6 +70,7 @@ function parseTokenArgs(argv: string[]): z.infer<typeof TokenArgs> {
 
 async function main(argv: string[]): Promise<void> {
   const { sub, name, roles, ttlSeconds } = parseTokenArgs(argv);
+  loadDotEnv();
   const config = loadConfig();
   const sign = config.auth.jwt.kind === 'secret' ? createTokenVerifier(config.auth).sign : null;
   if (!sign) {
