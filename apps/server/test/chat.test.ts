@@ -103,7 +103,7 @@ describe('chat on one node', () => {
     expect(await deleted).toEqual({ channelId: 'global:main', messageId });
     const history = await request(bob, 'chat:history', { channelId: 'global:main', limit: 10 });
     expect(history.ok && history.data.messages[0]).toMatchObject({ deleted: true, content: '' });
-    expect(await request(bob, 'chat:react', { channelId: 'global:main', messageId: 'nope-1', emoji: 'x', on: true })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+    expect(await request(bob, 'chat:react', { channelId: 'global:main', messageId: 'nope-1', emoji: '👍', on: true })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
   });
 
   it('pages history and keeps private rooms private', async () => {

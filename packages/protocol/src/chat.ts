@@ -13,6 +13,16 @@ export type ContentType = z.infer<typeof ContentType>;
 
 export const Emoji = z.string().min(1).max(32);
 
+/**
+ * What `chat:react` accepts: one emoji (a pictograph with its modifiers, joiners and
+ * variation selectors, e.g. 👍, 👍🏽, 👨‍👩‍👧, 🇫🇷, 1️⃣) or a short `:name:` token for a custom
+ * one (lowercase letters, digits, `_`, `+`, `-`; at most 30 between the colons).
+ */
+export const ReactionEmoji = Emoji.regex(
+  /^(?::[a-z0-9_+-]{1,30}:|(?:\p{Extended_Pictographic}|\p{Regional_Indicator}|[0-9#*]\uFE0F?\u20E3)(?:\p{Emoji_Modifier}|\uFE0F|\u20E3|\p{Regional_Indicator}|\u200D(?:\p{Extended_Pictographic})|[\u{E0020}-\u{E007F}])*)$/u,
+  'an emoji or a :name: token',
+);
+
 export const Message = z.object({
   id: Id,
   channelId: ChannelId,
@@ -78,7 +88,7 @@ export const ChatWhisperPayload = z.object({ toUserId: Id, content: RawContent, 
 
 export const ChatEditPayload = z.object({ channelId: ChannelId, messageId: Id, content: RawContent });
 export const ChatDeletePayload = z.object({ channelId: ChannelId, messageId: Id });
-export const ChatReactPayload = z.object({ channelId: ChannelId, messageId: Id, emoji: Emoji, on: z.boolean() });
+export const ChatReactPayload = z.object({ channelId: ChannelId, messageId: Id, emoji: ReactionEmoji, on: z.boolean() });
 
 export const ChatHistoryPayload = z.object({
   channelId: ChannelId,

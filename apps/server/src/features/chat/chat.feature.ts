@@ -1,6 +1,6 @@
 /** Chat over sockets: every `chat:*` command, typing indicators with a server-side expiry. */
 import { chatSlice, ErrorCode, GLOBAL_ROOM, type Member } from '@tavern/protocol';
-import { AppError, defineFeature, type EmitTo, type TavernSocket } from '../../api.js';
+import { AppError, defineFeature, withStatus, type EmitTo, type TavernSocket } from '../../api.js';
 import { chatSettings } from './chat.settings.js';
 import { ChatService } from './chat.service.js';
 import { MemoryChatStore, RedisChatStore } from './chat.store.js';
@@ -89,8 +89,7 @@ export const chatFeature = defineFeature({
         if (users.size >= MAX_LISTED_MEMBERS) break;
         users.set(socket.data.user.userId, socket.data.user.name);
       }
-      const statuses = (await services.find('presence')?.statuses([...users.keys()])) ?? new Map<string, Member['status']>();
-      return [...users].map(([userId, name]) => ({ userId, name, status: statuses.get(userId) ?? 'online' }));
+      return withStatus(services.find('presence'), [...users].map(([userId, name]) => ({ userId, name })));
     }
 
     return {
@@ -106,7 +105,8 @@ export const chatFeature = defineFeature({
             members(channelId),
           ]);
           if (!alreadyHere && channelId !== GLOBAL_ROOM) {
-            emitTo(channelId, 'chat:member:joined', { channelId, member: { userId: user.userId, name: user.name, status: 'online' } }, { except: socket.id });
+            const [member] = await withStatus(services.find('presence'), [{ userId: user.userId, name: user.name }]);
+            emitTo(channelId, 'chat:member:joined', { channelId, member: member! }, { except: socket.id });
           }
           return { channel, members: listed, history, lastReadSeq };
         },

@@ -163,7 +163,7 @@ export class ChatService {
   }
 
   async react(user: AuthUser, channelId: string, messageId: string, emoji: string, on: boolean): Promise<void> {
-    await this.change(user, channelId, messageId, { kind: 'react', emoji, userId: user.userId, on }, false);
+    await this.change(user, channelId, messageId, { kind: 'react', emoji, userId: user.userId, on, maxDistinct: this.deps.config.maxReactionsPerMessage }, false);
     this.deps.emitTo(channelId, 'chat:reaction', { channelId, messageId, userId: user.userId, emoji, on });
   }
 

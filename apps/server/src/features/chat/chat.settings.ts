@@ -15,6 +15,8 @@ const schema = z.object({
   typingMs: z.number().int().min(500).max(60_000).default(5_000),
   /** Messages per second one channel accepts on one node (beyond each sender's own limit). */
   channelRatePerSec: z.number().int().min(1).max(1_000_000).default(100),
+  /** Different emoji one message may carry; a new one beyond it is refused `LIMIT_EXCEEDED`. */
+  maxReactionsPerMessage: z.number().int().min(1).max(1_000).default(20),
   /** Words masked with `*` in messages (whole words, any case). */
   profanity: z.array(z.string().min(1).max(64)).max(10_000).default(['fuck', 'shit', 'bitch', 'asshole', 'cunt']),
 });
@@ -30,6 +32,7 @@ export const chatSettings = {
     CHAT_IDEMPOTENCY_MS: { key: 'idempotencyMs', parse: envNumber },
     CHAT_TYPING_MS: { key: 'typingMs', parse: envNumber },
     CHAT_CHANNEL_RATE_PER_SEC: { key: 'channelRatePerSec', parse: envNumber },
+    CHAT_MAX_REACTIONS_PER_MESSAGE: { key: 'maxReactionsPerMessage', parse: envNumber },
     CHAT_PROFANITY: { key: 'profanity', parse: envList },
     CHAT_PROFANITY_FILE: { key: 'profanity', parse: envLinesFile },
   },

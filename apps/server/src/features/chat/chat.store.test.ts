@@ -90,7 +90,7 @@ describe.each(stores)('ChatStore contract: %s', (_name, make) => {
     const { message } = appended;
     expect(await store.get(id, `${message.seq}-nope`)).toBeNull();
     await store.update(id, message.id, { kind: 'edit', content: 'fixed', editedAt: 5 });
-    await Promise.all(['b', 'c', 'd'].map((userId) => store.update(id, message.id, { kind: 'react', emoji: '👍', userId, on: true })));
+    await Promise.all(['b', 'c', 'd'].map((userId) => store.update(id, message.id, { kind: 'react', emoji: '👍', userId, on: true, maxDistinct: 20 })));
     const reacted = await store.get(id, message.id);
     expect(reacted?.content).toBe('fixed');
     expect(reacted?.reactions['👍']?.sort()).toEqual(['b', 'c', 'd']);

@@ -7,8 +7,8 @@
  *
  * Message ids are `<seq>-<random>`, so a message is found by id without an index.
  */
-import type { Message } from '@tavern/protocol';
-import { defineScript, type RedisConnections } from '../../api.js';
+import { ErrorCode, type Message } from '@tavern/protocol';
+import { AppError, defineScript, type RedisConnections } from '../../api.js';
 
 export interface ChannelMeta {
   epoch: string;
@@ -66,7 +66,17 @@ export interface ChatStore {
 export type MessageChange =
   | { kind: 'edit'; content: string; editedAt: number }
   | { kind: 'delete'; editedAt: number }
-  | { kind: 'react'; emoji: string; userId: string; on: boolean };
+  | { kind: 'react'; emoji: string; userId: string; on: boolean; maxDistinct: number };
+
+/**
+ * A copy of a message's reactions with no prototype: the emoji is a client-chosen key, and
+ * `constructor` or `__proto__` must be an emoji like any other, never an inherited member.
+ */
+function ownReactions(reactions: Message['reactions']): Record<string, string[]> {
+  const copy = Object.create(null) as Record<string, string[]>;
+  for (const [emoji, users] of Object.entries(reactions)) copy[emoji] = users;
+  return copy;
+}
 
 /** Applies a change to a message (shared by both stores; the Redis store runs it in Lua). */
 export function applyChange(message: Message, change: MessageChange): Message {
@@ -76,10 +86,14 @@ export function applyChange(message: Message, change: MessageChange): Message {
     case 'delete':
       return { ...message, content: '', deleted: true, editedAt: change.editedAt, reactions: {} };
     case 'react': {
-      const users = new Set(message.reactions[change.emoji] ?? []);
+      const reactions = ownReactions(message.reactions);
+      const existing = reactions[change.emoji];
+      if (change.on && !existing && Object.keys(reactions).length >= change.maxDistinct) {
+        throw new AppError(ErrorCode.LIMIT_EXCEEDED, `at most ${change.maxDistinct} different reactions per message`);
+      }
+      const users = new Set(existing ?? []);
       if (change.on) users.add(change.userId);
       else users.delete(change.userId);
-      const reactions = { ...message.reactions };
       if (users.size > 0) reactions[change.emoji] = [...users];
       else delete reactions[change.emoji];
       return { ...message, reactions };

@@ -4,7 +4,7 @@
  * several nodes never lose an update. Lobby chat is the `lobby:{id}` channel.
  */
 import { ErrorCode, rooms, type Lobby, type LobbySettings, lobbySlice } from '@tavern/protocol';
-import { AppError, createRecordStore, defineFeature, forbidden, notFound, precondition, randomId, updateOrRefuse, type AuthUser } from '../../api.js';
+import { AppError, createRecordStore, defineFeature, forbidden, notFound, precondition, randomId, updateOrRefuse, withStatus, type AuthUser } from '../../api.js';
 
 interface LobbyMemberRecord {
   userId: string;
@@ -49,12 +49,11 @@ export const lobbyFeature = defineFeature({
     roomService.setPolicy('lobby', async (user, room) => (await store.get(room.id))?.members.some((member) => member.userId === user.userId) ?? false);
 
     async function view(lobby: LobbyRecord): Promise<Lobby> {
-      const statuses = (await services.find('presence')?.statuses(lobby.members.map((member) => member.userId))) ?? new Map();
       return {
         id: lobby.id,
         hostId: lobby.hostId,
         status: lobby.status,
-        members: lobby.members.map(({ userId, name, ready }) => ({ userId, name, ready, status: statuses.get(userId) ?? 'online' })),
+        members: await withStatus(services.find('presence'), lobby.members.map(({ userId, name, ready }) => ({ userId, name, ready }))),
         settings: lobby.settings,
         maxPlayers: lobby.maxPlayers,
         ...(lobby.name !== undefined && { name: lobby.name }),
@@ -153,7 +152,10 @@ export const lobbyFeature = defineFeature({
           });
           if (refusal) throw refusal;
           roomService.joinUser(user.userId, rooms.lobby(lobbyId));
-          if (joined) emitTo(rooms.lobby(lobbyId), 'lobby:member:joined', { lobbyId, member: { userId: user.userId, name: user.name, ready: false, status: 'online' } });
+          if (joined) {
+            const [member] = await withStatus(services.find('presence'), [{ userId: user.userId, name: user.name, ready: false }]);
+            emitTo(rooms.lobby(lobbyId), 'lobby:member:joined', { lobbyId, member: member! });
+          }
           return { lobby: joined ? await broadcast(lobby!) : await view(lobby!) };
         },
         'lobby:leave': async ({ user }, { lobbyId }) => {

@@ -6,7 +6,7 @@
  * is put in a match, so no player is ever matched twice.
  */
 import { ErrorCode, matchmakingSlice, rooms, type Member } from '@tavern/protocol';
-import { AppError, conflict, createRecordStore, defineFeature, defineScript, notFound } from '../../api.js';
+import { AppError, conflict, createRecordStore, defineFeature, defineScript, notFound, withStatus } from '../../api.js';
 import { matchmakingSettings } from './matchmaking.settings.js';
 
 interface Ticket {
@@ -70,7 +70,7 @@ export const matchmakingFeature = defineFeature({
     async function match(group: readonly Ticket[], mode: string): Promise<void> {
       const lobbies = services.get('lobbies');
       const lobbyId = await lobbies.createWith(group.map(({ userId, name }) => ({ userId, name })), { mode, maxPlayers: group.length });
-      const players: Member[] = group.map(({ userId, name }) => ({ userId, name, status: 'online' }));
+      const players: Member[] = await withStatus(services.find('presence'), group.map(({ userId, name }) => ({ userId, name })));
       for (const ticket of group) {
         lastStatus.delete(ticket.ticketId);
         emitTo(rooms.user(ticket.userId), 'matchmaking:matched', { ticketId: ticket.ticketId, lobbyId, players });

@@ -4,7 +4,7 @@
  * and an empty party is disbanded. Party chat is the `party:{id}` channel.
  */
 import { ErrorCode, rooms, type Party, partySlice } from '@tavern/protocol';
-import { AppError, conflict, defineFeature, forbidden, notFound, randomId, type AuthUser } from '../../api.js';
+import { AppError, conflict, defineFeature, forbidden, notFound, randomId, withStatus, type AuthUser } from '../../api.js';
 import { MemoryPartyStore, RedisPartyStore, type PartyRecord } from './party.store.js';
 
 const MAX_MEMBERS = 5;
@@ -32,11 +32,10 @@ export const partyFeature = defineFeature({
     roomService.setPolicy('party', async (user, room) => (await store.partyOf(user.userId)) === room.id);
 
     async function view(party: PartyRecord): Promise<Party> {
-      const statuses = (await services.find('presence')?.statuses(party.members.map((member) => member.userId))) ?? new Map();
       return {
         id: party.id,
         leaderId: party.leaderId,
-        members: party.members.map(({ userId, name }) => ({ userId, name, status: statuses.get(userId) ?? 'online' })),
+        members: await withStatus(services.find('presence'), party.members.map(({ userId, name }) => ({ userId, name }))),
       };
     }
 
@@ -89,7 +88,8 @@ export const partyFeature = defineFeature({
           if (party.members.some((member) => member.userId === userId)) throw conflict(`${userId} is already in the party`);
           if (party.members.length >= MAX_MEMBERS) throw new AppError(ErrorCode.LIMIT_EXCEEDED, `a party has at most ${MAX_MEMBERS} members`);
           await store.addInvite(partyId, userId, INVITE_TTL_MS);
-          emitTo(rooms.user(userId), 'party:invited', { partyId, from: { userId: user.userId, name: user.name, status: 'online' } });
+          const [from] = await withStatus(services.find('presence'), [{ userId: user.userId, name: user.name }]);
+          emitTo(rooms.user(userId), 'party:invited', { partyId, from: from! });
           return {};
         },
         'party:accept': async ({ user }, { partyId }) => {

@@ -71,7 +71,7 @@ export const pokerFeature = defineFeature({
       ...(player.avatar !== undefined && { avatar: player.avatar }),
       role: player.role,
       connected: player.connected,
-      hasVoted: player.id in session.votes,
+      hasVoted: Object.hasOwn(session.votes, player.id),
     });
 
     function votesOf(session: SessionRecord): PokerVote[] {
