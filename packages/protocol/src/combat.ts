@@ -45,8 +45,12 @@ export const CombatState = z.object({
   currentActorId: Id.nullable(),
   deadline: Timestamp.nullable(),
   combatants: z.array(Combatant),
-  /** The seed of the session's random generator: with the actions it replays the fight. */
-  seed: z.number().int(),
+  /**
+   * Deprecated, never sent: the seed of the dice stays in the server's session (a client that
+   * knew it could predict every roll). Kept as an optional field so that code reading it still
+   * compiles and parses; it is always absent.
+   */
+  seed: z.number().int().optional(),
   outcome: CombatOutcome.optional(),
 });
 export type CombatState = z.infer<typeof CombatState>;

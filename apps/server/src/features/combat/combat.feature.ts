@@ -9,7 +9,7 @@ import { combatSlice, ErrorCode, rooms, worldSlice, type CombatResult } from '@t
 import { AppError, characterIdOf, conflict, defineFeature, notFound, randomId } from '../../api.js';
 import { combatSettings } from './combat.settings.js';
 import { MemoryCombatStore, RedisCombatStore } from './combat.store.js';
-import { apply, CombatRuleError, createSession, npcAction, winners, type Action, type Fighter, type Session } from './engine.js';
+import { apply, CombatRuleError, createSession, newSeed, npcAction, winners, type Action, type Fighter, type Session } from './engine.js';
 
 const PLAYER = { hp: 100, mana: 50, attack: 12, speed: 5 };
 
@@ -75,7 +75,7 @@ export const combatFeature = defineFeature({
 
     return {
       handlers: {
-        'combat:start': async ({ user }, { opponents }) => {
+        'combat:start': async ({ socket, user }, { opponents }) => {
           const world = services.get('world');
           const where = await world.locate(user.userId);
           if (!where) throw new AppError(ErrorCode.PRECONDITION_FAILED, 'enter a zone before fighting');
@@ -110,9 +110,10 @@ export const combatFeature = defineFeature({
             }
           }
           const sessionId = `c${randomId(9)}`;
-          const seed = Math.floor(Math.random() * 2 ** 31);
+          roomService.assertCanJoin(socket, rooms.combat(sessionId));
           const now = Date.now();
-          const session = createSession(sessionId, where.zoneId, fighters, seed, now, turnMs);
+          // The seed stays in the stored session: the state clients get never carries it.
+          const session = createSession(sessionId, where.zoneId, fighters, newSeed(), now, turnMs);
           session.users = users;
           const first = session.state.combatants.find((each) => each.id === session.state.currentActorId);
           const results = first?.kind === 'npc' ? play(session, npcAction(session), now) : [];

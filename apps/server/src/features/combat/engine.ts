@@ -1,8 +1,11 @@
 /**
  * A small deterministic turn-based combat engine. Everything random comes from a seeded
- * generator whose state lives in the session, so a fight replays exactly from its seed and
- * its list of actions. Pure: no timers, no I/O.
+ * generator whose seed and counter live in the session, so a fight replays exactly from its
+ * seed and its list of actions. The seed is secret (never in the public state): the n-th roll
+ * is HMAC-SHA256(seed, n), so what a client sees of the rolls does not tell it the next one.
+ * Pure: no timers, no I/O.
  */
+import { createHmac, randomBytes } from 'node:crypto';
 import type { CombatActionKind, CombatEffect, CombatOutcome, CombatState, Combatant } from '@tavern/protocol';
 
 export interface Fighter {
@@ -29,7 +32,12 @@ export interface Session {
   state: CombatState;
   /** characterId -> userId of the players in the fight. */
   users: Record<string, string>;
+  /** The secret seed of the session's dice (hex); server-side only, it replays the fight with `log`. */
+  seed: string;
+  /** How many rolls have been drawn. */
   rng: number;
+  /** The fighters as they entered, so the session alone replays the fight. */
+  fighters: Fighter[];
   attack: Record<string, number>;
   /** Items left per combatant. */
   potions: Record<string, number>;
@@ -45,24 +53,28 @@ const FLEE_CHANCE = 0.5;
 
 export class CombatRuleError extends Error {}
 
-/** mulberry32: tiny, fast, good enough for dice; returns [value in 0..1, next state]. */
-function next(rng: number): [number, number] {
-  const state = (rng + 0x6d2b79f5) | 0;
-  let t = Math.imul(state ^ (state >>> 15), 1 | state);
-  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-  return [((t ^ (t >>> 14)) >>> 0) / 4294967296, state];
+/** A fresh secret seed: 256 random bits, so it cannot be searched for from the rolls. */
+export function newSeed(): string {
+  return randomBytes(32).toString('hex');
+}
+
+/** The session's next value in 0..1: HMAC-SHA256(seed, counter), a keyed, unpredictable stream. */
+function next(session: Session): number {
+  const digest = createHmac('sha256', session.seed).update(String(session.rng)).digest();
+  session.rng += 1;
+  return digest.readUInt32BE(0) / 4294967296;
 }
 
 function roll(session: Session, min: number, max: number): number {
-  const [value, state] = next(session.rng);
-  session.rng = state;
-  return min + Math.floor(value * (max - min + 1));
+  return min + Math.floor(next(session) * (max - min + 1));
 }
 
-export function createSession(sessionId: string, zoneId: string, fighters: readonly Fighter[], seed: number, now: number, turnMs: number): Session {
+export function createSession(sessionId: string, zoneId: string, fighters: readonly Fighter[], seed: string, now: number, turnMs: number): Session {
   const session: Session = {
     users: {},
-    rng: seed,
+    seed,
+    rng: 0,
+    fighters: fighters.map((fighter) => ({ ...fighter })),
     attack: Object.fromEntries(fighters.map((fighter) => [fighter.id, fighter.attack])),
     potions: Object.fromEntries(fighters.map((fighter) => [fighter.id, 1])),
     log: [],
@@ -74,7 +86,6 @@ export function createSession(sessionId: string, zoneId: string, fighters: reado
       order: [],
       currentActorId: null,
       deadline: null,
-      seed,
       combatants: fighters.map(
         (fighter): Combatant => ({
           id: fighter.id,
@@ -188,9 +199,7 @@ export function apply(session: Session, action: Action, now: number, turnMs: num
       break;
     }
     case 'flee': {
-      const [value, rng] = next(session.rng);
-      session.rng = rng;
-      if (value < FLEE_CHANCE) {
+      if (next(session) < FLEE_CHANCE) {
         actor.fled = true;
         effects.push({ targetId: actor.id, status: 'fled' });
       } else effects.push({ targetId: actor.id, status: 'flee failed' });
@@ -233,4 +242,22 @@ export function winners(session: Session): string[] {
   if (outcome !== 'victory' && outcome !== 'defeat') return [];
   const team = outcome === 'victory' ? 'a' : 'b';
   return session.state.combatants.filter((each) => each.team === team && active(each)).map((each) => each.id);
+}
+
+/**
+ * Plays a stored fight again from its seed and its log (for admins and tests): the same
+ * fighters, then every logged player action, with NPC turns chosen by the engine as they were.
+ */
+export function replay(session: Session, turnMs: number): Session {
+  const { sessionId, zoneId } = session.state;
+  const again = createSession(sessionId, zoneId, session.fighters, session.seed, 0, turnMs);
+  again.users = { ...session.users };
+  const queue = session.log.filter((action) => combatant(session, action.actorId)?.kind === 'player');
+  while (again.state.status === 'active') {
+    const current = combatant(again, again.state.currentActorId ?? undefined);
+    const action = current?.kind === 'npc' ? npcAction(again) : queue.shift();
+    if (!action) break;
+    apply(again, action, 0, turnMs);
+  }
+  return again;
 }
