@@ -5,6 +5,7 @@
 
 import type { RateLimitRule } from '@tavern/protocol';
 import type { HttpHooksConfig } from './hooks/hooks.js';
+import type { RedisSettings } from './platform/redis.js';
 
 export type { RateLimitRule };
 
@@ -14,6 +15,32 @@ export type JwtConfig =
   | { kind: 'jwks'; url: string }
   /** Dev mode: an ephemeral secret made at start-up, plus `POST /dev/token`. */
   | { kind: 'dev'; secret: string };
+
+/** The standard OTel sampler names (`OTEL_TRACES_SAMPLER`); `parentbased_*` follow a client's sampled flag. */
+export const TRACING_SAMPLERS = [
+  'always_on',
+  'always_off',
+  'traceidratio',
+  'parentbased_always_on',
+  'parentbased_always_off',
+  'parentbased_traceidratio',
+] as const;
+export type TracingSampler = (typeof TRACING_SAMPLERS)[number];
+
+export interface TracingConfig {
+  /** The collector's OTLP/HTTP base URL (`OTEL_EXPORTER_OTLP_ENDPOINT`); spans are POSTed to `<endpoint>/v1/traces`. */
+  endpoint: string;
+  /** Sent with every export (an API key for a hosted backend). */
+  headers: Record<string, string>;
+  /** The `service.name` resource attribute. @default 'tavern' */
+  serviceName: string;
+  /** @default 'parentbased_always_on' */
+  sampler: TracingSampler;
+  /** The share of traces kept by the `*traceidratio` samplers, 0 to 1. @default 1 */
+  sampleRatio: number;
+  /** Ended spans wait at most this long before they are exported in a batch. @default 5000 */
+  exportDelayMs: number;
+}
 
 export interface Config {
   nodeEnv: 'development' | 'production' | 'test';
@@ -27,7 +54,8 @@ export interface Config {
   trustProxy: string[];
   /** Folder of static files served at `/` (the demo page), or null. */
   staticDir: string | null;
-  redis: { url: string; keyPrefix: string } | null;
+  /** Redis for a cluster (see `RedisSettings`: `required` refuses to start without it), or null: one node in memory. */
+  redis: RedisSettings | null;
   auth: {
     jwt: JwtConfig;
     issuer?: string;
@@ -69,6 +97,11 @@ export interface Config {
    * embedders; `feature.with({...})` is the typed way). Each feature validates its own.
    */
   features: Record<string, Record<string, unknown>>;
+  /**
+   * OpenTelemetry tracing (spans per client event and per Redis operation, exported over
+   * OTLP/HTTP), or null: off, and the per-event path makes no span.
+   */
+  tracing: TracingConfig | null;
 }
 
 /** The bucket of an event that declares no rate limit of its own (events declare theirs on their definition). */
@@ -123,6 +156,7 @@ export function resolveConfig(overrides: ConfigOverrides = {}): Config {
     validateOutgoing: true,
     hooks: { connect: null, message: null, command: null },
     features: {},
+    tracing: null,
   };
   const merged = { ...base } as Record<string, unknown>;
   for (const [key, value] of Object.entries(overrides)) {
@@ -137,6 +171,16 @@ export function resolveConfig(overrides: ConfigOverrides = {}): Config {
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Tracing to the collector at `endpoint`, the other fields at their defaults.
+ *
+ * @example
+ * resolveConfig({ tracing: tracingTo('http://127.0.0.1:4318', { sampler: 'parentbased_traceidratio', sampleRatio: 0.1 }) });
+ */
+export function tracingTo(endpoint: string, overrides: Partial<Omit<TracingConfig, 'endpoint'>> = {}): TracingConfig {
+  return { endpoint, headers: {}, serviceName: 'tavern', sampler: 'parentbased_always_on', sampleRatio: 1, exportDelayMs: 5_000, ...overrides };
 }
 
 /** Dev mode: a fresh random HS256 secret that lives as long as the process. */

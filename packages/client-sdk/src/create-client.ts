@@ -95,6 +95,22 @@ export interface ClientOptions<K extends EventSource = BuiltInContract> {
    * @default false
    */
   validate?: boolean;
+  /**
+   * Returns the W3C `traceparent` of the caller's current span; called once per request (when
+   * it is made, so a queued command keeps its caller's trace) and per signal. When it returns
+   * one, the event carries `{ traceparent }` as an extra argument after the payload, and the
+   * server's span for the event (when the server traces) becomes a child of the caller's span.
+   * Returning undefined, or throwing, sends the event exactly as without this option.
+   *
+   * @example
+   * import { context, propagation } from '@opentelemetry/api';
+   * createClient({ url, getToken, traceContext: () => {
+   *   const carrier: Record<string, string> = {};
+   *   propagation.inject(context.active(), carrier);
+   *   return carrier['traceparent'];
+   * } });
+   */
+  traceContext?: () => string | undefined;
 }
 
 export interface RequestOptions {
@@ -172,6 +188,8 @@ export function createClient<K extends EventSource = BuiltInContract>(options: C
   let handshakeTimer: ReturnType<typeof setTimeout> | null = null;
   let clockOffsetMs = 0;
   let nextCommandId = 0;
+  /** The traceparent each command was made under, when `traceContext` gave one. */
+  const traceparents = options.traceContext ? new WeakMap<PendingCommand, string>() : null;
 
   const socket: ClientSocket<K> = io(options.url, {
     ...options.socketOptions,
@@ -256,13 +274,27 @@ export function createClient<K extends EventSource = BuiltInContract>(options: C
       command.reject(new ClientError(ClientErrorCode.TIMEOUT, `no answer to ${command.event} within ${command.timeoutMs} ms`, command.event));
     }, command.timeoutMs);
     inFlight.set(id, { command, timer });
-    untyped.emit(command.event, command.payload, (result: unknown) => {
+    const onAck = (result: unknown) => {
       const entry = inFlight.get(id);
       if (!entry) return;
       inFlight.delete(id);
       clearTimeout(entry.timer);
       command.resolve(result);
-    });
+    };
+    const traceparent = traceparents?.get(command);
+    if (traceparent === undefined) untyped.emit(command.event, command.payload, onAck);
+    else untyped.emit(command.event, command.payload, { traceparent }, onAck);
+  }
+
+  /** The caller's traceparent from `traceContext`, or undefined (no option, nothing given, or it threw). */
+  function currentTraceparent(): string | undefined {
+    if (!options.traceContext) return undefined;
+    try {
+      const value = options.traceContext();
+      return typeof value === 'string' && value !== '' ? value : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   function flush(): void {
@@ -380,6 +412,10 @@ export function createClient<K extends EventSource = BuiltInContract>(options: C
         resolve: resolve,
         reject,
       };
+      if (traceparents) {
+        const traceparent = currentTraceparent();
+        if (traceparent !== undefined) traceparents.set(command, traceparent);
+      }
       if (state === 'connected' && socket.connected) {
         send(command);
       } else if (requestOptions.queue === false) {
@@ -427,7 +463,9 @@ export function createClient<K extends EventSource = BuiltInContract>(options: C
     signal(event, payload) {
       if (state !== 'connected' || !socket.connected) return false;
       if (localCheck(event, payload)) return false;
-      untyped.emit(event, payload);
+      const traceparent = currentTraceparent();
+      if (traceparent === undefined) untyped.emit(event, payload);
+      else untyped.emit(event, payload, { traceparent });
       return true;
     },
     on(event, listener) {

@@ -13,6 +13,7 @@ import { Redis, type RedisOptions } from 'ioredis';
 import { AppError } from './app-error.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
+import type { RedisTracer, Tracing } from './tracing.js';
 
 export interface RedisSettings {
   url: string;
@@ -21,6 +22,24 @@ export interface RedisSettings {
   healthCheckMs?: number;
   /** A command (or ping) that takes longer fails. @default 1500 */
   commandTimeoutMs?: number;
+  /** How long `start()` waits for Redis. @default 5000 */
+  startupWaitMs?: number;
+  /**
+   * When Redis does not answer within `startupWaitMs`: false starts degraded (not ready,
+   * recovers by itself), true makes `start()` fail with `RedisUnavailableError`. @default false
+   */
+  required?: boolean;
+}
+
+/** Redis did not answer at start-up and `required` is set. */
+export class RedisUnavailableError extends Error {
+  constructor(
+    readonly host: string,
+    readonly waitedMs: number,
+  ) {
+    super(`redis at ${host} did not answer within ${waitedMs} ms`);
+    this.name = 'RedisUnavailableError';
+  }
 }
 
 export class RedisConnections {
@@ -33,13 +52,17 @@ export class RedisConnections {
   private readonly recoverListeners: (() => void | Promise<void>)[] = [];
   private readonly lastErrorLog = new Map<string, number>();
   private closed = false;
+  /** Spans around `run`, or null (tracing off). */
+  private readonly tracer: RedisTracer | null;
 
   constructor(
     private readonly settings: RedisSettings,
     private readonly logger: Logger,
     private readonly metrics: Metrics,
+    tracing: Tracing | null = null,
   ) {
     this.keyPrefix = settings.keyPrefix;
+    this.tracer = tracing ? tracing.redis(settings.url) : null;
     const common: RedisOptions = {
       lazyConnect: false,
       connectTimeout: 2_000,
@@ -80,9 +103,10 @@ export class RedisConnections {
 
   /**
    * Waits up to `startupWaitMs` for the three connections, then starts the health loop. A
-   * node whose Redis is down still starts (degraded, not ready) and recovers by itself.
+   * node whose Redis is down still starts (degraded, not ready) and recovers by itself;
+   * with `required`, it closes the connections and throws `RedisUnavailableError` instead.
    */
-  async start(startupWaitMs = 5_000): Promise<void> {
+  async start(startupWaitMs = this.settings.startupWaitMs ?? 5_000): Promise<void> {
     const ready = (client: Redis) =>
       client.status === 'ready' ? Promise.resolve() : new Promise<void>((resolve) => client.once('ready', () => resolve()));
     let timer: NodeJS.Timeout | undefined;
@@ -92,6 +116,13 @@ export class RedisConnections {
     ]);
     clearTimeout(timer);
     await this.check();
+    if (!this.isHealthy && this.settings.required) {
+      // Not quit(): it would wait in the subscriber's offline queue for a Redis that is not there.
+      this.closed = true;
+      for (const client of [this.main, this.pub, this.sub]) client.disconnect();
+      // Host and port only: the URL may hold a password.
+      throw new RedisUnavailableError(new URL(this.settings.url).host, startupWaitMs);
+    }
     this.timer = setInterval(() => void this.check(), this.settings.healthCheckMs ?? 1_000);
     this.timer.unref();
   }
@@ -103,12 +134,13 @@ export class RedisConnections {
 
   /**
    * Runs a store operation: refused with `UNAVAILABLE` while Redis is unhealthy, and any
-   * connection error or timeout becomes `UNAVAILABLE` too.
+   * connection error or timeout becomes `UNAVAILABLE` too. With tracing on, it runs in a span
+   * (child of the event being handled).
    */
   async run<T>(operation: (client: Redis) => Promise<T>): Promise<T> {
     if (!this.isHealthy) throw new AppError(ErrorCode.UNAVAILABLE, 'storage is unavailable, try again shortly');
     try {
-      return await operation(this.main);
+      return await (this.tracer === null ? operation(this.main) : this.tracer.run(operation, this.main));
     } catch (error) {
       if (error instanceof AppError) throw error;
       throw new AppError(ErrorCode.UNAVAILABLE, 'storage is unavailable, try again shortly', { cause: error });

@@ -4,6 +4,10 @@
  *
  * It is installed with `socket.onAny`, one shared function for all sockets, so an idle
  * connection carries no per-event listeners.
+ *
+ * Tracing (when configured) adds a span per event: started on arrival, ended with the outcome,
+ * active while the handler runs. Off, `span` is undefined throughout and each of those three
+ * places costs one test of it: no span, closure or context lookup.
  */
 import { ErrorCode, type ClientEventSchema, type ErrorPayload, type Result } from '@tavern/protocol';
 import type { z } from 'zod';
@@ -11,6 +15,7 @@ import type { Config } from '../config.js';
 import type { Logger } from '../platform/logger.js';
 import type { CounterSeries, HistogramSeries } from '../platform/hot-metrics.js';
 import type { Metrics } from '../platform/metrics.js';
+import type { EventSpan, Tracing } from '../platform/tracing.js';
 import { AppError, fromZodError } from '../platform/app-error.js';
 import type { ExtensionHooks } from '../hooks/hooks.js';
 import type { HandlerContext } from './handler-context.js';
@@ -47,6 +52,8 @@ export interface DispatcherDeps {
   hooks: ExtensionHooks;
   /** Ends a socket's session (used when a socket floods far past its limits). */
   endSession: (socket: TavernSocket, reason: ErrorCode, message: string) => void;
+  /** A span per event, or null (off). @default null */
+  tracing?: Tracing | null;
 }
 
 export interface Dispatcher {
@@ -104,26 +111,26 @@ export function createDispatcher(routes: readonly Route[], deps: DispatcherDeps)
   const maxDepth = config.limits.maxPayloadDepth;
   const debug = logger.isLevelEnabled('debug');
   const audits = hooks.audits;
+  const tracing = deps.tracing ?? null;
 
   function contextFor(socket: TavernSocket, event: string): HandlerContext {
     return new EventContext(socket, event, logger);
   }
 
-  function refuse(socket: TavernSocket, event: string, ack: AckFn | undefined, error: AppError, entry: Entry | undefined): void {
+  function refuse(socket: TavernSocket, event: string, ack: AckFn | undefined, error: AppError, entry: Entry | undefined, span: EventSpan | undefined): void {
     metrics.events.labels(entry ? event : 'unknown', error.code).inc();
     if (ack) {
       metrics.acks.labels(error.code).inc();
       ack({ ok: false, error: error.toPayload() });
-      return;
-    }
-    if (entry?.route.onRefused) {
+    } else if (entry?.route.onRefused) {
       entry.route.onRefused(contextFor(socket, event), error);
-      return;
+    } else {
+      socket.emit('error', { code: error.code, message: error.message, event: event.slice(0, 64) });
     }
-    socket.emit('error', { code: error.code, message: error.message, event: event.slice(0, 64) });
+    if (span !== undefined) span.end(error.code);
   }
 
-  function fail(socket: TavernSocket, event: string, ack: AckFn | undefined, entry: Entry, thrown: unknown, started: number): void {
+  function fail(socket: TavernSocket, event: string, ack: AckFn | undefined, entry: Entry, thrown: unknown, started: number, span: EventSpan | undefined): void {
     entry.duration.observe((performance.now() - started) / 1000);
     let error: AppError;
     if (thrown instanceof AppError) {
@@ -133,14 +140,14 @@ export function createDispatcher(routes: readonly Route[], deps: DispatcherDeps)
       logger.error({ err: thrown, event, socketId: socket.id, userId: socket.data.user.userId }, 'handler failed');
       error = new AppError(ErrorCode.INTERNAL, 'internal error');
     }
-    refuse(socket, event, ack, error, entry);
+    refuse(socket, event, ack, error, entry, span);
   }
 
-  function succeed(socket: TavernSocket, event: string, ack: AckFn | undefined, entry: Entry, data: unknown, started: number): void {
+  function succeed(socket: TavernSocket, event: string, ack: AckFn | undefined, entry: Entry, data: unknown, started: number, span: EventSpan | undefined): void {
     if (entry.resultSchema) {
       const checked = entry.resultSchema.safeParse(data);
       if (!checked.success) {
-        fail(socket, event, ack, entry, new Error(`ack of ${event} does not match its schema: ${checked.error.message}`), started);
+        fail(socket, event, ack, entry, new Error(`ack of ${event} does not match its schema: ${checked.error.message}`), started, span);
         return;
       }
     }
@@ -151,6 +158,7 @@ export function createDispatcher(routes: readonly Route[], deps: DispatcherDeps)
       ackOk.inc();
       ack({ ok: true, data });
     }
+    if (span !== undefined) span.end('OK');
     if (debug) logger.debug({ event, socketId: socket.id, ms: Math.round(elapsed * 100) / 100 }, 'handled');
   }
 
@@ -173,6 +181,8 @@ export function createDispatcher(routes: readonly Route[], deps: DispatcherDeps)
     const entry = table.get(name);
     const data = socket.data;
     data.lastActivityAt = Date.now();
+    // The argument after the payload may carry the client's trace context; read only when tracing.
+    const span = tracing === null ? undefined : tracing.startEvent(entry ? name : 'unknown', name, socket.id, data.user.userId, args[1]);
 
     const decision = limiter.take(data, entry ? entry.index : 0);
     if (decision !== 0) {
@@ -184,6 +194,7 @@ export function createDispatcher(routes: readonly Route[], deps: DispatcherDeps)
         metrics.floodDisconnects.inc();
         logger.warn({ event: name.slice(0, 64), socketId: socket.id, userId: data.user.userId, ip: data.ip }, 'socket flooded past its limits, disconnecting');
         deps.endSession(socket, ErrorCode.RATE_LIMITED, 'too many events: disconnected for flooding');
+        if (span !== undefined) span.end(ErrorCode.RATE_LIMITED);
         return;
       }
       if (ack) {
@@ -192,22 +203,23 @@ export function createDispatcher(routes: readonly Route[], deps: DispatcherDeps)
       } else {
         socket.emit('rate:limited', { event: name.slice(0, 64), retryAfterMs });
       }
+      if (span !== undefined) span.end(ErrorCode.RATE_LIMITED);
       return;
     }
     if (!entry) {
       // An event the running features do not serve, built-in or not: one answer for all.
-      refuse(socket, name, ack, new AppError(ErrorCode.INVALID_PAYLOAD, `unknown event ${name.slice(0, 64)}`), undefined);
+      refuse(socket, name, ack, new AppError(ErrorCode.INVALID_PAYLOAD, `unknown event ${name.slice(0, 64)}`), undefined, span);
       return;
     }
 
     const payload = args[0];
     if (exceedsShape(payload, maxDepth)) {
-      refuse(socket, name, ack, new AppError(ErrorCode.INVALID_PAYLOAD, `payload nests deeper than ${maxDepth} levels or is too large`), entry);
+      refuse(socket, name, ack, new AppError(ErrorCode.INVALID_PAYLOAD, `payload nests deeper than ${maxDepth} levels or is too large`), entry, span);
       return;
     }
     const parsed = entry.payloadSchema.safeParse(payload);
     if (!parsed.success) {
-      refuse(socket, name, ack, fromZodError(parsed.error), entry);
+      refuse(socket, name, ack, fromZodError(parsed.error), entry, span);
       return;
     }
 
@@ -215,9 +227,10 @@ export function createDispatcher(routes: readonly Route[], deps: DispatcherDeps)
     const started = performance.now();
     let outcome: unknown;
     try {
-      outcome = entry.route.run(contextFor(socket, name), parsed.data);
+      const ctx = contextFor(socket, name);
+      outcome = span === undefined ? entry.route.run(ctx, parsed.data) : span.within(entry.route.run, entry.route, ctx, parsed.data);
     } catch (error) {
-      fail(socket, name, ack, entry, error, started);
+      fail(socket, name, ack, entry, error, started, span);
       return;
     }
     if (outcome instanceof Promise) {
@@ -226,21 +239,21 @@ export function createDispatcher(routes: readonly Route[], deps: DispatcherDeps)
       outcome.then(
         (value: unknown) => {
           try {
-            succeed(socket, name, ack, entry, value, started);
+            succeed(socket, name, ack, entry, value, started, span);
           } finally {
             settled();
           }
         },
         (error: unknown) => {
           try {
-            fail(socket, name, ack, entry, error, started);
+            fail(socket, name, ack, entry, error, started, span);
           } finally {
             settled();
           }
         },
       );
     } else {
-      succeed(socket, name, ack, entry, outcome, started);
+      succeed(socket, name, ack, entry, outcome, started, span);
     }
   };
 
