@@ -8,6 +8,8 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import { parseEnv } from 'node:util';
 import proxyAddr from 'proxy-addr';
 import { z } from 'zod';
 import { devJwtConfig, resolveConfig, TRACING_SAMPLERS, tracingTo, type Config, type JwtConfig } from './config.js';
@@ -149,6 +151,8 @@ const EnvSchema = z
       .optional(),
     REDIS_URL: z.url().refine((url) => /^rediss?:\/\//.test(url), 'REDIS_URL must start with redis:// or rediss://').optional(),
     REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9_.:-]{1,32}$/).default('tavern:'),
+    REDIS_REQUIRED: bool.default(false),
+    REDIS_STARTUP_WAIT_MS: int(0, 600_000).default(5_000),
     MAX_MESSAGE_BYTES: int(1_024, 16 * 1024 * 1024).default(64 * 1024),
     MAX_PAYLOAD_DEPTH: int(2, 256).default(32),
     MAX_ROOMS_PER_SOCKET: int(1, 10_000).default(128),
@@ -211,6 +215,62 @@ export class EnvError extends Error {
   }
 }
 
+/**
+ * Loads `.env` from the working directory into `target`, under the variables already set:
+ * the real environment wins. Parsed by Node's own parser (`util.parseEnv`, the one behind
+ * `--env-file` and `process.loadEnvFile`), so no dependency; but that parser turns a line
+ * that is not `NAME=value` into garbage without a word, so each line is checked first and a
+ * malformed one is an `EnvError` naming the file and line (its content is not echoed: it may
+ * hold a secret). A missing file is fine. Skipped when the real `NODE_ENV` is `test`, so a
+ * developer's `.env` never leaks into test runs (as Next.js does).
+ *
+ * @returns the file and the names it set, or null when nothing was loaded.
+ */
+export function loadDotEnv(target: NodeJS.ProcessEnv = process.env, path = resolve('.env')): { path: string; names: string[] } | null {
+  if (target['NODE_ENV'] === 'test') return null;
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return null;
+    throw new EnvError([`${path}: cannot read it (${code ?? (error as Error).message})`]);
+  }
+  const problem = dotEnvProblem(text);
+  if (problem) throw new EnvError([`${path}:${problem}`]);
+  const names: string[] = [];
+  for (const [name, value] of Object.entries(parseEnv(text))) {
+    if (name in target || value === undefined) continue;
+    target[name] = value;
+    names.push(name);
+  }
+  return { path, names };
+}
+
+const DOTENV_LINE = /^\s*(?:export\s+)?[A-Za-z_][A-Za-z0-9_]*\s*=(.*)$/;
+
+/** `<line>: <what is wrong>` for the first line of a `.env` text that is not `NAME=value`, a comment or blank; or null. */
+function dotEnvProblem(text: string): string | null {
+  const lines = text.split(/\r?\n/);
+  for (let index = 0; index < lines.length; index++) {
+    const line = lines[index] ?? '';
+    if (/^\s*(#|$)/.test(line)) continue;
+    const value = DOTENV_LINE.exec(line)?.[1]?.trimStart();
+    if (value === undefined) return `${index + 1}: expected NAME=value, a # comment or a blank line`;
+    const quote = value[0];
+    if (quote !== '"' && quote !== "'" && quote !== '`') continue;
+    // A quoted value may span lines, up to its closing quote.
+    const opened = index;
+    let rest = value.slice(1);
+    while (!rest.includes(quote)) {
+      index++;
+      if (index >= lines.length) return `${opened + 1}: the value's opening ${quote} is never closed`;
+      rest = lines[index] ?? '';
+    }
+  }
+  return null;
+}
+
 /** The server's own variables, for the `.env.example` check. */
 export const serverEnvNames: readonly string[] = Object.keys(EnvSchema.shape);
 
@@ -268,7 +328,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, features: re
     corsOrigins: env.CORS_ORIGINS,
     trustProxy: env.TRUST_PROXY,
     staticDir: env.STATIC_DIR ?? null,
-    redis: env.REDIS_URL ? { url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX } : null,
+    redis: env.REDIS_URL
+      ? { url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX, required: env.REDIS_REQUIRED, startupWaitMs: env.REDIS_STARTUP_WAIT_MS }
+      : null,
     auth: {
       jwt: jwtConfig(env),
       ...(env.JWT_ISSUER !== undefined && { issuer: env.JWT_ISSUER }),

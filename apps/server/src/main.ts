@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { createRealtimeServer } from './create-realtime-server.js';
 import { EnvError, loadDotEnv, loadEnvironment } from './env.js';
 import { createLogger } from './platform/logger.js';
+import { RedisUnavailableError } from './platform/redis.js';
 
 /** A start-up failure the operator can fix: printed as one line, without a stack. */
 class StartupError extends Error {}
@@ -76,6 +77,8 @@ const LISTEN_ERRORS: Record<string, [string, string]> = {
 main().catch((error: unknown) => {
   if (error instanceof EnvError || error instanceof StartupError) {
     process.stderr.write(`tavern: ${error.message}\n`);
+  } else if (error instanceof RedisUnavailableError) {
+    process.stderr.write(`tavern: REDIS_URL: ${error.message} and REDIS_REQUIRED is true (unset it to start degraded and recover when Redis answers)\n`);
   } else {
     // Not a setting the operator got wrong: a bug, shown with its stack.
     process.stderr.write(`tavern: failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);

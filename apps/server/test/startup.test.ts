@@ -14,6 +14,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { EnvError, loadEnvironment, serverEnvNames } from '../src/env.js';
 import { builtInFeatures } from '../src/features/index.js';
+import { freePort } from './support/free-port.js';
+import { startRedis } from './support/start-redis.js';
 
 const serverRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -151,6 +153,32 @@ describe('start-up when the address cannot be bound', () => {
   });
 });
 
+describe('Redis at start-up', () => {
+  it('with REDIS_REQUIRED=true, a Redis that does not answer is one line and exit 1', async () => {
+    const port = await freePort(); // nothing listens there
+    const env = { REDIS_URL: `redis://:hunter2@127.0.0.1:${port}`, REDIS_REQUIRED: 'true', REDIS_STARTUP_WAIT_MS: '500' };
+    expect(await refusalLine(env)).toBe(
+      `tavern: REDIS_URL: redis at 127.0.0.1:${port} did not answer within 500 ms and REDIS_REQUIRED is true (unset it to start degraded and recover when Redis answers)`,
+    );
+  });
+
+  it('by default, a Redis that does not answer leaves the node started but not ready', async () => {
+    const port = await freePort();
+    await using server = runServer({ REDIS_URL: `redis://127.0.0.1:${port}`, REDIS_STARTUP_WAIT_MS: '500' });
+    const { port: httpPort } = (await server.listening) as { port: number };
+    const ready = await fetch(`http://127.0.0.1:${httpPort}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toMatchObject({ reason: 'redis unavailable' });
+  });
+
+  it('with REDIS_REQUIRED=true and Redis up, the node starts ready', async () => {
+    await using redis = await startRedis();
+    await using server = runServer({ REDIS_URL: redis.url, REDIS_REQUIRED: 'true' });
+    const { port } = (await server.listening) as { port: number };
+    expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
+  });
+});
+
 /** A fresh folder holding `.env` with `content`. */
 function folderWithDotEnv(content: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'tavern-dotenv-'));
@@ -219,6 +247,7 @@ const BAD_VALUES: Record<string, string | null> = {
   OTEL_SERVICE_NAME: null,
   NODE_ID: 'has spaces',
   REDIS_KEY_PREFIX: 'has spaces',
+  REDIS_REQUIRED: 'maybe',
   JWT_SECRET: 'too-short',
   REDIS_URL: 'http://127.0.0.1:6379',
   MAX_MESSAGE_BYTES: '10',
