@@ -2,6 +2,14 @@
  * Joining and leaving rooms through one access check per room kind. Features register the
  * policy of the kinds they own (zone, party, lobby, ...); a kind without a policy is closed.
  *
+ * The rooms-per-socket cap is enforced where every join ends: the namespace adapter's
+ * `addAll`, which `socket.join`, `io.in(..).socketsJoin` (on every node) and the adapter's
+ * own remote joins all call. A socket at its cap is never added to another room; such a
+ * join is dropped and counted (`tavern_cap_refusals_total{cap="rooms_per_socket"}`).
+ * Commands check first (`join`, `assertCanJoin`) so the sender gets `LIMIT_EXCEEDED`
+ * and nothing changes. A kind can have a cap of its own instead (`capSeparately`:
+ * presence watches, `presence:*`, count against `maxWatched`, not against the 128).
+ *
  * @example
  * rooms.setPolicy('party', (user, room) => parties.isMember(room.id, user.userId));
  * await rooms.join(socket, 'party:p1'); // FORBIDDEN unless a member
@@ -16,6 +24,8 @@ export type AccessPolicy = (user: AuthUser, room: ParsedRoom) => boolean | Promi
 
 export class RoomService {
   private readonly policies = new Map<RoomKind, AccessPolicy>();
+  /** Kinds whose rooms count against a cap of their own, not the rooms-per-socket cap. */
+  private readonly separateCaps = new Map<RoomKind, number>();
 
   constructor(
     private readonly io: TavernServer,
@@ -27,6 +37,55 @@ export class RoomService {
     this.setPolicy('user', (user, room) => room.id === user.userId);
     this.setPolicy('global', () => true);
     this.setPolicy('guild', (user, room) => user.guilds.includes(room.id));
+    this.guardAdapter();
+  }
+
+  /** Rooms of `kind` count against `max` per socket instead of `maxRoomsPerSocket`. */
+  capSeparately(kind: RoomKind, max: number): void {
+    this.separateCaps.set(kind, max);
+  }
+
+  /** The cap `roomName` counts against, and its label. */
+  private capOf(roomName: string): { kind: RoomKind | null; max: number } {
+    const kind = parseRoom(roomName)?.kind ?? null;
+    const separate = kind === null ? undefined : this.separateCaps.get(kind);
+    return separate === undefined ? { kind: null, max: this.config.limits.maxRoomsPerSocket } : { kind, max: separate };
+  }
+
+  /** How many rooms of `socketRooms` count against the same cap as `kind` (null: the shared one). */
+  private countIn(socketId: string, socketRooms: Iterable<string>, kind: RoomKind | null): number {
+    let count = 0;
+    // The socket's own id room never counts.
+    for (const room of socketRooms) if (room !== socketId && this.capOf(room).kind === kind) count++;
+    return count;
+  }
+
+  /** Wraps the adapter's `addAll` so that no path can put a socket over its cap. */
+  private guardAdapter(): void {
+    const adapter = this.io.of('/').adapter;
+    const addAll = adapter.addAll.bind(adapter);
+    adapter.addAll = (socketId, joining) => {
+      const current = adapter.sids.get(socketId);
+      const counts = new Map<RoomKind | null, number>();
+      const allowed = new Set<string>();
+      let refused = 0;
+      for (const room of joining) {
+        if (room === socketId || current?.has(room)) {
+          allowed.add(room);
+          continue;
+        }
+        const { kind, max } = this.capOf(room);
+        const count = counts.get(kind) ?? this.countIn(socketId, current ?? [], kind);
+        if (count >= max) {
+          refused++;
+          continue;
+        }
+        counts.set(kind, count + 1);
+        allowed.add(room);
+      }
+      if (refused > 0) this.metrics.capRefusals.labels('rooms_per_socket').inc(refused);
+      return addAll(socketId, allowed);
+    };
   }
 
   setPolicy(kind: RoomKind, policy: AccessPolicy): void {
@@ -69,19 +128,29 @@ export class RoomService {
   async join(socket: TavernSocket, roomName: string): Promise<ParsedRoom> {
     const parsed = await this.assertAccess(socket.data.user, roomName);
     if (socket.rooms.has(roomName)) return parsed;
-    this.assertRoomCap(socket);
+    this.assertCanJoin(socket, roomName);
     await socket.join(roomName);
     // Only then is the join acknowledged: nothing sent to the room afterwards is missed.
     await this.subscribed(roomName);
     return parsed;
   }
 
-  /** Throws `LIMIT_EXCEEDED` when the socket is in as many rooms as it may be. */
-  assertRoomCap(socket: TavernSocket): void {
-    // socket.rooms includes the socket's own id room, which does not count.
-    if (socket.rooms.size - 1 >= this.config.limits.maxRoomsPerSocket) {
-      this.metrics.capRefusals.labels('rooms_per_socket').inc();
-      throw new AppError(ErrorCode.LIMIT_EXCEEDED, `at most ${this.config.limits.maxRoomsPerSocket} rooms per connection`);
+  /**
+   * Throws `LIMIT_EXCEEDED` unless `socket` may join all of `roomNames` (rooms it is in
+   * already are free): what a command checks before it changes anything, so that the
+   * adapter guard never has to drop the join it then makes.
+   */
+  assertCanJoin(socket: TavernSocket, ...roomNames: string[]): void {
+    const counts = new Map<RoomKind | null, number>();
+    for (const room of new Set(roomNames)) {
+      if (socket.rooms.has(room)) continue;
+      const { kind, max } = this.capOf(room);
+      const count = counts.get(kind) ?? this.countIn(socket.id, socket.rooms, kind);
+      if (count >= max) {
+        this.metrics.capRefusals.labels('rooms_per_socket').inc();
+        throw new AppError(ErrorCode.LIMIT_EXCEEDED, kind === null ? `at most ${max} rooms per connection` : `at most ${max} ${kind} rooms per connection`);
+      }
+      counts.set(kind, count + 1);
     }
   }
 

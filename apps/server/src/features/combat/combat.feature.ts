@@ -75,7 +75,7 @@ export const combatFeature = defineFeature({
 
     return {
       handlers: {
-        'combat:start': async ({ user }, { opponents }) => {
+        'combat:start': async ({ socket, user }, { opponents }) => {
           const world = services.get('world');
           const where = await world.locate(user.userId);
           if (!where) throw new AppError(ErrorCode.PRECONDITION_FAILED, 'enter a zone before fighting');
@@ -110,6 +110,7 @@ export const combatFeature = defineFeature({
             }
           }
           const sessionId = `c${randomId(9)}`;
+          roomService.assertCanJoin(socket, rooms.combat(sessionId));
           const now = Date.now();
           // The seed stays in the stored session: the state clients get never carries it.
           const session = createSession(sessionId, where.zoneId, fighters, newSeed(), now, turnMs);

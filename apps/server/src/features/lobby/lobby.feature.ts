@@ -100,8 +100,11 @@ export const lobbyFeature = defineFeature({
       await broadcast(lobby);
     }
 
-    async function create(members: readonly { userId: string; name: string }[], options: Omit<LobbyRecord, 'id' | 'hostId' | 'status' | 'members' | 'settings'>): Promise<LobbyRecord> {
-      const id = `l${randomId(9)}`;
+    async function create(
+      members: readonly { userId: string; name: string }[],
+      options: Omit<LobbyRecord, 'id' | 'hostId' | 'status' | 'members' | 'settings'>,
+      id = `l${randomId(9)}`,
+    ): Promise<LobbyRecord> {
       const now = Date.now();
       const lobby = await store.update(id, () => ({
         id,
@@ -123,16 +126,23 @@ export const lobbyFeature = defineFeature({
 
     return {
       handlers: {
-        'lobby:create': async ({ user }, { name, mode, maxPlayers, visibility }) => {
-          const lobby = await create([{ userId: user.userId, name: user.name }], {
-            maxPlayers,
-            ...(name !== undefined && { name }),
-            ...(mode !== undefined && { mode }),
-            ...(visibility !== undefined && { visibility }),
-          });
+        'lobby:create': async ({ socket, user }, { name, mode, maxPlayers, visibility }) => {
+          const id = `l${randomId(9)}`;
+          roomService.assertCanJoin(socket, rooms.lobby(id));
+          const lobby = await create(
+            [{ userId: user.userId, name: user.name }],
+            {
+              maxPlayers,
+              ...(name !== undefined && { name }),
+              ...(mode !== undefined && { mode }),
+              ...(visibility !== undefined && { visibility }),
+            },
+            id,
+          );
           return { lobby: await view(lobby) };
         },
-        'lobby:join': async ({ user }, { lobbyId }) => {
+        'lobby:join': async ({ socket, user }, { lobbyId }) => {
+          roomService.assertCanJoin(socket, rooms.lobby(lobbyId));
           let refusal: AppError | null = null;
           let joined = false;
           const lobby = await store.update(lobbyId, (current) => {

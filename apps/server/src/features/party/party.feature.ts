@@ -70,8 +70,9 @@ export const partyFeature = defineFeature({
 
     return {
       handlers: {
-        'party:create': async ({ user }) => {
+        'party:create': async ({ socket, user }) => {
           const partyId = `p${randomId(9)}`;
+          roomService.assertCanJoin(socket, rooms.party(partyId));
           if (!(await store.claimPartyOf(user.userId, partyId))) throw conflict('you are already in a party');
           const party = await store.update(partyId, () => ({
             id: partyId,
@@ -92,7 +93,8 @@ export const partyFeature = defineFeature({
           emitTo(rooms.user(userId), 'party:invited', { partyId, from: from! });
           return {};
         },
-        'party:accept': async ({ user }, { partyId }) => {
+        'party:accept': async ({ socket, user }, { partyId }) => {
+          roomService.assertCanJoin(socket, rooms.party(partyId));
           if (!(await store.takeInvite(partyId, user.userId))) throw notFound('invitation');
           if (!(await store.claimPartyOf(user.userId, partyId))) throw conflict('you are already in a party; leave it first');
           let full = false;

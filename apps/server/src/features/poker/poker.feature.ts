@@ -129,7 +129,8 @@ export const pokerFeature = defineFeature({
 
     return {
       handlers: {
-        'poker:join': async ({ user }, { sessionId, name, avatar, role }) => {
+        'poker:join': async ({ socket, user }, { sessionId, name, avatar, role }) => {
+          roomService.assertCanJoin(socket, rooms.poker(sessionId));
           clearTimeout(pendingRemoval.get(`${sessionId}\n${user.userId}`));
           pendingRemoval.delete(`${sessionId}\n${user.userId}`);
           let event: 'poker:player:joined' | 'poker:player:updated' = 'poker:player:joined';

@@ -22,7 +22,10 @@ export const presenceFeature = defineFeature({
   name: 'presence',
   slice: presenceSlice,
   settings: presenceSettings,
-  create: ({ io, redis, realtime, registry, services, logger: log, settings, emitTo }) => {
+  create: ({ io, redis, realtime, registry, rooms: roomService, services, logger: log, settings, emitTo }) => {
+    // A watch is a presence:{userId} room; watches count against maxWatched, not against
+    // the rooms-per-socket cap, and the adapter guard holds every path to that cap too.
+    roomService.capSeparately('presence', settings.maxWatched);
     const presence = new PresenceService(redis ? new RedisPresenceStore(redis) : new MemoryPresenceStore(), realtime, emitTo, log);
     services.provide('presence', presence);
     const pendingOffline = new Map<string, NodeJS.Timeout>();
@@ -61,10 +64,10 @@ export const presenceFeature = defineFeature({
         },
         'presence:get': async ({ user }, { userIds }) => ({ presences: await presence.list(userIds, user.userId) }),
         'presence:subscribe': async ({ socket, user }, { userIds }) => {
-          const watched = [...socket.rooms].filter((room) => room.startsWith(PRESENCE_PREFIX)).length;
-          const fresh = userIds.filter((userId) => !socket.rooms.has(rooms.presence(userId)));
-          if (watched + fresh.length > settings.maxWatched) throw new AppError('LIMIT_EXCEEDED', `at most ${settings.maxWatched} watched users per connection`);
-          await socket.join(fresh.map((userId) => rooms.presence(userId)));
+          const fresh = userIds.filter((userId) => !socket.rooms.has(rooms.presence(userId))).map((userId) => rooms.presence(userId));
+          // Watches have their own cap (maxWatched), not the rooms-per-socket one.
+          roomService.assertCanJoin(socket, ...fresh);
+          await socket.join(fresh);
           return { presences: await presence.list(userIds, user.userId) };
         },
         'presence:unsubscribe': async ({ socket }, { userIds }) => {
