@@ -1,3 +1,4 @@
+import type { MetricsSummaryResult, RoomsResult } from '@tavern/protocol';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useRedis } from './support/start-redis.js';
@@ -22,6 +23,8 @@ const adminToken = (server: TestServer) => server.token('ops', { roles: ['admin'
 describe('admin API', () => {
   const ROUTES: { name: string; valid: Call; invalid: Call }[] = [
     { name: 'stats', valid: { method: 'GET', path: '/api/realtime/stats' }, invalid: { method: 'GET', path: '/api/realtime/stats' } },
+    { name: 'rooms', valid: { method: 'GET', path: '/api/realtime/rooms' }, invalid: { method: 'GET', path: '/api/realtime/rooms?limit=500' } },
+    { name: 'metrics summary', valid: { method: 'GET', path: '/api/realtime/metrics-summary' }, invalid: { method: 'GET', path: '/api/realtime/metrics-summary' } },
     {
       name: 'announce',
       valid: { method: 'POST', path: '/api/realtime/announce', body: { message: 'Server restarts at noon', priority: 'warning' } },
@@ -68,7 +71,7 @@ describe('admin API', () => {
     expect(await forbidden.json()).toMatchObject({ error: { code: 'FORBIDDEN', message: expect.any(String) } });
   });
 
-  it.each(ROUTES.filter((route) => route.name !== 'stats'))('$name: 400 on a bad body', async ({ invalid }) => {
+  it.each(ROUTES.filter((route) => route.name !== 'stats' && route.name !== 'metrics summary'))('$name: 400 on a bad body or query', async ({ invalid }) => {
     const response = await call(server, invalid, await adminToken(server));
     expect(response.status).toBe(400);
     expect(await response.json()).toMatchObject({ error: { code: 'INVALID_PAYLOAD' } });
@@ -92,6 +95,64 @@ describe('admin API', () => {
     expect(stats.node.users).toBeGreaterThanOrEqual(1);
     expect(stats.cluster.nodes).toBe(1);
     alice.disconnect();
+  });
+
+  it('rooms: this node’s rooms by kind and its busiest rooms, bounded by limit and filtered by kind', async () => {
+    const token = await adminToken(server);
+    const players = await Promise.all(['rooms-a', 'rooms-b', 'rooms-c'].map((userId) => server.connect(userId)));
+    for (const player of players) expect((await request(player, 'chat:join', { channelId: 'global:main' })).ok).toBe(true);
+    const rooms = async (query = '') => {
+      const response = await call(server, { method: 'GET', path: `/api/realtime/rooms${query}` }, token);
+      expect(response.status).toBe(200);
+      return (await response.json()) as RoomsResult;
+    };
+
+    const all = await rooms();
+    expect(all.nodes).toHaveLength(1);
+    expect(all.cluster.busiest[0]).toEqual({ room: 'global:main', kind: 'global', sockets: expect.any(Number) });
+    expect(all.cluster.busiest[0]!.sockets).toBeGreaterThanOrEqual(3);
+    const users = all.cluster.byKind.find((kind) => kind.kind === 'user');
+    expect(users?.rooms).toBeGreaterThanOrEqual(3);
+    // Each socket's own room is not a room of the API.
+    expect(all.cluster.rooms).toBe(all.cluster.byKind.reduce((sum, kind) => sum + kind.rooms, 0));
+
+    expect((await rooms('?limit=1')).cluster.busiest).toHaveLength(1);
+    const ofUsers = await rooms('?kind=user&limit=100');
+    expect(ofUsers.cluster.busiest.length).toBeGreaterThanOrEqual(3);
+    expect(ofUsers.cluster.busiest.every((room) => room.kind === 'user' && room.room.startsWith('user:'))).toBe(true);
+    expect((await call(server, { method: 'GET', path: '/api/realtime/rooms?kind=Not%20A%20Kind' }, token)).status).toBe(400);
+    for (const player of players) player.disconnect();
+  });
+
+  it('metrics summary: refusals by code, rate limits by event and refused handshakes, as /metrics counts them', async () => {
+    const token = await adminToken(server);
+    const summary = async () => {
+      const response = await call(server, { method: 'GET', path: '/api/realtime/metrics-summary' }, token);
+      expect(response.status).toBe(200);
+      return (await response.json()) as MetricsSummaryResult;
+    };
+    const before = await summary();
+    const spammer = await server.connect('spammer');
+    expect((await request(spammer, 'chat:join', { channelId: 'global:main' })).ok).toBe(true);
+    let limited = 0;
+    for (let i = 0; i < 20; i++) {
+      const sent = await request(spammer, 'chat:send', { channelId: 'global:main', content: `hello ${i}`, clientMsgId: `spam-${i}` });
+      if (!sent.ok && sent.error.code === 'RATE_LIMITED') limited++;
+    }
+    expect(limited).toBeGreaterThan(0);
+    expect(await request(spammer, 'chat:join', { channelId: 'guild:nobodys' })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    expect(await server.refuse({ token: 'junk' })).toMatchObject({ code: 'UNAUTHENTICATED' });
+
+    const after = await summary();
+    const delta = (pick: (figures: MetricsSummaryResult['cluster']) => number | undefined) => (pick(after.cluster) ?? 0) - (pick(before.cluster) ?? 0);
+    expect(delta((figures) => figures.refusals['RATE_LIMITED'])).toBe(limited);
+    expect(delta((figures) => figures.rateLimited['chat:send'])).toBe(limited);
+    expect(delta((figures) => figures.refusals['FORBIDDEN'])).toBe(1);
+    expect(delta((figures) => figures.events.refused)).toBe(limited + 1);
+    expect(delta((figures) => figures.events.ok)).toBe(1 + 20 - limited);
+    expect(delta((figures) => figures.handshakeRefusals['UNAUTHENTICATED'])).toBe(1);
+    expect(after.node).toMatchObject({ nodeId: after.nodes[0]!.nodeId, slowConsumerDisconnects: 0, floodDisconnects: 0, internalErrors: 0 });
+    spammer.disconnect();
   });
 
   it('announce reaches every client; emit reaches the target; disconnect ends the user’s sockets', async () => {
@@ -188,6 +249,26 @@ describe('revocation across two nodes', () => {
     expect(await b.refuse({ token })).toMatchObject({ code: 'TOKEN_REVOKED' });
     // A revoked token cannot come back through auth:refresh either.
     expect(await request(other, 'auth:refresh', { token })).toMatchObject({ ok: false, error: { code: 'TOKEN_REVOKED' } });
+  });
+
+  it('rooms and the metrics summary gather every node', async () => {
+    await using a = await startTestServer({ config: clusterConfig(redis().url) });
+    await using b = await startTestServer({ config: clusterConfig(redis().url) });
+    const onA = await a.connect('nia');
+    const onB = await b.connect('noor');
+    for (const player of [onA, onB]) expect((await request(player, 'chat:join', { channelId: 'global:main' })).ok).toBe(true);
+    await b.refuse({ token: 'junk' });
+
+    const rooms = (await (await call(a, { method: 'GET', path: '/api/realtime/rooms?kind=global' }, await adminToken(a))).json()) as RoomsResult;
+    expect(rooms.nodes).toHaveLength(2);
+    expect(rooms.nodes.map((node) => node.busiest)).toEqual([[{ room: 'global:main', kind: 'global', sockets: 1 }], [{ room: 'global:main', kind: 'global', sockets: 1 }]]);
+    expect(rooms.cluster.busiest).toEqual([{ room: 'global:main', kind: 'global', sockets: 2 }]);
+    expect(rooms.cluster.byKind.find((kind) => kind.kind === 'user')).toEqual({ kind: 'user', rooms: 2, sockets: 2 });
+
+    const metrics = (await (await call(a, { method: 'GET', path: '/api/realtime/metrics-summary' }, await adminToken(a))).json()) as MetricsSummaryResult;
+    expect(metrics.nodes).toHaveLength(2);
+    expect(metrics.cluster.events.ok).toBe(2);
+    expect(metrics.cluster.handshakeRefusals).toEqual({ UNAUTHENTICATED: 1 });
   });
 
   it('stats gather every node', async () => {

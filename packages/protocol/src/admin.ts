@@ -2,9 +2,12 @@
 import { z } from 'zod';
 import { Id, Timestamp } from './common.js';
 import { ErrorCodeSchema } from './errors.js';
+import { ROOM_KIND_PATTERN } from './rooms.js';
 import { AnnouncementPriority } from './session.js';
 
-export const AdminErrorBody = z.object({ error: z.object({ code: ErrorCodeSchema, message: z.string(), details: z.unknown().optional() }) });
+export const AdminErrorBody = z.object({
+  error: z.object({ code: ErrorCodeSchema, message: z.string(), retryAfterMs: z.number().int().nonnegative().optional(), details: z.unknown().optional() }),
+});
 export type AdminErrorBody = z.infer<typeof AdminErrorBody>;
 
 export const AnnounceBody = z.object({ message: z.string().trim().min(1).max(2000), priority: AnnouncementPriority.default('info') });
@@ -31,6 +34,7 @@ export const EmitBody = z
     message: 'target.id is required unless target.type is "all"',
     path: ['target', 'id'],
   });
+export const EmitResult = z.object({ emitted: z.literal(true) });
 
 export const DisconnectBody = z.object({ reason: z.string().trim().min(1).max(200) });
 export const DisconnectResult = z.object({ disconnected: z.boolean() });
@@ -65,6 +69,73 @@ export const StatsResult = z.object({
   }),
 });
 export type StatsResult = z.infer<typeof StatsResult>;
+
+/** Query of `GET /api/realtime/rooms`: how many of the busiest rooms, optionally of one kind. */
+export const RoomsQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(10).describe('how many of the busiest rooms each node reports'),
+  kind: z.string().regex(ROOM_KIND_PATTERN, 'a room kind is lowercase letters, digits and -').optional().describe('only rooms of this kind in `busiest` (`zone`, `guild`, ...)'),
+});
+export type RoomsQuery = z.output<typeof RoomsQuery>;
+
+/** Rooms of one kind (`zone`, `guild`, ... or `other` for names without a kind) and the sockets in them. */
+export const RoomKindCount = z.object({
+  kind: z.string(),
+  rooms: z.number().int().nonnegative(),
+  sockets: z.number().int().nonnegative(),
+});
+export type RoomKindCount = z.infer<typeof RoomKindCount>;
+
+export const BusyRoom = z.object({ room: z.string(), kind: z.string(), sockets: z.number().int().nonnegative() });
+export type BusyRoom = z.infer<typeof BusyRoom>;
+
+/** One node's rooms: totals by kind, and its busiest rooms (at most the query's `limit`). */
+export const NodeRooms = z.object({
+  nodeId: z.string(),
+  rooms: z.number().int().nonnegative(),
+  byKind: z.array(RoomKindCount),
+  busiest: z.array(BusyRoom),
+  at: Timestamp,
+});
+export type NodeRooms = z.infer<typeof NodeRooms>;
+
+/**
+ * Rooms of every node. In `cluster`, sockets are summed over nodes (exact); a room with members
+ * on two nodes counts once per node in `rooms`; `busiest` merges each node's top list.
+ */
+export const RoomsResult = z.object({
+  nodes: z.array(NodeRooms),
+  cluster: z.object({ rooms: z.number().int().nonnegative(), byKind: z.array(RoomKindCount), busiest: z.array(BusyRoom) }),
+});
+export type RoomsResult = z.infer<typeof RoomsResult>;
+
+const Counts = z.record(z.string(), z.number().nonnegative());
+
+/** Counters of one node since it started (or of the cluster, summed), read from its Prometheus registry. */
+export const MetricsFigures = z.object({
+  /** Client events received: handled (`ok`) and refused with an error code. */
+  events: z.object({ ok: z.number().nonnegative(), refused: z.number().nonnegative() }),
+  /** Refused client events by error code (`tavern_events_total` with an outcome other than `ok`). */
+  refusals: Counts,
+  /** Events refused by the per-event token buckets, by event (`tavern_rate_limited_total`). */
+  rateLimited: Counts,
+  /** Sockets disconnected for flooding at 10x their limits (`tavern_flood_disconnects_total`). */
+  floodDisconnects: z.number().nonnegative(),
+  /** Sockets cut because their unsent queue passed the limit (`tavern_slow_consumer_disconnects_total`). */
+  slowConsumerDisconnects: z.number().nonnegative(),
+  /** Refused handshakes by error code (`tavern_handshakes_total` with an outcome other than `ok`). */
+  handshakeRefusals: Counts,
+  /** Refusals by a cap: `rooms_per_socket`, `sockets_per_user`, `handshakes_per_ip`. */
+  capRefusals: Counts,
+  /** Unexpected errors caught (`tavern_internal_errors_total`); should stay 0. */
+  internalErrors: z.number().nonnegative(),
+});
+export type MetricsFigures = z.infer<typeof MetricsFigures>;
+
+export const NodeMetrics = MetricsFigures.extend({ nodeId: z.string(), at: Timestamp });
+export type NodeMetrics = z.infer<typeof NodeMetrics>;
+
+export const MetricsSummaryResult = z.object({ node: NodeMetrics, nodes: z.array(NodeMetrics), cluster: MetricsFigures });
+export type MetricsSummaryResult = z.infer<typeof MetricsSummaryResult>;
 
 export const DevTokenBody = z.object({
   userId: Id,

@@ -1,4 +1,4 @@
-import type { ClientToServerEvents, NodeStats, Role, ServerToClientEvents } from '@tavern/protocol';
+import type { ClientToServerEvents, NodeMetrics, NodeRooms, NodeStats, Role, RoomsQuery, ServerToClientEvents } from '@tavern/protocol';
 import type { Server, Socket } from 'socket.io';
 import type { RateLimitState } from './rate-limiter.js';
 
@@ -39,6 +39,10 @@ export interface InterServerEvents {
   'tavern:revoked': (revocation: { jti?: string; userId?: string; revokedAt: number }) => void;
   /** Asks every other node for its figures (admin stats). */
   'tavern:stats': (ack: (stats: NodeStats) => void) => void;
+  /** Asks every other node for its rooms by kind and its busiest rooms (admin rooms). */
+  'tavern:rooms': (query: RoomsQuery, ack: (rooms: NodeRooms) => void) => void;
+  /** Asks every other node for its refusal and limit counters (admin metrics summary). */
+  'tavern:metrics': (ack: (metrics: NodeMetrics) => void) => void;
 }
 
 export type TavernServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
