@@ -91,7 +91,7 @@ export const CombatTurn = z.object({ sessionId: Id, turn: z.number().int().posit
 export const CombatEnded = z.object({ sessionId: Id, outcome: CombatOutcome, winners: z.array(Id) });
 
 export const combatCommands = {
-  'combat:start': command(CombatStartPayload, CombatStartResult, { description: 'Starts a turn-based combat against NPCs or players in the same zone.' }),
+  'combat:start': command(CombatStartPayload, CombatStartResult, { description: 'Starts a turn-based combat against NPCs or players in the same zone; against players only in a zone with `pvp: true`, else `FORBIDDEN`.' }),
   'combat:action': command(CombatActionPayload, CombatActionResult, { description: 'Acts on your turn; out of turn, bad targets, no mana or cooldown give `PRECONDITION_FAILED`.', rateLimit: { ratePerSec: 2, burst: 4 } }),
 };
 

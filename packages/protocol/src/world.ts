@@ -11,6 +11,8 @@ export const Zone = z.object({
   spawn: Point,
   /** World units per second a character may move, before tolerance. */
   maxSpeed: z.number().positive(),
+  /** Players may start fights against other players here. Absent or false: fights are against NPCs only. */
+  pvp: z.boolean().optional(),
 });
 export type Zone = z.infer<typeof Zone>;
 

@@ -102,6 +102,8 @@ export const combatFeature = defineFeature({
               if (!template) throw notFound(`NPC ${opponent.id} in ${where.zoneId}`);
               fighters.push({ ...template, kind: 'npc', mana: 0, id: `npc.${opponent.id}.${++n}`, team: 'b' });
             } else {
+              // Nobody is pulled into a fight against their will: players fight players only where the zone says so.
+              if (!world.pvp(where.zoneId)) throw new AppError(ErrorCode.FORBIDDEN, `${where.zoneId} is not a PvP zone: fight NPCs here`);
               const player = present.get(opponent.characterId);
               if (!player) throw new AppError(ErrorCode.PRECONDITION_FAILED, `${opponent.characterId} is not in ${where.zoneId}`);
               if (users[player.characterId] || (await store.sessionOf(player.userId))) throw conflict(`${opponent.characterId} cannot join this fight`);

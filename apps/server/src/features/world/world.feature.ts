@@ -35,6 +35,8 @@ export interface WorldService {
   players(zoneId: string): Promise<Player[]>;
   /** The NPCs configured for a zone. */
   npcs(zoneId: string): Record<string, NpcTemplate>;
+  /** Whether the zone allows fights between players (its `pvp` flag). */
+  pvp(zoneId: string): boolean;
 }
 
 declare module '../feature.js' {
@@ -54,6 +56,7 @@ export const worldFeature = defineFeature({
       locate: (userId) => store.zoneOfUser(userId),
       players: (zoneId) => store.players(zoneId),
       npcs: (zoneId) => zones.get(zoneId)?.npcs ?? {},
+      pvp: (zoneId) => zones.get(zoneId)?.pvp === true,
     });
     const characters = new Map<string, Character>();
     const bySocket = new Map<string, string>();
