@@ -5,7 +5,6 @@
 
 import type { RateLimitRule } from '@tavern/protocol';
 import type { HttpHooksConfig } from './hooks/hooks.js';
-import type { RedisSettings } from './platform/redis.js';
 
 export type { RateLimitRule };
 
@@ -54,8 +53,11 @@ export interface Config {
   trustProxy: string[];
   /** Folder of static files served at `/` (the demo page), or null. */
   staticDir: string | null;
-  /** Redis for a cluster (see `RedisSettings`: `required` refuses to start without it), or null: one node in memory. */
-  redis: RedisSettings | null;
+  /**
+   * Redis for a cluster, or null: one node in memory. Start-up waits `startupWaitMs` (5000)
+   * for it; then a node starts degraded, or with `required` fails (see platform/redis.ts).
+   */
+  redis: { url: string; keyPrefix: string; startupWaitMs?: number; required?: boolean } | null;
   auth: {
     jwt: JwtConfig;
     issuer?: string;
