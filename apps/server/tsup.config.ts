@@ -1,3 +1,4 @@
+import { cp } from 'node:fs/promises';
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
@@ -7,4 +8,9 @@ export default defineConfig({
   clean: true,
   sourcemap: true,
   target: 'node20',
+  // The admin dashboard is a static page read at start-up from `./dashboard/` beside the
+  // module that serves it: in `src/features/admin/`, and in `dist/` once bundled.
+  async onSuccess() {
+    await cp('src/features/admin/dashboard', 'dist/dashboard', { recursive: true, filter: (source) => !source.endsWith('tsconfig.json') });
+  },
 });

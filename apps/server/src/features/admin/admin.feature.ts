@@ -1,14 +1,17 @@
-/** The admin HTTP API, its OpenAPI document and the cross-node figures it gathers. */
+/** The admin HTTP API, its OpenAPI document, the cross-node figures it gathers, and the dashboard page. */
 import { RoomsQuery, sessionSlice } from '@tavern/protocol';
 import { defineFeature } from '../../api.js';
+import { dashboardRoutes } from './admin.dashboard.js';
 import { nodeMetrics } from './admin.metrics.js';
 import { registerRoutes } from './admin.route.js';
 import { nodeRooms } from './admin.rooms.js';
 import { adminRouteTable } from './admin.routes.js';
+import { adminSettings } from './admin.settings.js';
 
 export const adminFeature = defineFeature({
   name: 'admin',
   emits: [sessionSlice],
+  settings: adminSettings,
   create: (context) => ({
     start() {
       const { io, config, metrics, logger } = context;
@@ -25,6 +28,7 @@ export const adminFeature = defineFeature({
     },
     routes(app) {
       registerRoutes(app, adminRouteTable(context), { context, checkResponses: context.config.nodeEnv !== 'production' });
+      if (context.settings.dashboard) dashboardRoutes(app);
     },
   }),
 });
