@@ -56,6 +56,28 @@ describe('anti-cheat: movement', () => {
     for (const { distance, at } of seen) expect(distance).toBeLessThanOrEqual(BURST + (RATE * (at - startedAt)) / 1000);
   });
 
+  it('entering the zone again does not refill the travel budget (movement burst)', async () => {
+    await using server = await startTestServer({ config: { limits: { rateLimits: { 'character:move': { ratePerSec: 100, burst: 100 } } } } });
+    const cheater = await server.connect('cheater');
+    const corrections = watchCorrections(cheater);
+    let seq = 0;
+    let accepted = 0;
+    const startedAt = performance.now();
+    for (let round = 0; round < 5; round++) {
+      const entered = await request(cheater, 'zone:enter', { zoneId: ZONE });
+      if (!entered.ok) throw new Error(entered.error.message);
+      const from = entered.data.you;
+      const first = seq + 1;
+      for (let i = 1; i <= 10; i++) cheater.emit('character:move', { x: from.x + 15 * i, y: from.y, seq: ++seq });
+      cheater.emit('character:move', { x: -1, y: 0, seq: ++seq });
+      await corrections.of(seq);
+      accepted += 10 - corrections.seqs.filter((each) => each >= first && each < seq).length;
+    }
+    const elapsedS = (performance.now() - startedAt) / 1000;
+    // Five entries, each followed by a burst: together no more travel than one budget and the time.
+    expect(accepted * 15).toBeLessThanOrEqual(BURST + RATE * elapsedS);
+  });
+
   it('moves at max speed on the client tick rate are never corrected', async () => {
     await using server = await startTestServer();
     const walker = await server.connect('walker');

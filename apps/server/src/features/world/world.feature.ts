@@ -10,7 +10,7 @@
 import { ErrorCode, rooms, type CharacterStatus, type Player, worldSlice } from '@tavern/protocol';
 import { AppError, characterIdOf, defineFeature, type TavernSocket } from '../../api.js';
 import { worldSettings } from './world.settings.js';
-import { checkMove, DEFAULT_MOVEMENT, type Position } from './movement.js';
+import { budgetAt, checkMove, DEFAULT_MOVEMENT, type Position } from './movement.js';
 import { MemoryWorldStore, RedisWorldStore } from './world.store.js';
 import { publicZone, zonesById, type NpcTemplate, type ZoneConfig } from './zones.js';
 
@@ -136,7 +136,8 @@ export const worldFeature = defineFeature({
             name: user.name,
             socket,
             zone,
-            pos: { x: start.x, y: start.y, at: Date.now() },
+            // Entering again keeps what is left of the travel budget: re-entering does not refill it.
+            pos: { x: start.x, y: start.y, at: Date.now(), ...(previous && { budget: budgetAt(previous.zone, previous.pos, Date.now()) }) },
             lastSeq: 0,
             lastAction: new Map(),
           };
