@@ -126,6 +126,8 @@ const EnvSchema = z
     PORT: int(0, 65535).default(3001),
     NODE_ID: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/).optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** Unset: pretty when NODE_ENV=development and stdout is a terminal, else json (main.ts decides). */
+    LOG_FORMAT: z.enum(['pretty', 'json']).optional(),
     JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 characters').optional(),
     /** After parsing: the PEM text, imported once to check it. */
     JWT_PUBLIC_KEY: publicKeyPem.optional(),
@@ -278,6 +280,8 @@ export const serverEnvNames: readonly string[] = Object.keys(EnvSchema.shape);
 export interface Environment {
   config: Config;
   features: readonly AnyFeature[];
+  /** `LOG_FORMAT`, or null when unset (the default depends on the terminal: see platform/logger.ts). */
+  logFormat: 'pretty' | 'json' | null;
 }
 
 /** Parses an environment (default: `process.env`) into a `Config` and features, or throws `EnvError`. */
@@ -289,11 +293,16 @@ export function loadEnvironment(source: NodeJS.ProcessEnv = process.env): Enviro
       throw new EnvError([`FEATURES: ${(error as Error).message}`]);
     }
   })();
-  return { config: loadConfig(source, features), features };
+  const { config, env } = parse(source, features);
+  return { config, features, logFormat: env.LOG_FORMAT ?? null };
 }
 
 /** Parses an environment into a `Config` for `features`, or throws `EnvError`. */
 export function loadConfig(source: NodeJS.ProcessEnv = process.env, features: readonly AnyFeature[] = []): Config {
+  return parse(source, features).config;
+}
+
+function parse(source: NodeJS.ProcessEnv, features: readonly AnyFeature[]): { config: Config; env: Env } {
   const cleaned = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== undefined && value !== ''));
   const parsed = EnvSchema.safeParse(cleaned);
   // The server's problems and the features' are reported together.
@@ -318,7 +327,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, features: re
   }
   if (!parsed.success || problems.length) throw new EnvError(problems);
   const env = parsed.data;
-  return resolveConfig({
+  const config = resolveConfig({
     features: settings,
     nodeEnv: env.NODE_ENV,
     host: env.HOST,
@@ -367,6 +376,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, features: re
         })
       : null,
   });
+  return { config, env };
 }
 
 function jwtConfig(env: Env): JwtConfig {

@@ -8,7 +8,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRealtimeServer } from './create-realtime-server.js';
 import { EnvError, loadDotEnv, loadEnvironment } from './env.js';
-import { createLogger } from './platform/logger.js';
+import { createLogger, defaultLogFormat } from './platform/logger.js';
 import { RedisUnavailableError } from './platform/redis.js';
 
 /** A start-up failure the operator can fix: printed as one line, without a stack. */
@@ -16,8 +16,9 @@ class StartupError extends Error {}
 
 async function main(): Promise<void> {
   const dotEnv = loadDotEnv();
-  const { config, features } = loadEnvironment();
-  const logger = createLogger({ level: config.logLevel, nodeId: config.nodeId });
+  const { config, features, logFormat } = loadEnvironment();
+  const format = logFormat ?? defaultLogFormat(config.nodeEnv, process.stdout.isTTY);
+  const logger = createLogger({ level: config.logLevel, nodeId: config.nodeId, format });
   if (dotEnv) logger.info({ file: dotEnv.path, variables: dotEnv.names }, 'loaded .env');
   if (config.auth.jwt.kind === 'dev') {
     logger.warn(

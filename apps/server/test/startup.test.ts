@@ -30,6 +30,8 @@ interface Running extends AsyncDisposable {
   listening: Promise<Record<string, unknown>>;
   exited: Promise<Exit>;
   stdout: () => string;
+  /** Resolves with stdout once it matches `pattern`; rejects if the process exits first. */
+  waitFor: (pattern: RegExp) => Promise<string>;
 }
 
 /**
@@ -59,10 +61,20 @@ function runServer(env: Record<string, string>, cwd = mkdtempSync(join(tmpdir(),
     void exited.then(({ code }) => reject(new Error(`exited (${code}) before listening:\n${stdout}\n${stderr}`)));
   });
   listening.catch(() => {});
+  const waitFor = (pattern: RegExp) =>
+    new Promise<string>((resolve, reject) => {
+      const check = () => {
+        if (pattern.test(stdout)) resolve(stdout);
+      };
+      child.stdout.on('data', check);
+      check();
+      void exited.then(({ code }) => reject(new Error(`exited (${code}) before ${String(pattern)}:\n${stdout}\n${stderr}`)));
+    });
   return {
     listening,
     exited,
     stdout: () => stdout,
+    waitFor,
     async [Symbol.asyncDispose]() {
       if (child.exitCode === null && child.signalCode === null && child.pid) process.kill(child.pid, 'SIGKILL');
       await exited;
@@ -235,6 +247,62 @@ describe('.env in the working directory', () => {
   });
 });
 
+/** Runs the server under a pseudo-terminal (util-linux `script`), as a developer at a terminal does, until `done` matches. */
+async function runInTerminal(env: Record<string, string>, done: RegExp): Promise<string> {
+  const command = [process.execPath, '--conditions=@tavern/source', '--import', pathToFileURL(join(serverRoot, 'node_modules/tsx/dist/loader.mjs')).href, join(serverRoot, 'src/main.ts')]
+    .map((part) => `'${part}'`)
+    .join(' ');
+  const child = spawn('script', ['-qec', command, '/dev/null'], {
+    cwd: mkdtempSync(join(tmpdir(), 'tavern-tty-')),
+    env: { PATH: process.env['PATH'] ?? '', TSX_TSCONFIG_PATH: join(serverRoot, 'tsconfig.json'), HOST: '127.0.0.1', PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true, // its own process group: script and the server under it are stopped together
+  });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  let output = '';
+  try {
+    return await new Promise<string>((resolve, reject) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+        if (done.test(output)) resolve(output);
+      });
+      void exited.then(() => reject(new Error(`exited before ${String(done)}:\n${output}`)));
+    });
+  } finally {
+    if (child.pid && child.exitCode === null) process.kill(-child.pid, 'SIGKILL');
+    await exited;
+  }
+}
+
+describe('logs', () => {
+  it('are JSON when stdout is not a terminal, even in development, with one nodeId on every line', async () => {
+    await using server = runServer({ NODE_ENV: 'development', NODE_ID: 'node-a' });
+    await server.listening;
+    const lines = server.stdout().trimEnd().split('\n');
+    expect(lines.length).toBeGreaterThanOrEqual(3); // DEV MODE, started, listening
+    for (const line of lines) {
+      expect(line.match(/"nodeId":/g), line).toHaveLength(1);
+      const entry = JSON.parse(line) as Record<string, unknown>;
+      expect(entry['nodeId']).toBe('node-a');
+      expect(entry).not.toHaveProperty('node');
+    }
+  });
+
+  it('are pretty in development at a terminal, and LOG_FORMAT=json keeps them JSON there', async () => {
+    const pretty = await runInTerminal({ NODE_ENV: 'development', NODE_ID: 'node-b' }, /INFO.*listening/);
+    expect(pretty).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] \S*INFO\S*: \S*listening/m);
+    expect(pretty).toMatch(/nodeId: "node-b"/);
+    expect(pretty).not.toMatch(/^\{"level"/m);
+    const json = await runInTerminal({ NODE_ENV: 'development', LOG_FORMAT: 'json' }, /"msg":"listening"/);
+    expect(json).toMatch(/^\{"level":30,.*"msg":"listening"/m);
+  });
+
+  it('LOG_FORMAT=pretty is pretty through a pipe too', async () => {
+    await using server = runServer({ LOG_FORMAT: 'pretty', NODE_ENV: 'test' });
+    expect(await server.waitFor(/INFO.*: listening/)).not.toMatch(/^\{/m);
+  });
+});
+
 /**
  * A value each variable refuses. A variable not listed is tried with `not-a-valid-value`;
  * `null` marks free text that any value is valid for (HOST is checked when listening).
@@ -248,6 +316,7 @@ const BAD_VALUES: Record<string, string | null> = {
   NODE_ID: 'has spaces',
   REDIS_KEY_PREFIX: 'has spaces',
   REDIS_REQUIRED: 'maybe',
+  LOG_FORMAT: 'xml',
   JWT_SECRET: 'too-short',
   REDIS_URL: 'http://127.0.0.1:6379',
   MAX_MESSAGE_BYTES: '10',
