@@ -84,6 +84,11 @@ export class ConnectionRegistry {
     return this.store.userSockets(userId);
   }
 
+  /** Which of these users are connected on some live node, in one store round trip. */
+  onlineUsers(userIds: readonly string[]): Promise<Set<string>> {
+    return this.store.onlineUsers(userIds);
+  }
+
   /** Re-publishes this node's heartbeat and sockets (Redis may have come back empty). */
   async restore(): Promise<void> {
     this.healthySince = Date.now();

@@ -16,6 +16,8 @@ export interface ConnectionStore {
   remove(entry: SocketEntry): Promise<void>;
   /** The user's sockets on live nodes. */
   userSockets(userId: string): Promise<SocketEntry[]>;
+  /** Which of these users have a socket on a live node: one round trip for all of them. */
+  onlineUsers(userIds: readonly string[]): Promise<Set<string>>;
   /** Marks a node alive for `ttlMs`. */
   heartbeat(nodeId: string, ttlMs: number): Promise<void>;
   liveNodes(): Promise<string[]>;
@@ -52,6 +54,10 @@ export class MemoryConnectionStore implements ConnectionStore {
 
   async userSockets(userId: string): Promise<SocketEntry[]> {
     return [...(this.sockets.get(userId)?.values() ?? [])];
+  }
+
+  async onlineUsers(userIds: readonly string[]): Promise<Set<string>> {
+    return new Set(userIds.filter((userId) => (this.sockets.get(userId)?.size ?? 0) > 0));
   }
 
   async heartbeat(): Promise<void> {}
@@ -117,6 +123,23 @@ redis.call('SADD', KEYS[3], ARGV[2])
 return 1
 `);
 
+/** KEYS: user socket hashes. ARGV: key prefix. 1 per user with a socket on a live node, else 0. */
+const ONLINE = defineScript(`
+local alive = {}
+local out = {}
+for i, key in ipairs(KEYS) do
+  out[i] = 0
+  for _, node in ipairs(redis.call('HVALS', key)) do
+    if alive[node] == nil then alive[node] = redis.call('EXISTS', ARGV[1] .. 'node:' .. node) == 1 end
+    if alive[node] then
+      out[i] = 1
+      break
+    end
+  end
+end
+return out
+`);
+
 const REAP = defineScript(`
 local reaped = {}
 for _, node in ipairs(redis.call('SMEMBERS', KEYS[1])) do
@@ -175,6 +198,12 @@ export class RedisConnectionStore implements ConnectionStore {
         .filter(([, nodeId]) => live.has(nodeId))
         .map(([socketId, nodeId]) => ({ userId, socketId, nodeId }));
     });
+  }
+
+  async onlineUsers(userIds: readonly string[]): Promise<Set<string>> {
+    if (userIds.length === 0) return new Set();
+    const flags = (await this.redis.run((client) => ONLINE(client, userIds.map((userId) => this.key(`user:${userId}:sockets`)), [this.redis.keyPrefix]))) as number[];
+    return new Set(userIds.filter((_, i) => flags[i] === 1));
   }
 
   async heartbeat(nodeId: string, ttlMs: number): Promise<void> {

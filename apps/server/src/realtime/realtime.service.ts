@@ -78,6 +78,27 @@ export class RealtimeService {
     }
   }
 
+  /**
+   * Which of these users have a socket on some node: those with one here without asking,
+   * the others in one registry round trip. Unknown (registry unavailable) counts as offline.
+   */
+  async onlineUsers(userIds: readonly string[]): Promise<Set<string>> {
+    const local = this.io.of('/').adapter.rooms;
+    const online = new Set<string>();
+    const elsewhere: string[] = [];
+    for (const userId of new Set(userIds)) {
+      if (local.has(rooms.user(userId))) online.add(userId);
+      else elsewhere.push(userId);
+    }
+    if (elsewhere.length === 0) return online;
+    try {
+      for (const userId of await this.registry.onlineUsers(elsewhere)) online.add(userId);
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+    }
+    return online;
+  }
+
   /** Distinct users in a room, across nodes. */
   async countUsersIn(room: string): Promise<number> {
     const sockets = await this.io.in(room).fetchSockets();

@@ -125,8 +125,11 @@ export class KeyedTokenBuckets {
     this.capacity = ratePerSec * burstSeconds;
   }
 
-  /** Takes a token for `key`; returns the ms until one is there when refused (taking nothing), else 0. */
-  take(key: string): number {
+  /**
+   * Takes `cost` tokens for `key` (at most a full bucket); returns the ms until they are
+   * there when refused (taking nothing), else 0.
+   */
+  take(key: string, cost = 1): number {
     const now = this.now();
     let bucket = this.buckets.get(key);
     if (!bucket) {
@@ -136,8 +139,9 @@ export class KeyedTokenBuckets {
     }
     bucket.tokens = Math.min(this.capacity, bucket.tokens + ((now - bucket.at) / 1000) * this.ratePerSec);
     bucket.at = now;
-    if (bucket.tokens < 1) return Math.ceil(((1 - bucket.tokens) / this.ratePerSec) * 1000);
-    bucket.tokens -= 1;
+    const needed = Math.min(cost, this.capacity);
+    if (bucket.tokens < needed) return Math.ceil(((needed - bucket.tokens) / this.ratePerSec) * 1000);
+    bucket.tokens -= needed;
     return 0;
   }
 

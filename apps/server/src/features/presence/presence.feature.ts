@@ -1,6 +1,6 @@
 /** Presence commands, online/offline with a grace period, auto-away, and dead nodes. */
-import { rooms, presenceSlice } from '@tavern/protocol';
-import { AppError, defineFeature } from '../../api.js';
+import { ErrorCode, rooms, presenceSlice } from '@tavern/protocol';
+import { AppError, defineFeature, KeyedTokenBuckets } from '../../api.js';
 import { presenceSettings } from './presence.settings.js';
 import { PresenceService } from './presence.service.js';
 import { MemoryPresenceStore, RedisPresenceStore } from './presence.store.js';
@@ -26,6 +26,12 @@ export const presenceFeature = defineFeature({
     // A watch is a presence:{userId} room; watches count against maxWatched, not against
     // the rooms-per-socket cap, and the adapter guard holds every path to that cap too.
     roomService.capSeparately('presence', settings.maxWatched);
+    // What a presence read costs is the number of ids in it: the budget counts ids, not calls.
+    const idBudget = new KeyedTokenBuckets(settings.idsPerSec, 2);
+    const spend = (socketId: string, ids: number) => {
+      const retryAfterMs = idBudget.take(socketId, ids);
+      if (retryAfterMs > 0) throw new AppError(ErrorCode.RATE_LIMITED, `at most ${settings.idsPerSec} user ids per second in presence reads`, { retryAfterMs });
+    };
     const presence = new PresenceService(redis ? new RedisPresenceStore(redis) : new MemoryPresenceStore(), realtime, emitTo, log);
     services.provide('presence', presence);
     const pendingOffline = new Map<string, NodeJS.Timeout>();
@@ -62,8 +68,12 @@ export const presenceFeature = defineFeature({
           await presence.choose(user.userId, status, activity ?? null, channelsOf(socket.id, socket.rooms));
           return { status };
         },
-        'presence:get': async ({ user }, { userIds }) => ({ presences: await presence.list(userIds, user.userId) }),
+        'presence:get': async ({ socket, user }, { userIds }) => {
+          spend(socket.id, userIds.length);
+          return { presences: await presence.list(userIds, user.userId) };
+        },
         'presence:subscribe': async ({ socket, user }, { userIds }) => {
+          spend(socket.id, userIds.length);
           const fresh = userIds.filter((userId) => !socket.rooms.has(rooms.presence(userId))).map((userId) => rooms.presence(userId));
           // Watches have their own cap (maxWatched), not the rooms-per-socket one.
           roomService.assertCanJoin(socket, ...fresh);

@@ -11,6 +11,11 @@ const schema = z.object({
   awayCheckMs: z.number().int().min(100).max(3_600_000).default(30_000),
   /** Users one connection may watch at once with `presence:subscribe`. */
   maxWatched: z.number().int().min(1).max(100_000).default(1_000),
+  /**
+   * User ids per second one connection may ask about with `presence:subscribe` and
+   * `presence:get` (a budget of twice that in a burst); beyond it `RATE_LIMITED`.
+   */
+  idsPerSec: z.number().int().min(1).max(1_000_000).default(500),
 });
 
 export const presenceSettings = {
@@ -20,5 +25,6 @@ export const presenceSettings = {
     PRESENCE_AWAY_AFTER_MS: { key: 'awayAfterMs', parse: envNumber },
     PRESENCE_AWAY_CHECK_MS: { key: 'awayCheckMs', parse: envNumber },
     PRESENCE_MAX_WATCHED: { key: 'maxWatched', parse: envNumber },
+    PRESENCE_IDS_PER_SEC: { key: 'idsPerSec', parse: envNumber },
   },
 } satisfies SettingsSpec<z.output<typeof schema>>;

@@ -1,5 +1,12 @@
 /** What each user chose (status, activity) and what watchers were last told. */
-import type { RedisConnections } from '../../api.js';
+import { defineScript, type RedisConnections } from '../../api.js';
+
+/** KEYS: presence hashes. The HGETALL of each, in one call. */
+const GET_ALL = defineScript(`
+local out = {}
+for i, key in ipairs(KEYS) do out[i] = redis.call('HGETALL', key) end
+return out
+`);
 
 export type ChosenStatus = 'online' | 'away' | 'busy' | 'invisible';
 export type VisibleStatus = 'online' | 'away' | 'busy' | 'offline';
@@ -49,25 +56,25 @@ export class RedisPresenceStore implements PresenceStore {
     return this.redis.key('presence', userId);
   }
 
+  /** Every entry in one round trip (one script call), however many ids. */
   async get(userIds: readonly string[]) {
-    return this.redis.run(async (client) => {
-      const pipeline = client.pipeline();
-      for (const userId of userIds) pipeline.hgetall(this.key(userId));
-      const results = (await pipeline.exec()) ?? [];
-      return new Map(
-        userIds.map((userId, i) => {
-          const raw = (results[i]?.[1] ?? {}) as Record<string, string>;
-          const entry: PresenceEntry = {
-            status: (raw['status'] as ChosenStatus | undefined) ?? DEFAULT_ENTRY.status,
-            activity: raw['activity'] ?? null,
-            lastSeen: raw['lastSeen'] ? Number(raw['lastSeen']) : null,
-            announced: (raw['announced'] as VisibleStatus | undefined) ?? DEFAULT_ENTRY.announced,
-            autoAway: raw['autoAway'] === '1',
-          };
-          return [userId, entry] as const;
-        }),
-      );
-    });
+    if (userIds.length === 0) return new Map<string, PresenceEntry>();
+    const replies = (await this.redis.run((client) => GET_ALL(client, userIds.map((userId) => this.key(userId)), []))) as string[][];
+    return new Map(
+      userIds.map((userId, i) => {
+        const flat = replies[i] ?? [];
+        const raw = new Map<string, string>();
+        for (let j = 0; j + 1 < flat.length; j += 2) raw.set(flat[j]!, flat[j + 1]!);
+        const entry: PresenceEntry = {
+          status: (raw.get('status') as ChosenStatus | undefined) ?? DEFAULT_ENTRY.status,
+          activity: raw.get('activity') ?? null,
+          lastSeen: raw.has('lastSeen') ? Number(raw.get('lastSeen')) : null,
+          announced: (raw.get('announced') as VisibleStatus | undefined) ?? DEFAULT_ENTRY.announced,
+          autoAway: raw.get('autoAway') === '1',
+        };
+        return [userId, entry] as const;
+      }),
+    );
   }
 
   async update(userId: string, change: Partial<PresenceEntry>): Promise<void> {
