@@ -3,7 +3,7 @@
  * same turn twice), a deadline index every node sweeps, and each user's active session.
  */
 import { defineScript, type RedisConnections } from '../../api.js';
-import type { Session } from './engine.js';
+import { reviveSession, type Session } from './engine.js';
 
 export interface CombatStore {
   get(sessionId: string): Promise<Session | null>;
@@ -21,7 +21,7 @@ export class MemoryCombatStore implements CombatStore {
 
   async get(sessionId: string) {
     const raw = this.sessions.get(sessionId);
-    return raw ? (JSON.parse(raw) as Session) : null;
+    return raw ? reviveSession(raw) : null;
   }
 
   async replace(sessionId: string, expectedTurn: number | null, next: Session) {
@@ -71,7 +71,7 @@ export class RedisCombatStore implements CombatStore {
 
   async get(sessionId: string) {
     const raw = await this.redis.run((client) => client.get(this.key('session', sessionId)));
-    return raw ? (JSON.parse(raw) as Session) : null;
+    return raw ? reviveSession(raw) : null;
   }
 
   async replace(sessionId: string, expectedTurn: number | null, next: Session) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { apply, CombatRuleError, createSession, newSeed, npcAction, replay, type Action, type Fighter, type Session } from './engine.js';
+import { apply, CombatRuleError, createSession, newSeed, npcAction, replay, reviveSession, type Action, type Fighter, type Session } from './engine.js';
 
 const hero: Fighter = { id: 'hero', kind: 'player', name: 'Hero', team: 'a', hp: 100, mana: 50, attack: 12, speed: 5 };
 const wolf: Fighter = { id: 'npc.wolf.1', kind: 'npc', name: 'Wolf', team: 'b', hp: 45, mana: 0, attack: 8, speed: 9 };
@@ -63,6 +63,16 @@ describe('combat engine', () => {
         return apply(session, action, 0, 1_000)[0]!.damage;
       });
     expect(damages(a)).not.toEqual(damages(b));
+  });
+
+  it('gives a session stored with a public seed a secret one, and it plays on', () => {
+    const current = createSession('s', 'z', [hero, { ...wolf, speed: -100 }], newSeed(), 0, 1_000);
+    const { seed: _seed, fighters: _fighters, ...legacy } = current;
+    const revived = reviveSession(JSON.stringify({ ...legacy, rng: 123_456_789, state: { ...legacy.state, seed: 42 } }));
+    expect(revived.seed).toMatch(/^[0-9a-f]{64}$/);
+    expect(revived.state).not.toHaveProperty('seed');
+    expect(apply(revived, attackWolf(), 0, 1_000)[0]!.damage).toBeGreaterThan(0);
+    expect(reviveSession(JSON.stringify(current))).toEqual(current);
   });
 
   it('refuses out of turn, dead or friendly targets, missing mana and cooldowns', () => {

@@ -58,6 +58,21 @@ export function newSeed(): string {
   return randomBytes(32).toString('hex');
 }
 
+/**
+ * A session as stored. One stored before the seed went private (a public `state.seed` and no
+ * secret one) gets a fresh secret seed, so it plays on without predictable dice; it cannot be
+ * replayed (it never kept its fighters).
+ */
+export function reviveSession(json: string): Session {
+  const session = JSON.parse(json) as Session & { state: { seed?: unknown } };
+  if (typeof session.seed !== 'string') {
+    session.seed = newSeed();
+    session.fighters ??= [];
+  }
+  delete session.state.seed;
+  return session;
+}
+
 /** The session's next value in 0..1: HMAC-SHA256(seed, counter), a keyed, unpredictable stream. */
 function next(session: Session): number {
   const digest = createHmac('sha256', session.seed).update(String(session.rng)).digest();
