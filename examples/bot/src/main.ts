@@ -1,7 +1,7 @@
 /**
  * Runs the example bot. Configuration (the only place that reads the environment):
  *   TAVERN_URL    server URL (default http://127.0.0.1:3001)
- *   TAVERN_TOKEN  a JWT for the bot (e.g. from `pnpm -s token bot --name "Tavern Bot"`);
+ *   TAVERN_TOKEN  a JWT for the bot (e.g. from `pnpm -s jwt bot --name "Tavern Bot"`);
  *                 without it, a dev token from `POST /dev/token` (servers in dev mode only)
  *   TAVERN_ZONE   zone to wander (default tavern-district)
  *   BOT_USER_ID / BOT_NAME  the user a dev token is made for (default bot / Tavern Bot)

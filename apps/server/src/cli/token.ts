@@ -1,10 +1,13 @@
 /**
- * `pnpm token <userId> [--name N] [--roles a,b] [--ttl seconds]`: prints a JWT that a server
+ * `pnpm jwt <userId> [--name N] [--roles a,b] [--ttl seconds]`: prints a JWT that a server
  * with the same `JWT_SECRET` (and `JWT_ISSUER` / `JWT_AUDIENCE`) accepts. The configuration
  * comes from env.ts like the server's; the token is signed by the server's own verifier.
  *
  * Exit codes: 0 printed a token, 1 the environment cannot sign (no `JWT_SECRET`, bad value),
  * 2 bad arguments.
+ *
+ * The root script is `jwt`, not `token`: pnpm forwards `pnpm token` to npm's own command.
+ * It runs `scripts/jwt.sh`, which picks the built CLI or the sources, whichever is current.
  */
 import { Role, TokenClaims } from '@tavern/protocol';
 import { parseArgs } from 'node:util';
@@ -13,7 +16,7 @@ import { createTokenVerifier } from '../auth/token-verifier.js';
 import { EnvError, loadConfig, loadDotEnv } from '../env.js';
 import { randomId } from '../platform/ids.js';
 
-const USAGE = `usage: pnpm token <userId> [--name N] [--roles a,b] [--ttl seconds]
+const USAGE = `usage: pnpm jwt <userId> [--name N] [--roles a,b] [--ttl seconds]
 
 Prints a JWT signed with JWT_SECRET (plus JWT_ISSUER / JWT_AUDIENCE when set).
   --name   display name (claim \`name\`)
@@ -75,7 +78,7 @@ async function main(argv: string[]): Promise<void> {
   const sign = config.auth.jwt.kind === 'secret' ? createTokenVerifier(config.auth).sign : null;
   if (!sign) {
     throw new EnvError([
-      'JWT_SECRET is not set: `pnpm token` signs with the HS256 secret the server uses (with JWT_PUBLIC_KEY or JWKS_URL, tokens come from your identity provider; in dev mode, use POST /dev/token)',
+      'JWT_SECRET is not set: `pnpm jwt` signs with the HS256 secret the server uses (with JWT_PUBLIC_KEY or JWKS_URL, tokens come from your identity provider; in dev mode, use POST /dev/token)',
     ]);
   }
   const token = await sign({ sub, jti: randomId(), ...(name !== undefined && { name }), ...(roles !== undefined && { roles }) }, ttlSeconds);
