@@ -6,6 +6,7 @@
  */
 import type { Hono } from 'hono';
 import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const FILES = {
@@ -23,14 +24,14 @@ const HEADERS = {
   'cache-control': 'no-cache',
 };
 
-function readPage(dir: URL): Record<keyof typeof FILES, string> {
+function readPage(dir: string): Record<keyof typeof FILES, string> {
   const read = (name: keyof typeof FILES) => {
-    const url = new URL(name, dir);
+    const path = join(dir, name);
     try {
-      return readFileSync(url, 'utf8');
+      return readFileSync(path, 'utf8');
     } catch (error) {
       throw new Error(
-        `the admin dashboard's ${name} is missing at ${fileURLToPath(url)} (${(error as NodeJS.ErrnoException).code ?? 'unreadable'}); rebuild the server, or set ADMIN_DASHBOARD=false`,
+        `the admin dashboard's ${name} is missing at ${path} (${(error as NodeJS.ErrnoException).code ?? 'unreadable'}); rebuild the server, or set ADMIN_DASHBOARD=false`,
         { cause: error },
       );
     }
@@ -39,7 +40,11 @@ function readPage(dir: URL): Record<keyof typeof FILES, string> {
 }
 
 /** `GET /admin` (redirects to `/admin/`), `GET /admin/` and the page's two assets. */
-export function dashboardRoutes(app: Hono, dir: URL = new URL('./dashboard/', import.meta.url)): void {
+// A path, not `new URL('./dashboard/', import.meta.url)`: a DOM test environment (happy-dom)
+// replaces the global URL with one that does not resolve file: URLs.
+const DASHBOARD_DIR = join(dirname(fileURLToPath(import.meta.url)), 'dashboard');
+
+export function dashboardRoutes(app: Hono, dir: string = DASHBOARD_DIR): void {
   const page = readPage(dir);
   // Relative, so that the page also works behind a proxy that mounts the server under a prefix.
   app.get('/admin', (c) => c.redirect('admin/', 302));
