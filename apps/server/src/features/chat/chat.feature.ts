@@ -99,7 +99,7 @@ export const chatFeature = defineFeature({
           const alreadyHere = socket.rooms.has(channelId);
           await rooms.join(socket, channelId);
           const [channel, history, lastReadSeq, listed] = await Promise.all([
-            chat.channelInfo(channelId, parsed),
+            chat.touch(parsed).then(() => chat.channelInfo(channelId, parsed)),
             chat.recent(channelId, historyLimit ?? DEFAULT_HISTORY),
             chat.lastRead(channelId, user.userId),
             members(channelId),

@@ -86,7 +86,7 @@ export class ChatService {
 
   private appendOptions(kind: string): AppendOptions {
     const { retention, duplicateWindowMs, idempotencyMs, dmTtlMs } = this.deps.config;
-    return { retention, duplicateWindowMs, idempotencyMs, historyTtlMs: kind === 'dm' ? dmTtlMs : 0 };
+    return { retention, duplicateWindowMs, idempotencyMs, historyTtlMs: kind === 'dm' ? dmTtlMs : kind === 'room' ? this.deps.config.roomTtlMs : 0 };
   }
 
   /** The content to store: cleaned, seen by the studio's message hook (which may refuse or rewrite it), masked. */
@@ -116,7 +116,10 @@ export class ChatService {
     const retryAfterMs = this.channelRate.take(channelId);
     if (retryAfterMs > 0) throw new AppError(ErrorCode.RATE_LIMITED, `${channelId} is receiving too many messages`, { retryAfterMs });
     const { message, fresh } = await this.append(user, channelId, parsed.kind, raw, contentType, clientMsgId);
-    if (fresh) this.deps.emitTo(channelId, 'chat:message', message);
+    if (fresh) {
+      this.deps.emitTo(channelId, 'chat:message', message);
+      await this.touch(parsed);
+    }
     return message;
   }
 
@@ -207,8 +210,18 @@ export class ChatService {
 
   async createRoom(user: AuthUser, name: string, visibility: 'public' | 'private', members: readonly string[]): Promise<string> {
     const roomId = `r${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
-    await this.deps.store.createRoom(roomId, { name, visibility, ownerId: user.userId }, [user.userId, ...members]);
+    const { maxRoomsPerUser, roomTtlMs } = this.deps.config;
+    const made = await this.deps.store.createRoom(roomId, { name, visibility, ownerId: user.userId }, [user.userId, ...members], {
+      maxPerOwner: maxRoomsPerUser,
+      ttlMs: roomTtlMs,
+    });
+    if (!made) throw new AppError(ErrorCode.LIMIT_EXCEEDED, `at most ${maxRoomsPerUser} rooms per user; unused rooms expire`);
     return rooms.room(roomId);
+  }
+
+  /** A join or a message keeps a chat room (and its history) alive for `roomTtlMs` more. */
+  touch(parsed: ParsedRoom): Promise<void> {
+    return parsed.kind === 'room' ? this.deps.store.touchRoom(parsed.id, this.deps.config.roomTtlMs) : Promise.resolve();
   }
 
   async invite(user: AuthUser, channelId: string, userId: string): Promise<void> {

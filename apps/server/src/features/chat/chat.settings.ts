@@ -17,6 +17,10 @@ const schema = z.object({
   channelRatePerSec: z.number().int().min(1).max(1_000_000).default(100),
   /** Different emoji one message may carry; a new one beyond it is refused `LIMIT_EXCEEDED`. */
   maxReactionsPerMessage: z.number().int().min(1).max(1_000).default(20),
+  /** Chat rooms (`chat:create`) one user may own at a time; beyond it `LIMIT_EXCEEDED`. */
+  maxRoomsPerUser: z.number().int().min(1).max(100_000).default(50),
+  /** A chat room (and its history) expires this long after its last join or message (ms). */
+  roomTtlMs: z.number().int().min(1_000).default(30 * 24 * 3600 * 1000),
   /** Words masked with `*` in messages (whole words, any case). */
   profanity: z.array(z.string().min(1).max(64)).max(10_000).default(['fuck', 'shit', 'bitch', 'asshole', 'cunt']),
 });
@@ -33,6 +37,8 @@ export const chatSettings = {
     CHAT_TYPING_MS: { key: 'typingMs', parse: envNumber },
     CHAT_CHANNEL_RATE_PER_SEC: { key: 'channelRatePerSec', parse: envNumber },
     CHAT_MAX_REACTIONS_PER_MESSAGE: { key: 'maxReactionsPerMessage', parse: envNumber },
+    CHAT_MAX_ROOMS_PER_USER: { key: 'maxRoomsPerUser', parse: envNumber },
+    CHAT_ROOM_TTL_MS: { key: 'roomTtlMs', parse: envNumber },
     CHAT_PROFANITY: { key: 'profanity', parse: envList },
     CHAT_PROFANITY_FILE: { key: 'profanity', parse: envLinesFile },
   },

@@ -35,6 +35,11 @@ export type AppendOutcome =
 /** The message as the sender made it; the store adds `id` and `seq`. */
 export type MessageDraft = Pick<Message, 'channelId' | 'senderId' | 'senderName' | 'content' | 'contentType' | 'clientMsgId' | 'createdAt' | 'reactions'>;
 
+export interface RoomLimits {
+  maxPerOwner: number;
+  ttlMs: number;
+}
+
 export interface RoomInfo {
   name: string;
   visibility: 'public' | 'private';
@@ -57,7 +62,13 @@ export interface ChatStore {
   block(userId: string, blockedId: string): Promise<void>;
   unblock(userId: string, blockedId: string): Promise<void>;
   isBlocked(userId: string, byUserId: string): Promise<boolean>;
-  createRoom(roomId: string, info: RoomInfo, members: readonly string[]): Promise<void>;
+  /**
+   * Makes a room that expires `limits.ttlMs` after its last use (`touchRoom`), unless its
+   * owner already owns `limits.maxPerOwner` live rooms: then false, and nothing is made.
+   */
+  createRoom(roomId: string, info: RoomInfo, members: readonly string[], limits: RoomLimits): Promise<boolean>;
+  /** Pushes a room's expiry to `ttlMs` from now (a join or a message). */
+  touchRoom(roomId: string, ttlMs: number): Promise<void>;
   room(roomId: string): Promise<RoomInfo | null>;
   addRoomMember(roomId: string, userId: string): Promise<void>;
   isRoomMember(roomId: string, userId: string): Promise<boolean>;
@@ -140,7 +151,17 @@ interface MemoryChannel {
 export class MemoryChatStore implements ChatStore {
   private readonly channels = new Map<string, MemoryChannel>();
   private readonly blocks = new Map<string, Set<string>>();
-  private readonly rooms = new Map<string, { info: RoomInfo; members: Set<string> }>();
+  private readonly rooms = new Map<string, { info: RoomInfo; members: Set<string>; expiresAt: number }>();
+
+  /** The room unless it expired (an expired one is forgotten here). */
+  private liveRoom(roomId: string) {
+    const room = this.rooms.get(roomId);
+    if (room && room.expiresAt <= Date.now()) {
+      this.rooms.delete(roomId);
+      return undefined;
+    }
+    return room;
+  }
 
   private channel(channelId: string): MemoryChannel {
     let channel = this.channels.get(channelId);
@@ -284,20 +305,29 @@ export class MemoryChatStore implements ChatStore {
     return this.blocks.get(byUserId)?.has(userId) ?? false;
   }
 
-  async createRoom(roomId: string, info: RoomInfo, members: readonly string[]): Promise<void> {
-    this.rooms.set(roomId, { info, members: new Set(members) });
+  async createRoom(roomId: string, info: RoomInfo, members: readonly string[], limits: RoomLimits): Promise<boolean> {
+    let owned = 0;
+    for (const id of [...this.rooms.keys()]) if (this.liveRoom(id)?.info.ownerId === info.ownerId) owned++;
+    if (owned >= limits.maxPerOwner) return false;
+    this.rooms.set(roomId, { info, members: new Set(members), expiresAt: Date.now() + limits.ttlMs });
+    return true;
+  }
+
+  async touchRoom(roomId: string, ttlMs: number): Promise<void> {
+    const room = this.liveRoom(roomId);
+    if (room) room.expiresAt = Date.now() + ttlMs;
   }
 
   async room(roomId: string): Promise<RoomInfo | null> {
-    return this.rooms.get(roomId)?.info ?? null;
+    return this.liveRoom(roomId)?.info ?? null;
   }
 
   async addRoomMember(roomId: string, userId: string): Promise<void> {
-    this.rooms.get(roomId)?.members.add(userId);
+    this.liveRoom(roomId)?.members.add(userId);
   }
 
   async isRoomMember(roomId: string, userId: string): Promise<boolean> {
-    return this.rooms.get(roomId)?.members.has(userId) ?? false;
+    return this.liveRoom(roomId)?.members.has(userId) ?? false;
   }
 }
 
@@ -356,6 +386,34 @@ local current = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
 local seq = tonumber(ARGV[2])
 if seq > current then redis.call('HSET', KEYS[1], ARGV[1], seq); return seq end
 return current
+`);
+
+/**
+ * KEYS: room hash, members set, owner's rooms (zset roomId -> expiry). ARGV: now, ttlMs,
+ * maxPerOwner, roomId, name, visibility, ownerId, members... 0 when the owner is at the quota.
+ */
+const CREATE_ROOM = defineScript(`
+redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', ARGV[1])
+if redis.call('ZCARD', KEYS[3]) >= tonumber(ARGV[3]) then return 0 end
+redis.call('HSET', KEYS[1], 'name', ARGV[5], 'visibility', ARGV[6], 'ownerId', ARGV[7])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+for i = 8, #ARGV do redis.call('SADD', KEYS[2], ARGV[i]) end
+redis.call('PEXPIRE', KEYS[2], ARGV[2])
+redis.call('ZADD', KEYS[3], tonumber(ARGV[1]) + tonumber(ARGV[2]), ARGV[4])
+redis.call('PEXPIRE', KEYS[3], ARGV[2])
+return 1
+`);
+
+/** KEYS: room hash, members set. ARGV: now, ttlMs, roomId, owner key prefix. */
+const TOUCH_ROOM = defineScript(`
+local owner = redis.call('HGET', KEYS[1], 'ownerId')
+if not owner then return 0 end
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+redis.call('PEXPIRE', KEYS[2], ARGV[2])
+local owned = ARGV[4] .. owner .. ':rooms'
+redis.call('ZADD', owned, tonumber(ARGV[1]) + tonumber(ARGV[2]), ARGV[3])
+redis.call('PEXPIRE', owned, ARGV[2])
+return 1
 `);
 
 export class RedisChatStore implements ChatStore {
@@ -461,12 +519,18 @@ export class RedisChatStore implements ChatStore {
     return (await this.redis.run((client) => client.sismember(this.redis.key('chat', 'blocks', byUserId), userId))) === 1;
   }
 
-  async createRoom(roomId: string, info: RoomInfo, members: readonly string[]): Promise<void> {
-    await this.redis.run(async (client) => {
-      const multi = client.multi().hset(this.redis.key('chat', 'room', roomId), info as unknown as Record<string, string>);
-      if (members.length > 0) multi.sadd(this.redis.key('chat', 'room', roomId, 'members'), ...members);
-      await multi.exec();
-    });
+  async createRoom(roomId: string, info: RoomInfo, members: readonly string[], limits: RoomLimits): Promise<boolean> {
+    const keys = [this.redis.key('chat', 'room', roomId), this.redis.key('chat', 'room', roomId, 'members'), this.redis.key('chat', 'owner', info.ownerId, 'rooms')];
+    const made = await this.redis.run((client) =>
+      CREATE_ROOM(client, keys, [Date.now(), limits.ttlMs, limits.maxPerOwner, roomId, info.name, info.visibility, info.ownerId, ...members]),
+    );
+    return made === 1;
+  }
+
+  async touchRoom(roomId: string, ttlMs: number): Promise<void> {
+    await this.redis.run((client) =>
+      TOUCH_ROOM(client, [this.redis.key('chat', 'room', roomId), this.redis.key('chat', 'room', roomId, 'members')], [Date.now(), ttlMs, roomId, this.redis.key('chat', 'owner', '')]),
+    );
   }
 
   async room(roomId: string): Promise<RoomInfo | null> {
