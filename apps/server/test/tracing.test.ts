@@ -7,8 +7,11 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { io } from 'socket.io-client';
 import { tracingTo, type TracingConfig } from '../src/config.js';
+import { EnvError, loadConfig } from '../src/env.js';
 import { startRedis } from './support/start-redis.js';
+import { startServerProcess } from './support/start-server-process.js';
 import { clusterConfig, startTestServer, type ClientSocket, type TestServer } from './support/start-test-server.js';
 
 interface ReceivedSpan {
@@ -62,6 +65,8 @@ function attributesOf(list: OtlpAttribute[] = []): Record<string, unknown> {
 async function startReceiver() {
   const spans: ReceivedSpan[] = [];
   const problems: string[] = [];
+  /** The headers of every export request. */
+  const headers: IncomingMessage['headers'][] = [];
   const read = async (request: IncomingMessage) => {
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
@@ -74,6 +79,7 @@ async function startReceiver() {
         response.writeHead(404).end();
         return;
       }
+      headers.push(request.headers);
       const parsed = JSON.parse(body) as OtlpRequest;
       for (const { resource, scopeSpans } of parsed.resourceSpans) {
         for (const span of scopeSpans.flatMap((scope) => scope.spans)) {
@@ -100,6 +106,7 @@ async function startReceiver() {
     endpoint: `http://127.0.0.1:${port}`,
     spans,
     problems,
+    headers,
     /** Event spans of `event` (by the `tavern.event` attribute), waiting until `count` have arrived. */
     async eventSpans(event: string, count = 1): Promise<ReceivedSpan[]> {
       return vi.waitFor(
@@ -241,6 +248,60 @@ describe('tracing', () => {
     await server.close();
     // No waiting: shutdown resolved after the receiver had the span.
     expect(receiver.spans.map((span) => [span.name, span.attributes['tavern.outcome']])).toContainEqual(['time:sync', 'OK']);
+  });
+
+  describe('configured by the standard OTEL_* variables', () => {
+    it('a server process exports spans to OTEL_EXPORTER_OTLP_ENDPOINT with its headers, and SIGTERM flushes them', async () => {
+      await using receiver = await startReceiver();
+      await using node = await startServerProcess({
+        OTEL_EXPORTER_OTLP_ENDPOINT: `${receiver.endpoint}/`,
+        OTEL_EXPORTER_OTLP_HEADERS: 'x-api-key=s%20cret, x-team=tavern',
+        OTEL_SERVICE_NAME: 'tavern-process',
+        NODE_ID: 'proc-1',
+        // Nothing is exported before the shutdown: the spans below arrive because SIGTERM flushes them.
+        OTEL_BSP_SCHEDULE_DELAY: '600000',
+      });
+      const socket = io(node.url, { transports: ['websocket'], forceNew: true, reconnection: false, auth: { token: await node.token('lena') } });
+      try {
+        await new Promise((resolve, reject) => {
+          socket.once('session:ready', resolve);
+          socket.once('connect_error', reject);
+        });
+        expect(await socket.timeout(5_000).emitWithAck('time:sync', { clientTime: 1 })).toMatchObject({ ok: true });
+      } finally {
+        socket.disconnect();
+      }
+      expect(receiver.spans).toEqual([]);
+
+      node.kill('SIGTERM');
+      expect(await node.exited).toBe(0);
+      const [span] = receiver.spans.filter((candidate) => candidate.attributes['tavern.event'] === 'time:sync');
+      expect(span).toMatchObject({ resource: { 'service.name': 'tavern-process', 'service.instance.id': 'proc-1' }, attributes: { 'user.id': 'lena' } });
+      expect(receiver.headers[0]).toMatchObject({ 'x-api-key': 's cret', 'x-team': 'tavern' });
+      expect(receiver.problems).toEqual([]);
+    });
+
+    it('is off without OTEL_EXPORTER_OTLP_ENDPOINT, and a bad value names its variable', () => {
+      expect(loadConfig({}).tracing).toBeNull();
+      expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.25' }).tracing).toEqual(
+        tracingTo('http://collector:4318', { sampler: 'parentbased_traceidratio', sampleRatio: 0.25 }),
+      );
+      const refused = (env: Record<string, string>) => {
+        try {
+          loadConfig(env);
+        } catch (error) {
+          if (error instanceof EnvError) return error.problems.join('\n');
+          throw error;
+        }
+        throw new Error(`accepted ${JSON.stringify(env)}`);
+      };
+      expect(refused({ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' })).toMatch(/^OTEL_EXPORTER_OTLP_ENDPOINT: /);
+      expect(refused({ OTEL_EXPORTER_OTLP_HEADERS: 'no-equals-sign' })).toMatch(/^OTEL_EXPORTER_OTLP_HEADERS: expected key=value/);
+      expect(refused({ OTEL_EXPORTER_OTLP_HEADERS: 'k=%zz' })).toMatch(/^OTEL_EXPORTER_OTLP_HEADERS: the value of k/);
+      expect(refused({ OTEL_TRACES_SAMPLER: 'sometimes' })).toMatch(/^OTEL_TRACES_SAMPLER: /);
+      expect(refused({ OTEL_TRACES_SAMPLER_ARG: '2' })).toMatch(/^OTEL_TRACES_SAMPLER_ARG: /);
+      expect(refused({ OTEL_TRACES_SAMPLER_ARG: 'half' })).toMatch(/^OTEL_TRACES_SAMPLER_ARG: must be a number/);
+    });
   });
 
   describe('with Redis', () => {
