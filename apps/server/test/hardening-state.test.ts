@@ -1,10 +1,10 @@
 /**
  * No client can create unbounded server state: chat rooms have a per-user quota and expire
- * when unused (in memory and in Redis).
+ * when unused (in memory and in Redis); lobbies close when their members are gone.
  */
 import { describe, expect, it } from 'vitest';
 import { useRedis } from './support/start-redis.js';
-import { clusterConfig, request, startTestServer, type TestServer } from './support/start-test-server.js';
+import { clusterConfig, next, request, startTestServer, type TestServer } from './support/start-test-server.js';
 
 const chat = { maxRoomsPerUser: 3, roomTtlMs: 1_000 };
 
@@ -39,4 +39,34 @@ describe('chat:create is bounded', () => {
       expect((await request(owner, 'chat:create', { name: 'after expiry', visibility: 'private' })).ok).toBe(true);
     });
   }
+});
+
+describe('lobbies do not outlive their members', () => {
+  it('a member whose last socket closes leaves; the last one out closes the lobby', async () => {
+    await using server = await startTestServer();
+    const host = await server.connect('host');
+    const guest = await server.connect('guest');
+    const guestTab = await server.connect('guest');
+    const created = await request(host, 'lobby:create', { maxPlayers: 4 });
+    if (!created.ok) throw new Error('lobby:create failed');
+    const lobbyId = created.data.lobby.id;
+    expect((await request(guest, 'lobby:join', { lobbyId })).ok).toBe(true);
+
+    // One of two tabs closing keeps the guest in.
+    const left = next(host, 'lobby:member:left', 5_000);
+    guestTab.disconnect();
+    const stillIn = await request(host, 'lobby:subscribe', { lobbyId });
+    expect(stillIn.ok && stillIn.data.lobby.members.map((member) => member.userId)).toEqual(['host', 'guest']);
+    guest.disconnect();
+    expect(await left).toEqual({ lobbyId, userId: 'guest' });
+
+    const watcher = await server.connect('watcher');
+    host.disconnect();
+    // A non-member is FORBIDDEN while the lobby exists, NOT_FOUND once it is gone (and nothing is joined).
+    const code = async () => {
+      const answer = await request(watcher, 'lobby:subscribe', { lobbyId });
+      return answer.ok ? 'ok' : answer.error.code;
+    };
+    await expect.poll(code, { timeout: 5_000, interval: 50 }).toBe('NOT_FOUND');
+  });
 });

@@ -36,6 +36,8 @@ declare module '../feature.js' {
   }
 }
 
+const LOBBY_PREFIX = rooms.lobby('');
+
 function statusOf(lobby: LobbyRecord): Lobby['status'] {
   if (lobby.status === 'active' || lobby.status === 'closed') return lobby.status;
   return lobby.members.length >= 2 && lobby.members.every((member) => member.ready) ? 'ready' : 'forming';
@@ -44,7 +46,7 @@ function statusOf(lobby: LobbyRecord): Lobby['status'] {
 export const lobbyFeature = defineFeature({
   name: 'lobby',
   slice: lobbySlice,
-  create: ({ redis, rooms: roomService, services, emitTo }) => {
+  create: ({ redis, realtime, logger: log, rooms: roomService, services, emitTo }) => {
     const store = createRecordStore<LobbyRecord>(redis, 'lobby');
     roomService.setPolicy('lobby', async (user, room) => (await store.get(room.id))?.members.some((member) => member.userId === user.userId) ?? false);
 
@@ -212,6 +214,21 @@ export const lobbyFeature = defineFeature({
           await broadcast(lobby!);
           return {};
         },
+      },
+      onDisconnect(socket, _reason, joined) {
+        // A lobby does not outlive its members: a user whose last socket (on any node) closed
+        // leaves every lobby they were in, and the last one out closes it.
+        const lobbyIds = [...joined].filter((room) => room.startsWith(LOBBY_PREFIX)).map((room) => room.slice(LOBBY_PREFIX.length));
+        if (lobbyIds.length === 0) return;
+        const { user } = socket.data;
+        void (async () => {
+          if (await realtime.isUserOnline(user.userId)) return;
+          for (const lobbyId of lobbyIds) {
+            await remove(user, lobbyId, user.userId, false).catch((error: unknown) => {
+              if (!(error instanceof AppError)) throw error; // already gone or already left
+            });
+          }
+        })().catch((error: unknown) => log.warn({ err: error }, 'could not take a disconnected user out of their lobbies'));
       },
     };
   },
