@@ -1,7 +1,9 @@
 /**
  * A Tavern bot on the client SDK: enters a zone after every `session:ready`, joins the
  * zone's chat channel, walks between random points at a modest rate (taking the server's
- * `character:correction` as the truth) and answers chat addressed to it.
+ * `character:correction` as the truth) and answers chat addressed to it. Each step is one
+ * interval's walk at `speedFactor * maxSpeed`, and the first comes one interval after
+ * entering: the server allows what real time allows.
  */
 import { randomUUID } from 'node:crypto';
 import { createClient, rooms, type ClientOptions, type Point, type TavernClient, type Zone } from '@tavern/client-sdk';
@@ -52,6 +54,7 @@ export function startBot(options: BotOptions): Bot {
   let target: Point | null = null;
   let seq = 0;
   let stopped = false;
+  let timer: NodeJS.Timeout | null = null;
 
   let markReady: () => void = () => {};
   let failReady: (error: Error) => void = () => {};
@@ -73,8 +76,17 @@ export function startBot(options: BotOptions): Bot {
     zone = entered.data.zone;
     position = entered.data.you;
     target = null;
+    // The walk clock starts now: the first step comes a full interval after entering, so it
+    // is never longer than the time the server has seen pass since it placed the bot (a
+    // clock started with the bot put it at a random moment, often right after the entry).
+    startWalking();
     log(`in ${zone.name} at (${position.x}, ${position.y}) with ${entered.data.players.length} other players`);
     markReady();
+  }
+
+  function startWalking(): void {
+    if (timer) clearInterval(timer);
+    timer = stopped ? null : setInterval(walk, 1000 / movesPerSecond);
   }
 
   function walk(): void {
@@ -118,12 +130,11 @@ export function startBot(options: BotOptions): Bot {
     }
   });
 
-  const timer = setInterval(walk, 1000 / movesPerSecond);
-
   function stop(): void {
     if (stopped) return;
     stopped = true;
-    clearInterval(timer);
+    if (timer) clearInterval(timer);
+    timer = null;
     client.close();
   }
 

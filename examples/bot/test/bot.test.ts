@@ -73,4 +73,29 @@ describe('the example bot', () => {
     expect(where.x).toBeGreaterThanOrEqual(0);
     expect(bot.position).toEqual(where);
   });
+
+  it('takes its first step a full interval after entering, so the server accepts it (first move corrected back to the spawn)', async () => {
+    await using server = await startTestServer();
+    const corrections: number[] = [];
+    using bot = startBot({
+      url: server.url,
+      // A slow identity provider: the bot enters its zone some 350 ms after it started. A walk
+      // clock started with the bot then ticked a few ms after the entry, and its first step
+      // (50 units: half of 200/s over 500 ms) was refused as too fast and corrected to the spawn.
+      getToken: () => new Promise<string>((resolve) => setTimeout(() => resolve(server.token('bot-3')), 350)),
+      movesPerSecond: 2,
+      speedFactor: 0.5,
+      client: { socketOptions: { transports: ['websocket'] } },
+    });
+    bot.client.on('character:correction', (correction) => corrections.push(correction.seq));
+    await bot.ready;
+    const spawn = bot.position!;
+
+    const alice = await server.connect('alice');
+    expect(await request(alice, 'zone:enter', { zoneId: ZONE })).toMatchObject({ ok: true });
+    const snapshot = await first<ZoneSnapshot>(alice, 'zone:snapshot', (data) => data.players.some((player) => player.characterId === 'bot-3'));
+    const moved = snapshot.players.find((player) => player.characterId === 'bot-3')!;
+    expect(Math.hypot(moved.x - spawn.x, moved.y - spawn.y)).toBeGreaterThan(0);
+    expect(corrections).toEqual([]);
+  });
 });
