@@ -70,3 +70,15 @@ describe('lobbies do not outlive their members', () => {
     await expect.poll(code, { timeout: 5_000, interval: 50 }).toBe('NOT_FOUND');
   });
 });
+
+describe('poker sessions are bounded', () => {
+  it('a session holds at most maxPlayers: the next join answers LIMIT_EXCEEDED and is not added', async () => {
+    await using server = await startTestServer({ config: { features: { poker: { maxPlayers: 3 } } } });
+    for (const userId of ['p1', 'p2', 'p3']) expect((await request(await server.connect(userId), 'poker:join', { sessionId: 'full' })).ok).toBe(true);
+    const late = await server.connect('late');
+    expect(await request(late, 'poker:join', { sessionId: 'full' })).toMatchObject({ ok: false, error: { code: 'LIMIT_EXCEEDED' } });
+    const p1 = await server.connect('p1');
+    const again = await request(p1, 'poker:join', { sessionId: 'full' });
+    expect(again.ok && again.data.session.players.map((player) => player.id).sort()).toEqual(['p1', 'p2', 'p3']);
+  });
+});

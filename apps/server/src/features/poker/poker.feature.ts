@@ -134,9 +134,12 @@ export const pokerFeature = defineFeature({
           clearTimeout(pendingRemoval.get(`${sessionId}\n${user.userId}`));
           pendingRemoval.delete(`${sessionId}\n${user.userId}`);
           let event: 'poker:player:joined' | 'poker:player:updated' = 'poker:player:joined';
+          let full = false;
           const session = await store.update(sessionId, (current) => {
             const base: SessionRecord = current ?? { id: sessionId, facilitatorId: user.userId, players: [], story: null, deck: [...DEFAULT_DECK], revealed: false, votes: {}, timerEndsAt: null };
             const existing = base.players.find((player) => player.id === user.userId);
+            full = !existing && base.players.length >= settings.maxPlayers;
+            if (full) return current;
             event = existing ? 'poker:player:updated' : 'poker:player:joined';
             const player: PlayerRecord = {
               id: user.userId,
@@ -149,6 +152,7 @@ export const pokerFeature = defineFeature({
             };
             return { ...base, players: [...base.players.filter((each) => each.id !== user.userId), player] };
           });
+          if (full) throw new AppError(ErrorCode.LIMIT_EXCEEDED, `a session holds at most ${settings.maxPlayers} players`);
           roomService.joinUser(user.userId, rooms.poker(sessionId));
           const me = session!.players.find((player) => player.id === user.userId)!;
           emitTo(rooms.poker(sessionId), event, { sessionId, player: playerView(session!, me), playerCount: session!.players.length });

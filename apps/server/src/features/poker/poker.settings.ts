@@ -5,11 +5,14 @@ import { envNumber, type SettingsSpec } from '../../api.js';
 const schema = z.object({
   /** A player who dropped stays in the session (`connected: false`, vote kept) this long (ms). */
   graceMs: z.number().int().min(0).max(3_600_000).default(30_000),
+  /** Players and observers one session holds; a join beyond it is refused `LIMIT_EXCEEDED`. */
+  maxPlayers: z.number().int().min(2).max(10_000).default(100),
 });
 
 export const pokerSettings = {
   schema,
   env: {
     POKER_GRACE_MS: { key: 'graceMs', parse: envNumber },
+    POKER_MAX_PLAYERS: { key: 'maxPlayers', parse: envNumber },
   },
 } satisfies SettingsSpec<z.output<typeof schema>>;
