@@ -11,13 +11,25 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { EnvError, loadEnvironment, serverEnvNames } from '../src/env.js';
 import { builtInFeatures } from '../src/features/index.js';
 import { freePort } from './support/free-port.js';
 import { startRedis } from './support/start-redis.js';
 
 const serverRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Processes still running when a test gave up (a timeout skips its disposers): stopped by PID. */
+const running = new Set<number>();
+afterAll(() => {
+  for (const pid of running) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // exited since
+    }
+  }
+});
 
 interface Exit {
   code: number | NodeJS.Signals;
@@ -50,8 +62,14 @@ function runServer(env: Record<string, string>, cwd = mkdtempSync(join(tmpdir(),
   );
   let stdout = '';
   let stderr = '';
+  if (child.pid) running.add(child.pid);
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<Exit>((resolve) => child.once('exit', (code, signal) => resolve({ code: code ?? signal ?? 0, stdout, stderr })));
+  const exited = new Promise<Exit>((resolve) =>
+    child.once('exit', (code, signal) => {
+      if (child.pid) running.delete(child.pid);
+      resolve({ code: code ?? signal ?? 0, stdout, stderr });
+    }),
+  );
   const listening = new Promise<Record<string, unknown>>((resolve, reject) => {
     child.stdout.on('data', (chunk: Buffer) => {
       stdout += chunk.toString();
