@@ -113,4 +113,13 @@ describe('client-chosen keys are data', () => {
       );
     }
   });
+
+  it('matchmaking:join refuses a mode named __proto__, constructor or toString as unknown', async () => {
+    await using server = await startTestServer();
+    const player = await server.connect('player');
+    for (const mode of keys) {
+      expect(await request(player, 'matchmaking:join', { mode })).toMatchObject({ ok: false, error: { code: 'INVALID_PAYLOAD' } });
+    }
+    expect((await request(player, 'matchmaking:join', { mode: 'duel' })).ok).toBe(true);
+  });
 });

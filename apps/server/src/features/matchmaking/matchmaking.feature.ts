@@ -40,6 +40,8 @@ export const matchmakingFeature = defineFeature({
     let timer: NodeJS.Timeout | null = null;
     let running = false;
 
+    /** The configured mode of that name: own keys only (`constructor` is not a mode). */
+    const modeOf = (name: string) => (Object.hasOwn(settings.modes, name) ? settings.modes[name] : undefined);
     const level = (ticket: Ticket, now: number) => Math.floor((now - ticket.createdAt) / settings.widenEveryMs);
     const windowOf = (ticket: Ticket, now: number) => settings.initialWindow + settings.widenBy * level(ticket, now);
 
@@ -85,7 +87,7 @@ export const matchmakingFeature = defineFeature({
       const matched = new Set<string>();
       for (const ticket of all.sort((a, b) => a.createdAt - b.createdAt)) {
         if (matched.has(ticket.ticketId)) continue;
-        const mode = settings.modes[ticket.mode];
+        const mode = modeOf(ticket.mode);
         if (!mode) continue;
         if (now - ticket.createdAt >= settings.expireAfterMs) {
           if (await take([ticket])) emitTo(rooms.user(ticket.userId), 'matchmaking:expired', { ticketId: ticket.ticketId, message: 'no match found in time' });
@@ -134,7 +136,7 @@ export const matchmakingFeature = defineFeature({
     return {
       handlers: {
         'matchmaking:join': async ({ user }, { mode, region }) => {
-          if (!settings.modes[mode]) throw new AppError(ErrorCode.INVALID_PAYLOAD, `unknown mode ${mode}; modes: ${Object.keys(settings.modes).join(', ')}`);
+          if (!modeOf(mode)) throw new AppError(ErrorCode.INVALID_PAYLOAD, `unknown mode ${mode}; modes: ${Object.keys(settings.modes).join(', ')}`);
           const ticketId = ticketIdOf(user.userId);
           let duplicate = false;
           await tickets.update(ticketId, (current) => {
