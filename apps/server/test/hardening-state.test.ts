@@ -42,8 +42,8 @@ describe('chat:create is bounded', () => {
 });
 
 describe('lobbies do not outlive their members', () => {
-  it('a member whose last socket closes leaves; the last one out closes the lobby', async () => {
-    await using server = await startTestServer();
+  it('a member whose last socket closes leaves after the grace period; the last one out closes the lobby', async () => {
+    await using server = await startTestServer({ config: { features: { lobby: { graceMs: 200 } } } });
     const host = await server.connect('host');
     const guest = await server.connect('guest');
     const guestTab = await server.connect('guest');
@@ -62,12 +62,26 @@ describe('lobbies do not outlive their members', () => {
 
     const watcher = await server.connect('watcher');
     host.disconnect();
+    expect(await request(watcher, 'lobby:subscribe', { lobbyId })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
     // A non-member is FORBIDDEN while the lobby exists, NOT_FOUND once it is gone (and nothing is joined).
     const code = async () => {
       const answer = await request(watcher, 'lobby:subscribe', { lobbyId });
       return answer.ok ? 'ok' : answer.error.code;
     };
     await expect.poll(code, { timeout: 5_000, interval: 50 }).toBe('NOT_FOUND');
+  });
+
+  it('a member who comes back within the grace period keeps the seat', async () => {
+    await using server = await startTestServer({ config: { features: { lobby: { graceMs: 60_000 } } } });
+    const host = await server.connect('host');
+    const guest = await server.connect('guest');
+    const created = await request(host, 'lobby:create', { maxPlayers: 4 });
+    if (!created.ok) throw new Error('lobby:create failed');
+    const lobbyId = created.data.lobby.id;
+    expect((await request(guest, 'lobby:join', { lobbyId })).ok).toBe(true);
+    guest.disconnect();
+    const back = await server.connect('guest');
+    expect(await request(back, 'lobby:subscribe', { lobbyId })).toMatchObject({ ok: true, data: { lobby: { members: [{ userId: 'host' }, { userId: 'guest' }] } } });
   });
 });
 

@@ -5,6 +5,7 @@
  */
 import { ErrorCode, rooms, type Lobby, type LobbySettings, lobbySlice } from '@tavern/protocol';
 import { AppError, createRecordStore, defineFeature, forbidden, notFound, precondition, randomId, updateOrRefuse, withStatus, type AuthUser } from '../../api.js';
+import { lobbySettings } from './lobby.settings.js';
 
 interface LobbyMemberRecord {
   userId: string;
@@ -46,8 +47,11 @@ function statusOf(lobby: LobbyRecord): Lobby['status'] {
 export const lobbyFeature = defineFeature({
   name: 'lobby',
   slice: lobbySlice,
-  create: ({ redis, realtime, logger: log, rooms: roomService, services, emitTo }) => {
+  settings: lobbySettings,
+  create: ({ redis, realtime, logger: log, rooms: roomService, services, emitTo, settings }) => {
     const store = createRecordStore<LobbyRecord>(redis, 'lobby');
+    /** Members whose last socket closed, by user: when they leave unless they come back. */
+    const pendingLeave = new Map<string, { timer: NodeJS.Timeout; lobbyIds: ReadonlySet<string> }>();
     roomService.setPolicy('lobby', async (user, room) => (await store.get(room.id))?.members.some((member) => member.userId === user.userId) ?? false);
 
     async function view(lobby: LobbyRecord): Promise<Lobby> {
@@ -215,20 +219,39 @@ export const lobbyFeature = defineFeature({
           return {};
         },
       },
+      onConnect(socket) {
+        // Back within the grace period: the seat is kept.
+        const pending = pendingLeave.get(socket.data.user.userId);
+        if (pending) clearTimeout(pending.timer);
+        pendingLeave.delete(socket.data.user.userId);
+      },
       onDisconnect(socket, _reason, joined) {
         // A lobby does not outlive its members: a user whose last socket (on any node) closed
-        // leaves every lobby they were in, and the last one out closes it.
+        // and who is not back within the grace period leaves every lobby they were in, and the
+        // last one out closes it.
         const lobbyIds = [...joined].filter((room) => room.startsWith(LOBBY_PREFIX)).map((room) => room.slice(LOBBY_PREFIX.length));
         if (lobbyIds.length === 0) return;
         const { user } = socket.data;
-        void (async () => {
-          if (await realtime.isUserOnline(user.userId)) return;
-          for (const lobbyId of lobbyIds) {
-            await remove(user, lobbyId, user.userId, false).catch((error: unknown) => {
-              if (!(error instanceof AppError)) throw error; // already gone or already left
-            });
-          }
-        })().catch((error: unknown) => log.warn({ err: error }, 'could not take a disconnected user out of their lobbies'));
+        const pending = pendingLeave.get(user.userId);
+        if (pending) clearTimeout(pending.timer);
+        const lobbies = new Set([...(pending?.lobbyIds ?? []), ...lobbyIds]);
+        const timer = setTimeout(() => {
+          pendingLeave.delete(user.userId);
+          void (async () => {
+            if (await realtime.isUserOnline(user.userId)) return;
+            for (const lobbyId of lobbies) {
+              await remove(user, lobbyId, user.userId, false).catch((error: unknown) => {
+                if (!(error instanceof AppError)) throw error; // already gone or already left
+              });
+            }
+          })().catch((error: unknown) => log.warn({ err: error }, 'could not take a disconnected user out of their lobbies'));
+        }, settings.graceMs);
+        timer.unref();
+        pendingLeave.set(user.userId, { timer, lobbyIds: lobbies });
+      },
+      stop() {
+        for (const { timer } of pendingLeave.values()) clearTimeout(timer);
+        pendingLeave.clear();
       },
     };
   },
