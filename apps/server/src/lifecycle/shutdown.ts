@@ -21,6 +21,20 @@ export interface DrainDeps {
   closeShared: () => Promise<void>;
 }
 
+/** How long the drain waits for the last packets to reach the clients. */
+const FLUSH_WAIT_MS = 1_000;
+
+function settleWithin(work: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    work.then(() => undefined),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ms);
+      timer.unref();
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
 async function drain({ io, config, logger, features, dispatcher, closeShared }: DrainDeps): Promise<void> {
   const { reconnectAfterMs, reconnectJitterMs } = config.shutdown;
   const local = [...io.of('/').sockets.values()];
@@ -34,11 +48,16 @@ async function drain({ io, config, logger, features, dispatcher, closeShared }: 
       logger.error({ err: error, feature: feature.name }, 'feature failed to stop');
     }
   }
+  const closed: Promise<void>[] = [];
   for (const socket of local) {
     if (!socket.connected) continue;
+    closed.push(new Promise((resolve) => socket.conn.once('close', () => resolve())));
     socket.emit('session:ended', { reason: 'SERVER_SHUTDOWN', message: 'this node is shutting down; reconnect after server:shutdown.reconnectAfterMs' });
     socket.disconnect(true);
   }
+  // Engine.IO closes a connection once what is queued on it is written; closing the server
+  // before that would cut `session:ended` off. A client that does not read is not waited for.
+  await settleWithin(Promise.all(closed), FLUSH_WAIT_MS);
   // Handlers still running (a message being stored) finish and broadcast before Redis
   // closes: an accepted message is never stored without reaching the other nodes.
   await dispatcher.idle();

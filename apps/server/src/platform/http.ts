@@ -58,6 +58,9 @@ export function createHttpApp(deps: HttpDeps): Hono {
     });
   }
 
+  // Every error status is `{ error: { code, message } }`, an unknown path included.
+  app.notFound((c) => c.json({ error: { code: ErrorCode.NOT_FOUND, message: `no route ${c.req.method} ${c.req.path.slice(0, 200)}` } }, 404));
+
   app.onError((error, c) => {
     metrics.internalErrors.labels('http').inc();
     deps.logger.error({ err: error, path: c.req.path }, 'http route failed');

@@ -73,6 +73,8 @@ export interface Dispatcher {
 class EventContext implements HandlerContext {
   readonly user: AuthUser;
   private child: Logger | undefined;
+  /** Effects to run after a successful ack; made only by the handlers that defer one. */
+  deferred: (() => void)[] | undefined;
 
   constructor(
     readonly socket: TavernSocket,
@@ -84,6 +86,21 @@ class EventContext implements HandlerContext {
 
   get logger(): Logger {
     return (this.child ??= this.parent.child({ socketId: this.socket.id, userId: this.user.userId, event: this.event }));
+  }
+
+  afterAck(effect: () => void): void {
+    (this.deferred ??= []).push(effect);
+  }
+
+  /** Runs the deferred effects; one that throws is logged and does not stop the others. */
+  runDeferred(): void {
+    for (const effect of this.deferred ?? []) {
+      try {
+        effect();
+      } catch (error) {
+        this.logger.error({ err: error }, 'an effect after the ack failed');
+      }
+    }
   }
 }
 
@@ -113,7 +130,7 @@ export function createDispatcher(routes: readonly Route[], deps: DispatcherDeps)
   const audits = hooks.audits;
   const tracing = deps.tracing ?? null;
 
-  function contextFor(socket: TavernSocket, event: string): HandlerContext {
+  function contextFor(socket: TavernSocket, event: string): EventContext {
     return new EventContext(socket, event, logger);
   }
 
@@ -143,7 +160,7 @@ export function createDispatcher(routes: readonly Route[], deps: DispatcherDeps)
     refuse(socket, event, ack, error, entry, span);
   }
 
-  function succeed(socket: TavernSocket, event: string, ack: AckFn | undefined, entry: Entry, data: unknown, started: number, span: EventSpan | undefined): void {
+  function succeed(socket: TavernSocket, event: string, ack: AckFn | undefined, entry: Entry, data: unknown, started: number, span: EventSpan | undefined, ctx: EventContext): void {
     if (entry.resultSchema) {
       const checked = entry.resultSchema.safeParse(data);
       if (!checked.success) {
@@ -158,6 +175,8 @@ export function createDispatcher(routes: readonly Route[], deps: DispatcherDeps)
       ackOk.inc();
       ack({ ok: true, data });
     }
+    // Events the command causes for its sender go out after its ack (PROTOCOL.md's "then").
+    if (ctx.deferred !== undefined) ctx.runDeferred();
     if (span !== undefined) span.end('OK');
     if (debug) logger.debug({ event, socketId: socket.id, ms: Math.round(elapsed * 100) / 100 }, 'handled');
   }
@@ -226,8 +245,8 @@ export function createDispatcher(routes: readonly Route[], deps: DispatcherDeps)
     if (audits) hooks.command({ event: name, userId: data.user.userId, socketId: socket.id, payload: parsed.data, at: data.lastActivityAt });
     const started = performance.now();
     let outcome: unknown;
+    const ctx = contextFor(socket, name);
     try {
-      const ctx = contextFor(socket, name);
       outcome = span === undefined ? entry.route.run(ctx, parsed.data) : span.within(entry.route.run, entry.route, ctx, parsed.data);
     } catch (error) {
       fail(socket, name, ack, entry, error, started, span);
@@ -239,7 +258,7 @@ export function createDispatcher(routes: readonly Route[], deps: DispatcherDeps)
       outcome.then(
         (value: unknown) => {
           try {
-            succeed(socket, name, ack, entry, value, started, span);
+            succeed(socket, name, ack, entry, value, started, span, ctx);
           } finally {
             settled();
           }
@@ -253,7 +272,7 @@ export function createDispatcher(routes: readonly Route[], deps: DispatcherDeps)
         },
       );
     } else {
-      succeed(socket, name, ack, entry, outcome, started, span);
+      succeed(socket, name, ack, entry, outcome, started, span, ctx);
     }
   };
 

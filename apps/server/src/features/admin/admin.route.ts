@@ -8,7 +8,7 @@ import { ErrorCode } from '@tavern/protocol';
 import type { Context, Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { z } from 'zod';
-import { AppError, fromZodError, hasRole, type AuthUser, type FeatureContext } from '../../api.js';
+import { AppError, exceedsShape, fromZodError, hasRole, type AuthUser, type FeatureContext } from '../../api.js';
 
 /** The HTTP status of each error code the admin API answers with. */
 export const ERROR_STATUS = {
@@ -95,7 +95,7 @@ export function defineRoute<
 export const openApiPath = (path: string): string => path.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
 
 export interface RegisterOptions {
-  context: Pick<FeatureContext, 'verifier' | 'revocations' | 'logger'>;
+  context: Pick<FeatureContext, 'verifier' | 'revocations' | 'logger' | 'config'>;
   /** Check the examples at start-up and every answer against its schema (off in production, like outgoing events). */
   checkResponses: boolean;
 }
@@ -136,10 +136,15 @@ export function registerRoutes(app: Hono, table: readonly AdminRoute[], { contex
     return user;
   }
 
+  const maxDepth = context.config.limits.maxPayloadDepth;
   async function jsonBody(c: Context): Promise<unknown> {
-    return c.req.json().catch(() => {
+    const body: unknown = await c.req.json().catch(() => {
       throw new AppError(ErrorCode.INVALID_PAYLOAD, 'the body must be JSON');
     });
+    // The same bound as on sockets: a 20,000-deep `data` must be refused, not walked by the
+    // validator and Socket.IO's encoder (whose recursion overflows the stack).
+    if (exceedsShape(body, maxDepth)) throw new AppError(ErrorCode.INVALID_PAYLOAD, `the body nests deeper than ${maxDepth} levels or is too large`);
+    return body;
   }
 
   function parse<S extends z.ZodType>(schema: S, value: unknown, where: string): z.output<S> {

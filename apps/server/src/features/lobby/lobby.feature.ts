@@ -207,14 +207,15 @@ export const lobbyFeature = defineFeature({
           });
           return { lobby: await broadcast(lobby!) };
         },
-        'lobby:start': async ({ user }, { lobbyId }) => {
-          const lobby = await change(user, lobbyId, true, (current) => {
+        'lobby:start': async (ctx, { lobbyId }) => {
+          const lobby = await change(ctx.user, lobbyId, true, (current) => {
             if (current.status === 'active') throw precondition('the game has already started');
             if (current.members.length < 2) throw precondition('a game needs at least two players');
             if (!current.members.every((member) => member.ready)) throw precondition('not every member is ready');
             return { ...current, status: 'active' };
           });
-          emitTo(rooms.lobby(lobbyId), 'lobby:started', { lobbyId });
+          // PROTOCOL.md: `→ {} then lobby:started`.
+          ctx.afterAck(() => emitTo(rooms.lobby(lobbyId), 'lobby:started', { lobbyId }));
           await broadcast(lobby!);
           return {};
         },

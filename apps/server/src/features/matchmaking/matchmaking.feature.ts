@@ -120,7 +120,8 @@ export const matchmakingFeature = defineFeature({
       }
     }
 
-    async function cancel(userId: string, ticketId: string): Promise<boolean> {
+    /** Cancels the ticket; `announce` sends `matchmaking:cancelled` (a command defers it until after its ack). */
+    async function cancel(userId: string, ticketId: string, announce: (send: () => void) => void = (send) => send()): Promise<boolean> {
       let existed = false;
       await tickets.update(ticketId, (current) => {
         existed = current?.userId === userId;
@@ -128,7 +129,7 @@ export const matchmakingFeature = defineFeature({
       });
       if (existed) {
         lastStatus.delete(ticketId);
-        emitTo(rooms.user(userId), 'matchmaking:cancelled', { ticketId });
+        announce(() => emitTo(rooms.user(userId), 'matchmaking:cancelled', { ticketId }));
       }
       return existed;
     }
@@ -148,8 +149,9 @@ export const matchmakingFeature = defineFeature({
           if (duplicate) throw conflict('you are already searching; cancel first');
           return { ticketId };
         },
-        'matchmaking:cancel': async ({ user }, { ticketId }) => {
-          if (!(await cancel(user.userId, ticketId))) throw notFound(`ticket ${ticketId}`);
+        'matchmaking:cancel': async (ctx, { ticketId }) => {
+          // PROTOCOL.md: `→ {}, then matchmaking:cancelled`.
+          if (!(await cancel(ctx.user.userId, ticketId, (send) => ctx.afterAck(send)))) throw notFound(`ticket ${ticketId}`);
           return {};
         },
       },
