@@ -80,7 +80,8 @@ export function createHandshakeMiddleware(deps: HandshakeDeps) {
     if (!token) throw new AppError(ErrorCode.UNAUTHENTICATED, 'no token: send it as auth.token');
     const verified = await verifier.verify(token);
     await revocations.assertNotRevoked(verified.user);
-    const user = await deps.hooks.connect({ user: verified.user, ip });
+    // No promise and no extra turn without a connect hook.
+    const user = deps.hooks.checksConnect ? await deps.hooks.connect({ user: verified.user, ip }) : verified.user;
     const { expiresAt } = verified;
 
     let sessionId = randomId();

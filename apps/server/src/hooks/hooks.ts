@@ -104,6 +104,8 @@ export interface HttpHooksConfig {
 
 /** What the server and the features call. */
 export interface ExtensionHooks {
+  /** False when no connect hook is set: the handshake then skips the call. */
+  readonly checksConnect: boolean;
   /** The user to accept (possibly changed), or throws the refusal as an `AppError`. */
   connect(input: ConnectInput): Promise<AuthUser>;
   /** False when no message hook is set: the chat path then skips the call. */
@@ -178,6 +180,7 @@ export function createExtensionHooks({ inProcess, http, logger, metrics }: HookD
   const audits = inProcess.command !== undefined || http.command !== null;
 
   return {
+    checksConnect: inProcess.connect !== undefined || http.connect !== null,
     async connect(input) {
       const verdict = await ask('connect', ConnectVerdict, { user: input.user, ip: input.ip }, inProcess.connect && (() => inProcess.connect!(input)));
       if (!verdict) return input.user;

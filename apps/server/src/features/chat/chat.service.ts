@@ -90,9 +90,13 @@ export class ChatService {
   }
 
   /** The content to store: cleaned, seen by the studio's message hook (which may refuse or rewrite it), masked. */
-  private async moderated(user: AuthUser, channelId: string, raw: string, contentType: ContentType): Promise<string> {
-    const cleaned = cleanContent(raw);
-    if (!this.deps.hooks.moderates) return this.mask(cleaned);
+  private moderated(user: AuthUser, channelId: string, raw: string, contentType: ContentType): string | Promise<string> {
+    // Synchronous without a hook: no promise and no extra turn on every message.
+    if (!this.deps.hooks.moderates) return this.mask(cleanContent(raw));
+    return this.withHook(user, channelId, cleanContent(raw), contentType);
+  }
+
+  private async withHook(user: AuthUser, channelId: string, cleaned: string, contentType: ContentType): Promise<string> {
     const content = cleanContent(await this.deps.hooks.message({ user, channelId, content: cleaned, contentType }));
     if (content === '') throw new AppError(ErrorCode.INVALID_PAYLOAD, 'the message is empty after moderation');
     return this.mask(content);
@@ -100,7 +104,8 @@ export class ChatService {
 
   /** Stores a message; `fresh` is false for an idempotent retry (nothing to broadcast). */
   private async append(user: AuthUser, channelId: string, kind: string, raw: string, contentType: ContentType, clientMsgId: string) {
-    const content = await this.moderated(user, channelId, raw, contentType);
+    const moderated = this.moderated(user, channelId, raw, contentType);
+    const content = typeof moderated === 'string' ? moderated : await moderated;
     const outcome = await this.deps.store.append(
       channelId,
       { channelId, senderId: user.userId, senderName: user.name, content, contentType, clientMsgId, createdAt: Date.now(), reactions: NO_REACTIONS },
