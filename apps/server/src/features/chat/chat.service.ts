@@ -123,7 +123,8 @@ export class ChatService {
     const { message, fresh } = await this.append(user, channelId, parsed.kind, raw, contentType, clientMsgId);
     if (fresh) {
       this.deps.emitTo(channelId, 'chat:message', message);
-      await this.touch(parsed);
+      // Only chat rooms expire; other channels pay no extra await per message.
+      if (parsed.kind === 'room') await this.touch(parsed);
     }
     return message;
   }
