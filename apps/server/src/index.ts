@@ -14,19 +14,5 @@ export { resolveConfig, DEFAULT_RATE_LIMIT, type ConfigOverrides } from './confi
 export { loadConfig, loadEnvironment, EnvError, serverEnvNames, type Environment } from './env.js';
 export { createLogger } from './platform/logger.js';
 export { contractOf } from './features/compose.js';
-export {
-  adminFeature,
-  builtInFeatures,
-  chatFeature,
-  combatFeature,
-  guildFeature,
-  lobbyFeature,
-  matchmakingFeature,
-  notificationsFeature,
-  partyFeature,
-  pokerFeature,
-  presenceFeature,
-  sessionFeature,
-  worldFeature,
-} from './features/index.js';
+export * from './features/index.js';
 export { presets, resolveFeatures, type PresetName } from './presets.js';
