@@ -99,12 +99,6 @@ export class RealtimeService {
     return online;
   }
 
-  /** Distinct users in a room, across nodes. */
-  async countUsersIn(room: string): Promise<number> {
-    const sockets = await this.io.in(room).fetchSockets();
-    return new Set(sockets.map((socket) => socket.data.user.userId)).size;
-  }
-
   /** Ends every session of a user on every node, telling the client why first. */
   disconnectUser(userId: string, message: string, reason: 'KICKED' | ErrorCode = 'KICKED'): void {
     const room = rooms.user(userId);
