@@ -114,6 +114,24 @@ describe('client-chosen keys are data', () => {
     }
   });
 
+  it('combat:start with an NPC named constructor is NOT_FOUND, and a skill named so is unknown', async () => {
+    await using server = await startTestServer({ config: { features: { combat: { turnMs: 60_000 } } } });
+    const hero = await server.connect('hero');
+    await request(hero, 'zone:enter', { zoneId: 'tavern-district' });
+    for (const id of keys) {
+      expect(await request(hero, 'combat:start', { opponents: [{ type: 'npc', id }] })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+    }
+    const started = await request(hero, 'combat:start', { opponents: [{ type: 'npc', id: 'training-dummy' }] });
+    if (!started.ok) throw new Error(started.error.message);
+    const { sessionId, turn } = started.data.state;
+    for (const skillId of keys) {
+      expect(await request(hero, 'combat:action', { sessionId, turn, action: 'skill', skillId })).toMatchObject({
+        ok: false,
+        error: { code: 'PRECONDITION_FAILED', message: 'unknown skill' },
+      });
+    }
+  });
+
   it('matchmaking:join refuses a mode named __proto__, constructor or toString as unknown', async () => {
     await using server = await startTestServer();
     const player = await server.connect('player');

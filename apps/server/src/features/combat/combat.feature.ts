@@ -98,7 +98,7 @@ export const combatFeature = defineFeature({
           let n = 0;
           for (const opponent of opponents) {
             if (opponent.type === 'npc') {
-              const template = world.npcs(where.zoneId)[opponent.id];
+              const template = world.npc(where.zoneId, opponent.id);
               if (!template) throw notFound(`NPC ${opponent.id} in ${where.zoneId}`);
               fighters.push({ ...template, kind: 'npc', mana: 0, id: `npc.${opponent.id}.${++n}`, team: 'b' });
             } else {

@@ -44,10 +44,18 @@ export interface Session {
   log: Action[];
 }
 
-export const SKILLS: Record<string, { mana: number; cooldownTurns: number; damage?: [number, number]; heal?: [number, number] }> = {
-  fireball: { mana: 15, cooldownTurns: 3, damage: [18, 28] },
-  heal: { mana: 10, cooldownTurns: 2, heal: [15, 25] },
-};
+interface Skill {
+  mana: number;
+  cooldownTurns: number;
+  damage?: [number, number];
+  heal?: [number, number];
+}
+
+/** A map, not an object: a client-chosen `skillId` such as `constructor` finds nothing. */
+export const SKILLS: ReadonlyMap<string, Skill> = new Map([
+  ['fireball', { mana: 15, cooldownTurns: 3, damage: [18, 28] }],
+  ['heal', { mana: 10, cooldownTurns: 2, heal: [15, 25] }],
+]);
 const MAX_TURNS = 200;
 const FLEE_CHANCE = 0.5;
 
@@ -157,7 +165,7 @@ export function validate(session: Session, action: Action): void {
     if (target.team === actor.team) throw new CombatRuleError('that target is on your side');
   }
   if (action.action === 'skill') {
-    const skill = SKILLS[action.skillId ?? ''];
+    const skill = SKILLS.get(action.skillId ?? '');
     if (!skill) throw new CombatRuleError('unknown skill');
     if (actor.mana < skill.mana) throw new CombatRuleError('not enough mana');
     if ((actor.cooldowns[action.skillId ?? ''] ?? 0) > state.turn) throw new CombatRuleError('skill on cooldown');
@@ -194,7 +202,7 @@ export function apply(session: Session, action: Action, now: number, turnMs: num
       effects.push({ targetId: actor.id, status: 'defending' });
       break;
     case 'skill': {
-      const skill = SKILLS[action.skillId!]!;
+      const skill = SKILLS.get(action.skillId!)!;
       actor.mana -= skill.mana;
       actor.cooldowns[action.skillId!] = state.turn + skill.cooldownTurns;
       if (skill.damage) hit(combatant(session, action.targetId)!, ...skill.damage);

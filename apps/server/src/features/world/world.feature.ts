@@ -33,8 +33,8 @@ export interface WorldService {
   /** Where a user's character is, on any node. */
   locate(userId: string): Promise<{ zoneId: string; characterId: string } | null>;
   players(zoneId: string): Promise<Player[]>;
-  /** The NPCs configured for a zone. */
-  npcs(zoneId: string): Record<string, NpcTemplate>;
+  /** The NPC `id` configured in a zone (own keys only: `constructor` is no NPC). */
+  npc(zoneId: string, id: string): NpcTemplate | undefined;
   /** Whether the zone allows fights between players (its `pvp` flag). */
   pvp(zoneId: string): boolean;
 }
@@ -55,7 +55,10 @@ export const worldFeature = defineFeature({
     services.provide('world', {
       locate: (userId) => store.zoneOfUser(userId),
       players: (zoneId) => store.players(zoneId),
-      npcs: (zoneId) => zones.get(zoneId)?.npcs ?? {},
+      npc: (zoneId, id) => {
+        const npcs = zones.get(zoneId)?.npcs;
+        return npcs && Object.hasOwn(npcs, id) ? npcs[id] : undefined;
+      },
       pvp: (zoneId) => zones.get(zoneId)?.pvp === true,
     });
     const characters = new Map<string, Character>();
