@@ -183,14 +183,12 @@ export async function createRealtimeServer(httpServer: HttpServer, options: Real
   );
   attachConnectionLifecycle({
     io,
-    config,
     logger,
     metrics,
     clock,
     features: composition.features,
     dispatcher,
     registry,
-    connectionStore,
     slowConsumers,
     expiry,
   });

@@ -10,7 +10,13 @@ import type { Metrics } from '../platform/metrics.js';
 import type { RedisConnections } from '../platform/redis.js';
 import { AppError } from '../platform/app-error.js';
 import type { TavernServer, TavernSocket } from '../transport/socket-types.js';
-import type { ConnectionStore, SocketEntry } from './connection.store.js';
+import type { ConnectionStore, HeldSession, SocketEntry } from './connection.store.js';
+
+/**
+ * A live session is held for its token's lifetime, at most this long, plus the resume window:
+ * a connection older than a day whose node dies is not resumed (its client resyncs anyway).
+ */
+const MAX_SESSION_HOLD_MS = 24 * 60 * 60 * 1000;
 
 export class ConnectionRegistry {
   private timer: NodeJS.Timeout | null = null;
@@ -80,6 +86,26 @@ export class ConnectionRegistry {
     });
   }
 
+  /**
+   * Keeps a live socket's session resumable for as long as its token is valid, plus the resume
+   * window: if this node dies without a disconnect (SIGKILL), its client resumes on another
+   * node with `recovered: true`. Called at connect and after `auth:refresh`; one write in the
+   * background, never on the handshake's path.
+   */
+  holdSession(socket: TavernSocket): void {
+    this.store.holdSessions([this.heldSession(socket)]).catch(() => {
+      // Redis is down: the session is held again when this node restores its sockets.
+    });
+  }
+
+  /** A socket that closed: its session may be resumed within the resume window. */
+  releaseSession(socket: TavernSocket): void {
+    const { sessionId, user } = socket.data;
+    this.store.saveSession(sessionId, user.userId, this.config.auth.sessionResumeMs).catch(() => {
+      // Without storage the session simply cannot be resumed.
+    });
+  }
+
   userSockets(userId: string): Promise<SocketEntry[]> {
     return this.store.userSockets(userId);
   }
@@ -93,8 +119,10 @@ export class ConnectionRegistry {
   async restore(): Promise<void> {
     this.healthySince = Date.now();
     await this.store.heartbeat(this.nodeId, this.config.cluster.nodeTtlMs);
-    const entries = [...this.io.of('/').sockets.values()].map((socket) => this.entryOf(socket));
+    const sockets = [...this.io.of('/').sockets.values()];
+    const entries = sockets.map((socket) => this.entryOf(socket));
     await this.store.restore(this.nodeId, entries);
+    await this.store.holdSessions(sockets.map((socket) => this.heldSession(socket)));
     this.logger.info({ sockets: entries.length }, 'connection registry restored');
   }
 
@@ -115,6 +143,12 @@ export class ConnectionRegistry {
       }
       this.healthySince = 0;
     }
+  }
+
+  private heldSession(socket: TavernSocket): HeldSession {
+    const { sessionId, user, expiresAt } = socket.data;
+    const ttlMs = Math.min(Math.max(expiresAt - Date.now(), 0), MAX_SESSION_HOLD_MS) + this.config.auth.sessionResumeMs;
+    return { sessionId, userId: user.userId, ttlMs };
   }
 
   private entryOf(socket: TavernSocket): SocketEntry {

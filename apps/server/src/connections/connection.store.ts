@@ -10,6 +10,12 @@ export interface SocketEntry {
   nodeId: string;
 }
 
+export interface HeldSession {
+  sessionId: string;
+  userId: string;
+  ttlMs: number;
+}
+
 export interface ConnectionStore {
   /** Adds a socket unless the user already has `maxPerUser` live sockets; false when refused. */
   add(entry: SocketEntry, maxPerUser: number): Promise<boolean>;
@@ -30,7 +36,14 @@ export interface ConnectionStore {
   restore(nodeId: string, entries: readonly SocketEntry[]): Promise<void>;
   /** A node that shuts down cleanly removes itself. */
   removeNode(nodeId: string): Promise<void>;
+  /** Makes a session id resumable by `userId` for `ttlMs` (overwrites an earlier expiry). */
   saveSession(sessionId: string, userId: string, ttlMs: number): Promise<void>;
+  /**
+   * Saves the sessions of live sockets, in one round trip: what lets their clients resume on
+   * another node if this one dies without a disconnect. A no-op in memory, where the process
+   * that dies takes its sessions with it.
+   */
+  holdSessions(sessions: readonly HeldSession[]): Promise<void>;
   sessionOwner(sessionId: string): Promise<string | null>;
 }
 
@@ -89,6 +102,8 @@ export class MemoryConnectionStore implements ConnectionStore {
       for (const [id, session] of this.sessions) if (session.expiresAt <= now) this.sessions.delete(id);
     }
   }
+
+  async holdSessions(): Promise<void> {}
 
   async sessionOwner(sessionId: string): Promise<string | null> {
     const session = this.sessions.get(sessionId);
@@ -253,6 +268,15 @@ export class RedisConnectionStore implements ConnectionStore {
 
   async saveSession(sessionId: string, userId: string, ttlMs: number): Promise<void> {
     await this.redis.run((client) => client.set(this.key(`session:${sessionId}`), userId, 'PX', Math.max(1, ttlMs)));
+  }
+
+  async holdSessions(sessions: readonly HeldSession[]): Promise<void> {
+    if (sessions.length === 0) return;
+    await this.redis.run(async (client) => {
+      const batch = client.pipeline();
+      for (const { sessionId, userId, ttlMs } of sessions) batch.set(this.key(`session:${sessionId}`), userId, 'PX', Math.max(1, ttlMs));
+      await batch.exec();
+    });
   }
 
   async sessionOwner(sessionId: string): Promise<string | null> {

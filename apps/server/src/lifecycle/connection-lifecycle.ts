@@ -6,9 +6,7 @@
  */
 import { rooms } from '@tavern/protocol';
 import { armExpiry, clearExpiry, type ExpiryOptions } from '../auth/session-expiry.js';
-import type { Config } from '../config.js';
 import type { ConnectionRegistry } from '../connections/connection-registry.js';
-import type { ConnectionStore } from '../connections/connection.store.js';
 import type { ComposedFeature } from '../features/compose.js';
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
@@ -19,20 +17,18 @@ import type { TavernServer, TavernSocket } from '../transport/socket-types.js';
 
 export interface LifecycleDeps {
   io: TavernServer;
-  config: Config;
   logger: Logger;
   metrics: Metrics;
   clock: Clock;
   features: readonly ComposedFeature[];
   dispatcher: Dispatcher;
   registry: ConnectionRegistry;
-  connectionStore: ConnectionStore;
   slowConsumers: SlowConsumerGuard;
   expiry: ExpiryOptions;
 }
 
 export function attachConnectionLifecycle(deps: LifecycleDeps): void {
-  const { io, config, logger, metrics, clock, features, dispatcher, registry, connectionStore, slowConsumers, expiry } = deps;
+  const { io, logger, metrics, clock, features, dispatcher, registry, slowConsumers, expiry } = deps;
 
   async function runHook(socket: TavernSocket, feature: ComposedFeature, hook: 'onConnect' | 'onDisconnect', run: () => void | Promise<void>) {
     try {
@@ -58,15 +54,14 @@ export function attachConnectionLifecycle(deps: LifecycleDeps): void {
     slowConsumers.attach(socket);
     socket.onAny(dispatcher.listener);
     socket.on('disconnecting', rememberRooms);
+    registry.holdSession(socket);
     socket.on('disconnect', (reason) => {
       const joined = roomsAtClose.get(socket) ?? new Set<string>();
       roomsAtClose.delete(socket);
       metrics.connections.dec();
       clearExpiry(socket);
       void registry.unregister(socket);
-      connectionStore.saveSession(sessionId, user.userId, config.auth.sessionResumeMs).catch(() => {
-        // Without storage the session simply cannot be resumed.
-      });
+      registry.releaseSession(socket);
       for (const feature of disconnectHooks) {
         void runHook(socket, feature, 'onDisconnect', () => feature.parts.onDisconnect?.(socket, reason, joined));
       }

@@ -17,6 +17,8 @@ export interface ChatLoad {
   waitSomeDisconnected(timeoutMs: number): Promise<void>;
   /** Session-ready timestamps after each client's first one (reconnects). */
   readonly reconnectTimes: number[];
+  /** How many of those reconnects resumed their session (`session:ready.recovered`). */
+  readonly recoveredReconnects: () => number;
   close(): void;
 }
 
@@ -27,6 +29,7 @@ export async function startChatLoad(cluster: ChaosCluster, count: number, channe
   const history: Message[][] = [];
   const accepted = new Map<string, number>();
   const reconnectTimes: number[] = [];
+  let recoveredReconnects = 0;
   const joins: Promise<void>[] = [];
   let sent = 0;
   let refused = 0;
@@ -59,8 +62,10 @@ export async function startChatLoad(cluster: ChaosCluster, count: number, channe
     history.push(loaded);
     segments.push(reloadAt);
     let ready = 0;
-    client.on('session:ready', () => {
-      if (ready++ > 0) reconnectTimes.push(Date.now());
+    client.on('session:ready', (session) => {
+      if (ready++ === 0) return;
+      reconnectTimes.push(Date.now());
+      if (session.recovered) recoveredReconnects++;
     });
     clients.push(client);
     delivered.push(messages);
@@ -79,6 +84,7 @@ export async function startChatLoad(cluster: ChaosCluster, count: number, channe
   return {
     clients,
     reconnectTimes,
+    recoveredReconnects: () => recoveredReconnects,
     async sendRound() {
       const r = round++;
       await Promise.all(

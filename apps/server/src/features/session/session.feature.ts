@@ -5,7 +5,7 @@ import { AppError, armExpiry, defineFeature } from '../../api.js';
 export const sessionFeature = defineFeature({
   name: 'session',
   slice: sessionSlice,
-  create: ({ config, verifier, revocations, endSession }) => {
+  create: ({ config, verifier, revocations, registry, endSession }) => {
     const expiry = { warningMs: config.auth.expiryWarningMs, toleranceMs: config.auth.clockToleranceSec * 1000, endSession };
     return {
       handlers: {
@@ -18,6 +18,7 @@ export const sessionFeature = defineFeature({
           socket.data.user = verified.user;
           socket.data.expiresAt = verified.expiresAt;
           armExpiry(socket, expiry);
+          registry.holdSession(socket);
           return { expiresAt: verified.expiresAt };
         },
         'time:sync': (_ctx, { clientTime }) => ({ clientTime, serverTime: Date.now() }),
