@@ -57,7 +57,9 @@ export const ChatJoinPayload = z.object({
 });
 export const ChatJoinResult = z.object({
   channel: ChannelInfo,
+  /** At most 100 members, online ones first; `memberCount` is the total. */
   members: z.array(Member),
+  memberCount: z.number().int().nonnegative(),
   history: z.array(Message),
   lastReadSeq: Cursor,
 });
@@ -123,6 +125,7 @@ export const ChatReadReceipt = z.object({ channelId: ChannelId, userId: Id, seq:
 export const ChatTyping = z.object({ channelId: ChannelId, userId: Id, name: z.string(), typing: z.boolean() });
 export const ChatMemberJoined = z.object({ channelId: ChannelId, member: Member });
 export const ChatMemberLeft = z.object({ channelId: ChannelId, userId: Id });
+export const ChatOccupancy = z.object({ channelId: ChannelId, count: z.number().int().nonnegative() });
 
 export const chatCommands = {
   'chat:join': command(ChatJoinPayload, ChatJoinResult, { description: "Joins a channel: answers its info, members, recent history and your read cursor." }),
@@ -152,8 +155,9 @@ export const chatServerEvents = {
   'chat:reaction': event(ChatReaction, 'A reaction was added or removed.'),
   'chat:read': event(ChatReadReceipt, 'Read receipt: a member read the channel up to `seq`.'),
   'chat:typing': event(ChatTyping, 'A member started or stopped typing; expires after 5 s without a refresh.'),
-  'chat:member:joined': event(ChatMemberJoined, 'A member joined the channel.'),
-  'chat:member:left': event(ChatMemberLeft, 'A member left the channel.'),
+  'chat:member:joined': event(ChatMemberJoined, 'A member joined the channel (small channels; large ones get `chat:occupancy`).'),
+  'chat:member:left': event(ChatMemberLeft, 'A member left the channel (small channels; large ones get `chat:occupancy`).'),
+  'chat:occupancy': event(ChatOccupancy, 'How many members a large channel (or `global:main`) has now, instead of member joined/left; at most once per second.'),
 };
 
 export const chatSlice = defineSlice({

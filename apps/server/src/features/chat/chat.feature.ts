@@ -1,6 +1,8 @@
 /** Chat over sockets: every `chat:*` command, typing indicators with a server-side expiry. */
-import { chatSlice, ErrorCode, GLOBAL_ROOM, type Member } from '@tavern/protocol';
-import { AppError, defineFeature, withStatus, type EmitTo, type TavernSocket } from '../../api.js';
+import { chatSlice, ErrorCode } from '@tavern/protocol';
+import { AppError, defineFeature, type EmitTo, type TavernSocket } from '../../api.js';
+import { MemoryChannelMembership, RedisChannelMembership } from './chat.members.js';
+import { ChannelRoster } from './chat.roster.js';
 import { chatSettings } from './chat.settings.js';
 import { ChatService } from './chat.service.js';
 import { MemoryChatStore, RedisChatStore } from './chat.store.js';
@@ -11,9 +13,14 @@ declare module '../feature.js' {
   }
 }
 
-/** Members listed by `chat:join` at most (the global channel lists none). */
+/** Members listed by `chat:join` at most. */
 const MAX_LISTED_MEMBERS = 100;
 const DEFAULT_HISTORY = 50;
+/**
+ * Membership keys expire this long after the last change or refresh; each node refreshes the
+ * channels it holds members in four times as often.
+ */
+const MEMBERSHIP_TTL_MS = 60 * 60 * 1000;
 
 /** Typing state per socket and channel, each with its expiry timer. */
 class TypingTracker {
@@ -68,7 +75,7 @@ export const chatFeature = defineFeature({
   name: 'chat',
   slice: chatSlice,
   settings: chatSettings,
-  create: ({ redis, rooms, realtime, hooks, settings, services, io, emitTo }) => {
+  create: ({ redis, rooms, realtime, hooks, settings, services, config, registry, emitTo }) => {
     const chat = new ChatService({
       store: redis ? new RedisChatStore(redis) : new MemoryChatStore(),
       rooms,
@@ -81,16 +88,20 @@ export const chatFeature = defineFeature({
     services.provide('chat', chat);
     const typing = new TypingTracker(emitTo, settings.typingMs);
 
-    async function members(channelId: string): Promise<Member[]> {
-      if (channelId === GLOBAL_ROOM) return [];
-      const sockets = await io.in(channelId).fetchSockets();
-      const users = new Map<string, string>();
-      for (const socket of sockets) {
-        if (users.size >= MAX_LISTED_MEMBERS) break;
-        users.set(socket.data.user.userId, socket.data.user.name);
-      }
-      return withStatus(services.find('presence'), [...users].map(([userId, name]) => ({ userId, name })));
-    }
+    const roster = new ChannelRoster({
+      store: redis ? new RedisChannelMembership(redis, MEMBERSHIP_TTL_MS) : new MemoryChannelMembership(),
+      nodeId: config.nodeId,
+      emitTo,
+      statuses: () => services.find('presence'),
+      redis,
+      largeChannelMembers: settings.largeChannelMembers,
+      listedMembers: MAX_LISTED_MEMBERS,
+    });
+    redis?.onRecover(() => roster.restore());
+    registry.onReaped(async (entries) => {
+      for (const nodeId of new Set(entries.map((entry) => entry.nodeId))) await roster.dropNode(nodeId);
+    });
+    let refreshTimer: NodeJS.Timeout | null = null;
 
     return {
       handlers: {
@@ -98,23 +109,26 @@ export const chatFeature = defineFeature({
           const parsed = await chat.assertAccess(user, channelId);
           const alreadyHere = socket.rooms.has(channelId);
           await rooms.join(socket, channelId);
-          const [channel, history, lastReadSeq, listed] = await Promise.all([
+          try {
+            await roster.join(socket, channelId);
+          } catch (error) {
+            // Not counted, so not in: the join changes nothing.
+            if (!alreadyHere) await rooms.leave(socket, channelId);
+            throw error;
+          }
+          const [channel, history, lastReadSeq, { members, memberCount }] = await Promise.all([
             chat.touch(parsed).then(() => chat.channelInfo(channelId, parsed)),
             chat.recent(channelId, historyLimit ?? DEFAULT_HISTORY),
             chat.lastRead(channelId, user.userId),
-            members(channelId),
+            roster.list(channelId),
           ]);
-          if (!alreadyHere && channelId !== GLOBAL_ROOM) {
-            const [member] = await withStatus(services.find('presence'), [{ userId: user.userId, name: user.name }]);
-            emitTo(channelId, 'chat:member:joined', { channelId, member: member! }, { except: socket.id });
-          }
-          return { channel, members: listed, history, lastReadSeq };
+          return { channel, members, memberCount, history, lastReadSeq };
         },
-        'chat:leave': async ({ socket, user }, { channelId }) => {
+        'chat:leave': async ({ socket }, { channelId }) => {
           if (!socket.rooms.has(channelId)) return {};
           typing.clear(socket, channelId);
           await rooms.leave(socket, channelId);
-          if (channelId !== GLOBAL_ROOM) emitTo(channelId, 'chat:member:left', { channelId, userId: user.userId });
+          await roster.leave(socket, channelId);
           return {};
         },
         'chat:create': async ({ user }, { name, visibility, members: invited }) => ({
@@ -164,6 +178,15 @@ export const chatFeature = defineFeature({
       },
       onDisconnect(socket) {
         typing.clear(socket);
+        return roster.leaveAll(socket);
+      },
+      start() {
+        refreshTimer = setInterval(() => void roster.refresh().catch(() => undefined), MEMBERSHIP_TTL_MS / 4);
+        refreshTimer.unref();
+      },
+      stop() {
+        if (refreshTimer) clearInterval(refreshTimer);
+        roster.stop();
       },
     };
   },

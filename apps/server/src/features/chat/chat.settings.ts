@@ -21,6 +21,11 @@ const schema = z.object({
   maxRoomsPerUser: z.number().int().min(1).max(100_000).default(50),
   /** A chat room (and its history) expires this long after its last join or message (ms). */
   roomTtlMs: z.number().int().min(1_000).default(30 * 24 * 3600 * 1000),
+  /**
+   * Channels with more members than this (and `global:main`) get `chat:occupancy` at most once
+   * a second instead of a `chat:member:joined` / `:left` per member.
+   */
+  largeChannelMembers: z.number().int().min(1).max(100_000).default(100),
   /** Words masked with `*` in messages (whole words, any case). */
   profanity: z.array(z.string().min(1).max(64)).max(10_000).default(['fuck', 'shit', 'bitch', 'asshole', 'cunt']),
 });
@@ -39,6 +44,7 @@ export const chatSettings = {
     CHAT_MAX_REACTIONS_PER_MESSAGE: { key: 'maxReactionsPerMessage', parse: envNumber },
     CHAT_MAX_ROOMS_PER_USER: { key: 'maxRoomsPerUser', parse: envNumber },
     CHAT_ROOM_TTL_MS: { key: 'roomTtlMs', parse: envNumber },
+    CHAT_LARGE_CHANNEL_MEMBERS: { key: 'largeChannelMembers', parse: envNumber },
     CHAT_PROFANITY: { key: 'profanity', parse: envList },
     CHAT_PROFANITY_FILE: { key: 'profanity', parse: envLinesFile },
   },

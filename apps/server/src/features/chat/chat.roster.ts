@@ -1,0 +1,160 @@
+/**
+ * Channel membership as the chat feature sees it: which sockets of this node joined which
+ * channels (`chat:join`, until `chat:leave` or disconnect), the cluster-wide member store
+ * behind them, and what members are told. A channel of at most `largeChannelMembers` members
+ * hears `chat:member:joined` / `chat:member:left` when a user's first socket joins or last
+ * one leaves; a larger channel, and `global:main`, hears `chat:occupancy` instead, at most
+ * once per second per channel across the cluster (a Redis lock decides which node sends it),
+ * so filling a channel one join at a time is O(n), not O(n²) deliveries.
+ */
+import { GLOBAL_ROOM, type chatSlice, type Member, type PresenceStatus } from '@tavern/protocol';
+import { withStatus, type EmitTo, type RedisConnections, type StatusSource, type TavernSocket } from '../../api.js';
+import type { ChannelMember, ChannelMembership, MembershipChange, NodeShare } from './chat.members.js';
+
+const OCCUPANCY_INTERVAL_MS = 1_000;
+/** Online members first in a `chat:join` ack, then the others. */
+const STATUS_ORDER: Record<PresenceStatus, number> = { online: 0, away: 1, busy: 2, offline: 3, invisible: 4 };
+
+export interface RosterOptions {
+  store: ChannelMembership;
+  nodeId: string;
+  emitTo: EmitTo<typeof chatSlice>;
+  statuses: () => StatusSource | undefined;
+  redis: RedisConnections | null;
+  largeChannelMembers: number;
+  listedMembers: number;
+}
+
+export class ChannelRoster {
+  /** socketId -> channels it joined with `chat:join`. */
+  private readonly joined = new Map<string, { socket: TavernSocket; channels: Set<string> }>();
+  /** Channels with an occupancy announcement due, and its timer. */
+  private readonly pending = new Map<string, NodeJS.Timeout>();
+
+  constructor(private readonly options: RosterOptions) {}
+
+  /** Counts a socket in (once per socket and channel) and tells the others. */
+  async join(socket: TavernSocket, channelId: string): Promise<void> {
+    const entry = this.joined.get(socket.id);
+    if (entry?.channels.has(channelId)) return;
+    const { userId, name } = socket.data.user;
+    const change = await this.options.store.join(channelId, { userId, name }, this.options.nodeId);
+    if (entry) entry.channels.add(channelId);
+    else this.joined.set(socket.id, { socket, channels: new Set([channelId]) });
+    await this.announce(channelId, change, { joined: { userId, name }, except: socket.id });
+  }
+
+  async leave(socket: TavernSocket, channelId: string): Promise<void> {
+    const entry = this.joined.get(socket.id);
+    if (!entry?.channels.delete(channelId)) return;
+    if (entry.channels.size === 0) this.joined.delete(socket.id);
+    const { userId } = socket.data.user;
+    await this.announce(channelId, await this.options.store.leave(channelId, userId, this.options.nodeId), { left: userId });
+  }
+
+  /** A closed socket leaves every channel it joined. */
+  async leaveAll(socket: TavernSocket): Promise<void> {
+    const entry = this.joined.get(socket.id);
+    if (!entry) return;
+    for (const channelId of [...entry.channels]) await this.leave(socket, channelId);
+  }
+
+  /**
+   * At most `listedMembers` members with the status others may see, online first, and the
+   * total. Picked from a sample twice that size (all of a channel up to it), so that in a
+   * large channel the online members are likely, not certain, to fill the list: a constant
+   * cost, where sorting the whole channel would grow with it.
+   */
+  async list(channelId: string): Promise<{ members: Member[]; memberCount: number }> {
+    const { listedMembers } = this.options;
+    const { members, count } = await this.options.store.list(channelId, listedMembers * 2);
+    const withStatuses = await withStatus(this.options.statuses(), members);
+    withStatuses.sort((a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status]);
+    return { members: withStatuses.slice(0, listedMembers), memberCount: count };
+  }
+
+  /** Removes what a dead node held, and tells the members of the channels it was in. */
+  async dropNode(nodeId: string): Promise<void> {
+    for (const { channelId, userIds, count } of await this.options.store.dropNode(nodeId)) {
+      for (const userId of userIds) await this.announce(channelId, { changed: true, count }, { left: userId });
+    }
+  }
+
+  /** Replaces this node's shares with what it holds (Redis came back, possibly empty). */
+  async restore(): Promise<void> {
+    const { store, nodeId } = this.options;
+    await store.dropNode(nodeId);
+    await store.restore(nodeId, this.shares());
+  }
+
+  /** Keeps the channels this node holds shares in from expiring. */
+  async refresh(): Promise<void> {
+    await this.options.store.refresh(this.options.nodeId, this.shares().map((share) => share.channelId));
+  }
+
+  stop(): void {
+    for (const timer of this.pending.values()) clearTimeout(timer);
+    this.pending.clear();
+  }
+
+  private shares(): NodeShare[] {
+    const byChannel = new Map<string, Map<string, ChannelMember & { sockets: number }>>();
+    for (const { socket, channels } of this.joined.values()) {
+      const { userId, name } = socket.data.user;
+      for (const channelId of channels) {
+        let members = byChannel.get(channelId);
+        if (!members) byChannel.set(channelId, (members = new Map()));
+        const member = members.get(userId);
+        if (member) member.sockets++;
+        else members.set(userId, { userId, name, sockets: 1 });
+      }
+    }
+    return [...byChannel].map(([channelId, members]) => ({ channelId, members: [...members.values()] }));
+  }
+
+  /** Tells a channel that a user joined (`except`: the joining socket) or left, if it did. */
+  private async announce(channelId: string, change: MembershipChange, what: { joined: ChannelMember; except: string } | { left: string }): Promise<void> {
+    if (!change.changed) return;
+    if (channelId === GLOBAL_ROOM || change.count > this.options.largeChannelMembers) {
+      this.scheduleOccupancy(channelId);
+      return;
+    }
+    if ('left' in what) {
+      this.options.emitTo(channelId, 'chat:member:left', { channelId, userId: what.left });
+      return;
+    }
+    const [member] = await withStatus(this.options.statuses(), [what.joined]);
+    this.options.emitTo(channelId, 'chat:member:joined', { channelId, member: member! }, { except: what.except });
+  }
+
+  /** At most one announcement a second: the first change waits for the others of that second. */
+  private scheduleOccupancy(channelId: string, delayMs = OCCUPANCY_INTERVAL_MS): void {
+    if (this.pending.has(channelId)) return;
+    const timer = setTimeout(() => void this.sendOccupancy(channelId), delayMs);
+    timer.unref();
+    this.pending.set(channelId, timer);
+  }
+
+  /** Sends the current count unless another node sent one less than a second ago (then later). */
+  private async sendOccupancy(channelId: string): Promise<void> {
+    this.pending.delete(channelId);
+    const { redis, store, emitTo } = this.options;
+    try {
+      if (redis) {
+        const lock = redis.key('chat', `{${channelId}}`, 'occupancy');
+        const [taken, ttl] = await redis.run(async (client) => {
+          const set = await client.set(lock, this.options.nodeId, 'PX', OCCUPANCY_INTERVAL_MS, 'NX');
+          return [set === 'OK', set === 'OK' ? 0 : await client.pttl(lock)] as const;
+        });
+        if (!taken) {
+          this.scheduleOccupancy(channelId, Math.max(ttl, 1));
+          return;
+        }
+      }
+      emitTo(channelId, 'chat:occupancy', { channelId, count: await store.count(channelId) });
+    } catch {
+      // Redis is unavailable: try again in a second, the count is only news once it is sent.
+      this.scheduleOccupancy(channelId);
+    }
+  }
+}
