@@ -184,6 +184,7 @@ class RedisRecordStore<T> implements IndexedRecordStore<T> {
 export function createRecordStore<T>(redis: RedisConnections | null, kind: string, options: RecordStoreOptions & { indexed: true }): IndexedRecordStore<T>;
 export function createRecordStore<T>(redis: RedisConnections | null, kind: string, options: RecordStoreOptions): RecordStore<T>;
 export function createRecordStore<T>(redis: RedisConnections | null, kind: string, options: RecordStoreOptions): IndexedRecordStore<T> {
+  if (!Number.isInteger(options.ttlMs) || options.ttlMs < 1) throw new Error(`the ${kind} record store needs a ttlMs of whole milliseconds, not ${options.ttlMs}`);
   return redis ? new RedisRecordStore<T>(redis, kind, options) : new MemoryRecordStore<T>(options.ttlMs);
 }
 
