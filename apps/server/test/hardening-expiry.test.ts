@@ -84,12 +84,20 @@ describe('parties, lobbies and poker sessions expire', () => {
       const idler = await server.connect('idler');
       const active = await makeAll(host, 'guest', 'active');
       const idle = await makeAll(idler, 'guest', 'idle');
+      // Kept only by a member looking at it (a game in progress writes nothing to its lobby).
+      const watchedLobbyId = data(await request(idler, 'lobby:create', { maxPlayers: 2 })).lobby.id;
+      // Kept only by its member coming and going (a reload, a network change).
+      let rejoiner = await server.connect('rejoiner');
+      const rejoinersPartyId = data(await request(rejoiner, 'party:create', {})).party.id;
 
       const startedAt = Date.now();
       for (let ready = true; Date.now() - startedAt < 2 * TTL_MS; ready = !ready) {
         data(await request(host, 'lobby:ready', { lobbyId: active.lobbyId, ready }));
         data(await request(host, 'poker:timer', { sessionId: active.sessionId, action: 'start', seconds: 60 }));
         data(await request(host, 'party:invite', { userId: 'guest' }));
+        data(await request(idler, 'lobby:subscribe', { lobbyId: watchedLobbyId }));
+        rejoiner.disconnect();
+        rejoiner = await server.connect('rejoiner');
         await setTimeout(TTL_MS / 5); // the pace of people at the table
       }
 
@@ -100,6 +108,10 @@ describe('parties, lobbies and poker sessions expire', () => {
       expect(data(await request(guest, 'lobby:join', { lobbyId: active.lobbyId })).lobby.members.map((member) => member.userId)).toEqual(['host', 'guest']);
       expect(data(await request(guest, 'poker:join', { sessionId: active.sessionId })).session).toMatchObject({ facilitatorId: 'host', story: { id: active.storyId } });
       expect(data(await request(guest, 'party:accept', { partyId: active.partyId })).party.members.map((member) => member.userId)).toEqual(['host', 'guest']);
+      expect(data(await request(guest, 'lobby:join', { lobbyId: watchedLobbyId })).lobby.members).toHaveLength(2);
+      // Still in the party, and in its room again: `nobody` is not a member (NOT_FOUND), not "you are in no party".
+      expect(await request(rejoiner, 'party:kick', { userId: 'nobody' })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+      expect((await request(rejoiner, 'chat:join', { channelId: `party:${rejoinersPartyId}` })).ok).toBe(true);
     });
   }
 
