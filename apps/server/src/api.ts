@@ -25,7 +25,7 @@ export { characterIdOf, hasRole, type AuthUser, type TavernServer, type TavernSo
 export type { RealtimeService, EmitOptions } from './realtime/realtime.service.js';
 export type { RoomService, AccessPolicy } from './rooms/room.service.js';
 export { withStatus, type StatusSource } from './rooms/member-status.js';
-export { createRecordStore, updateOrRefuse, type RecordStore } from './platform/record-store.js';
+export { createRecordStore, updateOrRefuse, type IndexedRecordStore, type RecordStore, type RecordStoreOptions } from './platform/record-store.js';
 export { defineScript, type RedisConnections } from './platform/redis.js';
 export { randomId } from './platform/ids.js';
 export { KeyedTokenBuckets } from './transport/rate-limiter.js';

@@ -3,88 +3,189 @@
  * only if nobody wrote in between (retrying otherwise), so members acting from several
  * nodes never lose an update. In memory for one node, in Redis (a Lua CAS) for a cluster.
  *
+ * Every record expires `ttlMs` after its last write or `touch`, in Redis by the key's own
+ * TTL, so a record that no node ever touches again (its node crashed, its members vanished)
+ * is gone by itself; in memory, expired records are dropped as the store is used.
+ *
  * @example
- * const lobbies = createRecordStore<LobbyRecord>(redis, 'lobby');
+ * const lobbies = createRecordStore<LobbyRecord>(redis, 'lobby', { ttlMs: 3_600_000 });
  * await lobbies.update(id, (lobby) => lobby && { ...lobby, hostId: next });
  */
 import { AppError } from './app-error.js';
 import { defineScript, type RedisConnections } from './redis.js';
 
+export interface RecordStoreOptions {
+  /** A record is gone this long (ms) after its last write or `touch`. */
+  ttlMs: number;
+  /** Keep an index of the ids for `ids()` (a sorted set by expiry in Redis). @default false */
+  indexed?: boolean;
+}
+
 export interface RecordStore<T> {
   get(id: string): Promise<T | null>;
-  /** `change` may run more than once and must have no side effects; null deletes. */
+  /**
+   * `change` may run more than once and must have no side effects; null deletes. Returning
+   * the record it was given unchanged writes nothing (and does not push the expiry).
+   */
   update(id: string, change: (current: T | null) => T | null): Promise<T | null>;
-  /** Ids of every record (for sweeps over a small set, such as matchmaking queues). */
+  /** Pushes the record's expiry to `ttlMs` from now; resolves with it, or null when there is none. */
+  touch(id: string): Promise<T | null>;
+}
+
+export interface IndexedRecordStore<T> extends RecordStore<T> {
+  /** Ids of every record not yet expired (for sweeps over a small set, such as matchmaking queues). */
   ids(): Promise<string[]>;
 }
 
-class MemoryRecordStore<T> implements RecordStore<T> {
-  private readonly records = new Map<string, string>();
+const parse = <T>(raw: string) => JSON.parse(raw) as T;
+
+class MemoryRecordStore<T> implements IndexedRecordStore<T> {
+  /**
+   * Records in the order of their expiry: every store has one TTL, so a write that moves the
+   * record to the end of the map keeps the map sorted, and a sweep stops at the first live one.
+   */
+  private readonly records = new Map<string, { raw: string; expiresAt: number }>();
+
+  constructor(private readonly ttlMs: number) {}
+
+  private sweep(): void {
+    const now = Date.now();
+    for (const [id, record] of this.records) {
+      if (record.expiresAt > now) return;
+      this.records.delete(id);
+    }
+  }
+
+  private put(id: string, raw: string): void {
+    this.records.delete(id);
+    this.records.set(id, { raw, expiresAt: Date.now() + this.ttlMs });
+  }
 
   async get(id: string) {
-    const raw = this.records.get(id);
-    return raw === undefined ? null : (JSON.parse(raw) as T);
+    this.sweep();
+    const record = this.records.get(id);
+    return record === undefined ? null : parse<T>(record.raw);
   }
 
   async update(id: string, change: (current: T | null) => T | null) {
     // Copy in and out, as Redis would: callers never share objects with the store.
-    const next = change(await this.get(id));
-    if (next === null) this.records.delete(id);
-    else this.records.set(id, JSON.stringify(next));
-    return next === null ? null : (JSON.parse(JSON.stringify(next)) as T);
+    const current = await this.get(id);
+    const next = change(current);
+    if (next === current) return current;
+    if (next === null) {
+      this.records.delete(id);
+      return null;
+    }
+    const raw = JSON.stringify(next);
+    this.put(id, raw);
+    return parse<T>(raw);
+  }
+
+  async touch(id: string) {
+    this.sweep();
+    const record = this.records.get(id);
+    if (record === undefined) return null;
+    this.put(id, record.raw);
+    return parse<T>(record.raw);
   }
 
   async ids() {
+    this.sweep();
     return [...this.records.keys()];
   }
 }
 
-/** KEYS: record, index set. ARGV: id, expected json ('' = absent), new json ('' = delete). */
+/** Lua: `now` in ms by the Redis clock, so that every node scores the index alike. */
+const NOW = `local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)`;
+
+/** Lua: with an index (KEYS[2]), scores ARGV[1] by its expiry; the index lives as long as its newest id. */
+const INDEX = `if KEYS[2] then
+  ${NOW}
+  redis.call('ZADD', KEYS[2], now + tonumber(ARGV[2]), ARGV[1])
+  redis.call('PEXPIRE', KEYS[2], ARGV[2])
+end`;
+
+/** KEYS: record[, index]. ARGV: id, ttl ms, expected json ('' = absent), new json ('' = delete). */
 const CAS = defineScript(`
 local current = redis.call('GET', KEYS[1]) or ''
-if current ~= ARGV[2] then return 0 end
-if ARGV[3] == '' then
+if current ~= ARGV[3] then return 0 end
+if ARGV[4] == '' then
   redis.call('DEL', KEYS[1])
-  redis.call('SREM', KEYS[2], ARGV[1])
+  if KEYS[2] then redis.call('ZREM', KEYS[2], ARGV[1]) end
 else
-  redis.call('SET', KEYS[1], ARGV[3])
-  redis.call('SADD', KEYS[2], ARGV[1])
+  redis.call('SET', KEYS[1], ARGV[4], 'PX', ARGV[2])
+  ${INDEX}
 end
 return 1
 `);
 
-class RedisRecordStore<T> implements RecordStore<T> {
+/** KEYS: record[, index]. ARGV: id, ttl ms. Returns the record (or nil) and pushes its expiry. */
+const TOUCH = defineScript(`
+local current = redis.call('GET', KEYS[1])
+if not current then return false end
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+${INDEX}
+return current
+`);
+
+/** KEYS: index. Drops the ids whose records expired; returns the others. */
+const IDS = defineScript(`
+${NOW}
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+return redis.call('ZRANGE', KEYS[1], 0, -1)
+`);
+
+class RedisRecordStore<T> implements IndexedRecordStore<T> {
   constructor(
     private readonly redis: RedisConnections,
     private readonly kind: string,
+    private readonly options: RecordStoreOptions,
   ) {}
 
-  private key(id: string) {
-    return this.redis.key(this.kind, 'record', id);
+  private keys(id: string): string[] {
+    const record = this.redis.key(this.kind, 'record', id);
+    return this.options.indexed ? [record, this.index()] : [record];
+  }
+
+  private index(): string {
+    return this.redis.key(this.kind, 'index');
   }
 
   async get(id: string) {
-    const raw = await this.redis.run((client) => client.get(this.key(id)));
-    return raw === null ? null : (JSON.parse(raw) as T);
+    const raw = await this.redis.run((client) => client.get(this.redis.key(this.kind, 'record', id)));
+    return raw === null ? null : parse<T>(raw);
   }
 
   async update(id: string, change: (current: T | null) => T | null) {
     for (let attempt = 0; attempt < 50; attempt++) {
-      const raw = (await this.redis.run((client) => client.get(this.key(id)))) ?? '';
-      const next = change(raw === '' ? null : (JSON.parse(raw) as T));
-      const written = await this.redis.run((client) => CAS(client, [this.key(id), this.redis.key(this.kind, 'ids')], [id, raw, next === null ? '' : JSON.stringify(next)]));
+      const raw = (await this.redis.run((client) => client.get(this.redis.key(this.kind, 'record', id)))) ?? '';
+      const current = raw === '' ? null : parse<T>(raw);
+      const next = change(current);
+      if (next === current) return current;
+      const written = await this.redis.run((client) => CAS(client, this.keys(id), [id, this.options.ttlMs, raw, next === null ? '' : JSON.stringify(next)]));
       if (written === 1) return next;
     }
     throw new Error(`${this.kind} ${id} kept changing; gave up`);
   }
 
+  async touch(id: string) {
+    const raw = (await this.redis.run((client) => TOUCH(client, this.keys(id), [id, this.options.ttlMs]))) as string | null;
+    return raw === null ? null : parse<T>(raw);
+  }
+
   async ids() {
-    return this.redis.run((client) => client.smembers(this.redis.key(this.kind, 'ids')));
+    if (!this.options.indexed) throw new Error(`the ${this.kind} record store keeps no index`);
+    return (await this.redis.run((client) => IDS(client, [this.index()], []))) as string[];
   }
 }
 
-export function createRecordStore<T>(redis: RedisConnections | null, kind: string): RecordStore<T> {
-  return redis ? new RedisRecordStore<T>(redis, kind) : new MemoryRecordStore<T>();
+/** A store of `kind` records (`kind` names their Redis keys), in Redis when `redis` is given, else in memory. */
+export function createRecordStore<T>(redis: RedisConnections | null, kind: string, options: RecordStoreOptions & { indexed: true }): IndexedRecordStore<T>;
+export function createRecordStore<T>(redis: RedisConnections | null, kind: string, options: RecordStoreOptions): RecordStore<T>;
+export function createRecordStore<T>(redis: RedisConnections | null, kind: string, options: RecordStoreOptions): IndexedRecordStore<T> {
+  if (!Number.isInteger(options.ttlMs) || options.ttlMs < 1) throw new Error(`the ${kind} record store needs a ttlMs of whole milliseconds, not ${options.ttlMs}`);
+  return redis ? new RedisRecordStore<T>(redis, kind, options) : new MemoryRecordStore<T>(options.ttlMs);
 }
 
 /**

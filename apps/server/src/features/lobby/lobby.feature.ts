@@ -49,7 +49,7 @@ export const lobbyFeature = defineFeature({
   slice: lobbySlice,
   settings: lobbySettings,
   create: ({ redis, realtime, logger: log, rooms: roomService, services, emitTo, settings }) => {
-    const store = createRecordStore<LobbyRecord>(redis, 'lobby');
+    const store = createRecordStore<LobbyRecord>(redis, 'lobby', { ttlMs: settings.ttlMs });
     /** Members whose last socket closed, by user: when they leave unless they come back. */
     const pendingLeave = new Map<string, { timer: NodeJS.Timeout; lobbyIds: ReadonlySet<string> }>();
     roomService.setPolicy('lobby', async (user, room) => (await store.get(room.id))?.members.some((member) => member.userId === user.userId) ?? false);
@@ -179,9 +179,11 @@ export const lobbyFeature = defineFeature({
           return {};
         },
         'lobby:subscribe': async ({ socket }, { lobbyId }) => {
-          const lobby = await store.get(lobbyId);
-          if (!lobby) throw notFound(`lobby ${lobbyId}`);
+          if (!(await store.get(lobbyId))) throw notFound(`lobby ${lobbyId}`);
           await roomService.join(socket, rooms.lobby(lobbyId));
+          // A member looking keeps the lobby (a game in progress writes nothing to it).
+          const lobby = await store.touch(lobbyId);
+          if (!lobby) throw notFound(`lobby ${lobbyId}`);
           return { lobby: await view(lobby) };
         },
         'lobby:ready': async ({ user }, { lobbyId, ready }) => {

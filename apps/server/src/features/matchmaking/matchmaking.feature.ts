@@ -35,7 +35,9 @@ export const matchmakingFeature = defineFeature({
   slice: matchmakingSlice,
   settings: matchmakingSettings,
   create: ({ config, redis, realtime, services, logger: log, settings, emitTo }) => {
-    const tickets = createRecordStore<Ticket>(redis, 'matchmaking');
+    // The matcher expires a ticket after `expireAfterMs`; the store drops it by itself when no
+    // matcher ran for as long again (every node down), so no ticket outlives the cluster.
+    const tickets = createRecordStore<Ticket>(redis, 'matchmaking', { ttlMs: 2 * settings.expireAfterMs + settings.leaseMs, indexed: true });
     const lastStatus = new Map<string, number>();
     let timer: NodeJS.Timeout | null = null;
     let running = false;
@@ -84,6 +86,8 @@ export const matchmakingFeature = defineFeature({
       if (!(await holdsLease())) return;
       const now = Date.now();
       const all = (await Promise.all((await tickets.ids()).map((id) => tickets.get(id)))).filter((ticket): ticket is Ticket => ticket !== null);
+      const queued = new Set(all.map((ticket) => ticket.ticketId));
+      for (const ticketId of lastStatus.keys()) if (!queued.has(ticketId)) lastStatus.delete(ticketId);
       const matched = new Set<string>();
       for (const ticket of all.sort((a, b) => a.createdAt - b.createdAt)) {
         if (matched.has(ticket.ticketId)) continue;

@@ -18,7 +18,10 @@ const schema = z.object({
   initialWindow: z.number().min(0).default(100),
   widenBy: z.number().min(0).default(100),
   widenEveryMs: z.number().int().min(100).max(3_600_000).default(10_000),
-  /** A ticket not matched after this long expires (ms). */
+  /**
+   * A ticket not matched after this long expires (ms), with `matchmaking:expired`. The store
+   * drops it by itself after twice this plus `leaseMs`, even when no node runs the matcher.
+   */
   expireAfterMs: z.number().int().min(1_000).max(3_600_000).default(120_000),
   /** The matcher lease (ms): another node takes over this long after its holder stops renewing. */
   leaseMs: z.number().int().min(500).max(60_000).default(3_000),

@@ -5,10 +5,12 @@
  */
 import { ErrorCode, rooms, type Party, partySlice } from '@tavern/protocol';
 import { AppError, conflict, defineFeature, forbidden, notFound, randomId, withStatus, type AuthUser } from '../../api.js';
-import { MemoryPartyStore, RedisPartyStore, type PartyRecord } from './party.store.js';
+import { partySettings } from './party.settings.js';
+import { PartyStore, type PartyRecord } from './party.store.js';
 
 const MAX_MEMBERS = 5;
 const INVITE_TTL_MS = 5 * 60_000;
+const PARTY_PREFIX = rooms.party('');
 
 declare module '../feature.js' {
   interface TavernServices {
@@ -20,8 +22,9 @@ declare module '../feature.js' {
 export const partyFeature = defineFeature({
   name: 'party',
   slice: partySlice,
-  create: ({ redis, rooms: roomService, services, emitTo }) => {
-    const store = redis ? new RedisPartyStore(redis) : new MemoryPartyStore();
+  settings: partySettings,
+  create: ({ redis, rooms: roomService, services, emitTo, logger: log, settings }) => {
+    const store = new PartyStore(redis, { ttlMs: settings.ttlMs, inviteTtlMs: INVITE_TTL_MS });
     services.provide('parties', {
       async membersOf(userId) {
         const partyId = await store.partyOf(userId);
@@ -62,7 +65,7 @@ export const partyFeature = defineFeature({
         const leaderId = party.leaderId === userId ? [...members].sort((a, b) => a.joinedAt - b.joinedAt)[0]!.userId : party.leaderId;
         return { ...party, leaderId, members };
       });
-      await store.setPartyOf(userId, null);
+      await store.leave(userId, partyId);
       roomService.leaveUser(userId, rooms.party(partyId));
       if (updated) await announce(updated, userId);
       else emitTo([rooms.party(partyId), rooms.user(userId)], 'party:disbanded', { partyId });
@@ -73,22 +76,28 @@ export const partyFeature = defineFeature({
         'party:create': async ({ socket, user }) => {
           const partyId = `p${randomId(9)}`;
           roomService.assertCanJoin(socket, rooms.party(partyId));
-          if (!(await store.claimPartyOf(user.userId, partyId))) throw conflict('you are already in a party');
+          if (await store.partyOf(user.userId)) throw conflict('you are already in a party');
+          // The party first, then the pointer to it: a pointer without its party counts as none.
           const party = await store.update(partyId, () => ({
             id: partyId,
             leaderId: user.userId,
             members: [{ userId: user.userId, name: user.name, joinedAt: Date.now() }],
           }));
+          if (!(await store.claimPartyOf(user.userId, partyId))) {
+            await store.update(partyId, () => null);
+            throw conflict('you are already in a party');
+          }
           roomService.joinUser(user.userId, rooms.party(partyId));
           return { party: await view(party!) };
         },
         'party:invite': async ({ user }, { userId }) => {
           const partyId = await requireParty(user);
-          const party = await store.get(partyId);
+          // Inviting is a sign of life: the party lives on.
+          const party = await store.touch(partyId);
           if (!party) throw notFound('party');
           if (party.members.some((member) => member.userId === userId)) throw conflict(`${userId} is already in the party`);
           if (party.members.length >= MAX_MEMBERS) throw new AppError(ErrorCode.LIMIT_EXCEEDED, `a party has at most ${MAX_MEMBERS} members`);
-          await store.addInvite(partyId, userId, INVITE_TTL_MS);
+          await store.addInvite(partyId, userId);
           const [from] = await withStatus(services.find('presence'), [{ userId: user.userId, name: user.name }]);
           emitTo(rooms.user(userId), 'party:invited', { partyId, from: from! });
           return {};
@@ -109,7 +118,7 @@ export const partyFeature = defineFeature({
             return { ...current, members: [...current.members, { userId: user.userId, name: user.name, joinedAt: Date.now() }] };
           });
           if (!party || full) {
-            await store.setPartyOf(user.userId, null);
+            await store.leave(user.userId, partyId);
             throw party ? new AppError(ErrorCode.LIMIT_EXCEEDED, 'the party is full') : notFound('party');
           }
           roomService.joinUser(user.userId, rooms.party(partyId));
@@ -134,8 +143,18 @@ export const partyFeature = defineFeature({
         },
       },
       async onConnect(socket) {
+        // A member connecting keeps the party (a party that expired is no party).
         const partyId = await store.partyOf(socket.data.user.userId).catch(() => null);
-        if (partyId) await socket.join(rooms.party(partyId));
+        const party = partyId ? await store.touch(partyId).catch(() => null) : null;
+        if (party) await socket.join(rooms.party(party.id));
+      },
+      onDisconnect(_socket, _reason, joined) {
+        // So does one disconnecting: the party lasts `ttlMs` from its members' last sign of life.
+        for (const room of joined) {
+          if (room.startsWith(PARTY_PREFIX)) {
+            void store.touch(room.slice(PARTY_PREFIX.length)).catch((error: unknown) => log.warn({ err: error }, 'could not keep a party alive on disconnect'));
+          }
+        }
       },
     };
   },

@@ -1,7 +1,9 @@
 /**
- * Parties, pending invites and each user's party. Changes to a party are compare-and-set on
- * its JSON record (retried on conflict), so members acting on two nodes at once never lose
- * an update.
+ * Parties, pending invites and each user's party, as three record stores (in memory, or in
+ * Redis for a cluster). Changes to a party are compare-and-set on its JSON record (retried on
+ * conflict), so members acting on two nodes at once never lose an update. A party and its
+ * members' pointers to it expire together `ttlMs` after the party was last written or
+ * touched; a pointer that outlived its party counts as no party.
  */
 import { createRecordStore, type RecordStore, type RedisConnections } from '../../api.js';
 
@@ -17,99 +19,71 @@ export interface PartyRecord {
   members: PartyMember[];
 }
 
-export interface PartyStore {
-  get(partyId: string): Promise<PartyRecord | null>;
+export class PartyStore {
+  private readonly parties: RecordStore<PartyRecord>;
+  /** userId -> partyId */
+  private readonly pointers: RecordStore<string>;
+  /** `${partyId}:${userId}` -> when it was sent */
+  private readonly invites: RecordStore<number>;
+
+  constructor(redis: RedisConnections | null, options: { ttlMs: number; inviteTtlMs: number }) {
+    this.parties = createRecordStore(redis, 'party', { ttlMs: options.ttlMs });
+    this.pointers = createRecordStore(redis, 'party:member', { ttlMs: options.ttlMs });
+    this.invites = createRecordStore(redis, 'party:invite', { ttlMs: options.inviteTtlMs });
+  }
+
+  get(partyId: string): Promise<PartyRecord | null> {
+    return this.parties.get(partyId);
+  }
+
   /**
    * Applies `change` to the party atomically (`null` deletes it); `change` may run more than
    * once and must not have side effects. Returns the new record, or null when deleted/absent.
    */
-  update(partyId: string, change: (party: PartyRecord | null) => PartyRecord | null): Promise<PartyRecord | null>;
-  partyOf(userId: string): Promise<string | null>;
-  setPartyOf(userId: string, partyId: string | null): Promise<void>;
+  async update(partyId: string, change: (party: PartyRecord | null) => PartyRecord | null): Promise<PartyRecord | null> {
+    return this.keepPointers(await this.parties.update(partyId, change));
+  }
+
+  /** Keeps the party (and its members' pointers) for `ttlMs` more; null when it is gone. */
+  async touch(partyId: string): Promise<PartyRecord | null> {
+    return this.keepPointers(await this.parties.touch(partyId));
+  }
+
+  private async keepPointers(party: PartyRecord | null): Promise<PartyRecord | null> {
+    if (party) await Promise.all(party.members.map((member) => this.pointers.touch(member.userId)));
+    return party;
+  }
+
+  /** The user's party; a pointer to a party that expired is dropped, and the user is in none. */
+  async partyOf(userId: string): Promise<string | null> {
+    const partyId = await this.pointers.get(userId);
+    if (partyId === null || (await this.parties.get(partyId))) return partyId;
+    await this.leave(userId, partyId);
+    return null;
+  }
+
+  /** Clears the user's pointer if it still points to `partyId`. */
+  async leave(userId: string, partyId: string): Promise<void> {
+    await this.pointers.update(userId, (current) => (current === partyId ? null : current));
+  }
+
   /** Sets `partyId` as the user's party unless they already have one; false when they do. */
-  claimPartyOf(userId: string, partyId: string): Promise<boolean>;
-  addInvite(partyId: string, userId: string, ttlMs: number): Promise<void>;
+  async claimPartyOf(userId: string, partyId: string): Promise<boolean> {
+    await this.partyOf(userId); // drops a pointer that outlived its party
+    return (await this.pointers.update(userId, (current) => current ?? partyId)) === partyId;
+  }
+
+  async addInvite(partyId: string, userId: string): Promise<void> {
+    await this.invites.update(`${partyId}:${userId}`, () => Date.now());
+  }
+
   /** Removes the invite; true when it existed. */
-  takeInvite(partyId: string, userId: string): Promise<boolean>;
-}
-
-export class MemoryPartyStore implements PartyStore {
-  private readonly parties = createRecordStore<PartyRecord>(null, 'party');
-  private readonly users = new Map<string, string>();
-  private readonly invites = new Map<string, number>();
-
-  get(partyId: string) {
-    return this.parties.get(partyId);
-  }
-
-  update(partyId: string, change: (party: PartyRecord | null) => PartyRecord | null) {
-    return this.parties.update(partyId, change);
-  }
-
-  async partyOf(userId: string) {
-    return this.users.get(userId) ?? null;
-  }
-
-  async setPartyOf(userId: string, partyId: string | null) {
-    if (partyId) this.users.set(userId, partyId);
-    else this.users.delete(userId);
-  }
-
-  async claimPartyOf(userId: string, partyId: string) {
-    if (this.users.has(userId)) return false;
-    this.users.set(userId, partyId);
-    return true;
-  }
-
-  async addInvite(partyId: string, userId: string, ttlMs: number) {
-    this.invites.set(`${partyId}\n${userId}`, Date.now() + ttlMs);
-  }
-
-  async takeInvite(partyId: string, userId: string) {
-    const key = `${partyId}\n${userId}`;
-    const until = this.invites.get(key);
-    this.invites.delete(key);
-    return until !== undefined && until > Date.now();
-  }
-}
-
-export class RedisPartyStore implements PartyStore {
-  private readonly parties: RecordStore<PartyRecord>;
-
-  constructor(private readonly redis: RedisConnections) {
-    this.parties = createRecordStore<PartyRecord>(redis, 'party');
-  }
-
-  private key = (...parts: string[]) => this.redis.key('party', ...parts);
-
-  get(partyId: string) {
-    return this.parties.get(partyId);
-  }
-
-  update(partyId: string, change: (party: PartyRecord | null) => PartyRecord | null) {
-    return this.parties.update(partyId, change);
-  }
-
-  async partyOf(userId: string) {
-    return this.redis.run((client) => client.get(this.key('user', userId)));
-  }
-
-  async setPartyOf(userId: string, partyId: string | null) {
-    await this.redis.run(async (client) => {
-      if (partyId) await client.set(this.key('user', userId), partyId);
-      else await client.del(this.key('user', userId));
+  async takeInvite(partyId: string, userId: string): Promise<boolean> {
+    let existed = false;
+    await this.invites.update(`${partyId}:${userId}`, (current) => {
+      existed = current !== null;
+      return null;
     });
-  }
-
-  async claimPartyOf(userId: string, partyId: string) {
-    return (await this.redis.run((client) => client.set(this.key('user', userId), partyId, 'NX'))) === 'OK';
-  }
-
-  async addInvite(partyId: string, userId: string, ttlMs: number) {
-    await this.redis.run((client) => client.set(this.key('invite', partyId, userId), '1', 'PX', ttlMs));
-  }
-
-  async takeInvite(partyId: string, userId: string) {
-    return (await this.redis.run((client) => client.del(this.key('invite', partyId, userId)))) === 1;
+    return existed;
   }
 }

@@ -61,7 +61,7 @@ export const pokerFeature = defineFeature({
   slice: pokerSlice,
   settings: pokerSettings,
   create: ({ redis, realtime, rooms: roomService, logger: log, settings, emitTo }) => {
-    const store = createRecordStore<SessionRecord>(redis, 'poker');
+    const store = createRecordStore<SessionRecord>(redis, 'poker', { ttlMs: settings.ttlMs });
     const pendingRemoval = new Map<string, NodeJS.Timeout>();
     roomService.setPolicy('poker', async (user, room) => (await store.get(room.id))?.players.some((player) => player.id === user.userId) ?? false);
 
