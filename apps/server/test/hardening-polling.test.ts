@@ -9,6 +9,7 @@ import { once } from 'node:events';
 import { request as httpRequest } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { describe, expect, it, vi } from 'vitest';
+import { loadConfig } from '../src/env.js';
 import { request, startTestServer, type TestServer } from './support/start-test-server.js';
 
 /** A new polling session, as a raw GET that never polls again: its status and body. */
@@ -123,5 +124,13 @@ describe('sessions that never connect', () => {
     await vi.waitFor(() => expect(server.tavern.io.engine.clientsCount).toBe(2), { timeout: 3_000, interval: 20 });
     expect([alice.connected, bob.connected]).toEqual([true, true]);
     expect(await request(alice, 'presence:get', { userIds: ['bob'] })).toMatchObject({ ok: true });
+  });
+});
+
+describe('the admission limits in the environment', () => {
+  it('are read from ENGINE_OPENS_PER_IP_PER_SEC, ENGINE_OPENS_BURST_PER_IP, ENGINE_PENDING_PER_IP and CONNECT_TIMEOUT_MS, with NAT-friendly defaults', () => {
+    expect(loadConfig({}).limits).toMatchObject({ engineOpensPerIp: { ratePerSec: 5, burst: 60 }, enginePendingPerIp: 50, connectTimeoutMs: 10_000 });
+    const env = { ENGINE_OPENS_PER_IP_PER_SEC: '2', ENGINE_OPENS_BURST_PER_IP: '20', ENGINE_PENDING_PER_IP: '8', CONNECT_TIMEOUT_MS: '5000' };
+    expect(loadConfig(env).limits).toMatchObject({ engineOpensPerIp: { ratePerSec: 2, burst: 20 }, enginePendingPerIp: 8, connectTimeoutMs: 5_000 });
   });
 });
