@@ -77,6 +77,17 @@ export interface Config {
     handshakesPerIp: number;
     handshakeWindowMs: number;
     /**
+     * New Engine.IO sessions per client address (a token bucket), counted before any
+     * handshake; the polls and the upgrade of an open session are not new sessions.
+     * @default { ratePerSec: 5, burst: 60 }
+     */
+    engineOpensPerIp: RateLimitRule;
+    /**
+     * Engine.IO sessions per client address that are open but have not completed the
+     * authenticated Socket.IO connect. @default 50
+     */
+    enginePendingPerIp: number;
+    /**
      * Per-event token buckets that replace the event's own (declared on its definition);
      * `default` is the bucket of events that declare none.
      */
@@ -84,6 +95,10 @@ export interface Config {
     /** A socket refused this many times over its allowance (per second of rate) is disconnected. */
     floodDisconnectFactor: number;
     slowConsumerMaxBytes: number;
+    /**
+     * An Engine.IO session that has not completed the authenticated Socket.IO connect by then
+     * is closed, whatever its transport. @default 10000
+     */
     connectTimeoutMs: number;
     pingIntervalMs: number;
     pingTimeoutMs: number;
@@ -146,9 +161,20 @@ export function resolveConfig(overrides: ConfigOverrides = {}): Config {
       maxSocketsPerUser: 10,
       handshakesPerIp: 30,
       handshakeWindowMs: 10_000,
+      // Players behind one NAT (an office, a campus, a LAN party, a mobile carrier's NAT) share
+      // an address, and come back together after a node restarts (within the 5 s of the
+      // shutdown's reconnect jitter). Each connection opens one session, which waits for its
+      // handshake for milliseconds. The burst is twice the handshake limit, so such a crowd meets
+      // the handshake's RATE_LIMITED (with retryAfterMs) first; 50 waiting sessions is a crowd
+      // whose authentication is slow (a JWKS fetch, a connect hook). One address can then hold
+      // at most 50 idle sessions, each for the connect timeout. Behind a load balancer these
+      // count the balancer's address unless TRUST_PROXY names it.
+      engineOpensPerIp: { ratePerSec: 5, burst: 60 },
+      enginePendingPerIp: 50,
       rateLimits: { default: DEFAULT_RATE_LIMIT },
       floodDisconnectFactor: 10,
       slowConsumerMaxBytes: 1024 * 1024,
+      // A handshake that takes longer than this is not a player (Socket.IO's default is 45 s).
       connectTimeoutMs: 10_000,
       pingIntervalMs: 25_000,
       pingTimeoutMs: 20_000,

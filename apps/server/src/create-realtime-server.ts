@@ -41,6 +41,7 @@ import { RealtimeService } from './realtime/realtime.service.js';
 import { endSession } from './realtime/session-end.js';
 import { RoomService } from './rooms/room.service.js';
 import { createDispatcher } from './transport/dispatcher.js';
+import { createEngineAdmission } from './transport/engine-admission.js';
 import { SlowConsumerGuard } from './transport/slow-consumer.js';
 import type { TavernServer } from './transport/socket-types.js';
 
@@ -108,22 +109,21 @@ export async function createRealtimeServer(httpServer: HttpServer, options: Real
   // other request to the listeners that were there before it.
   httpServer.on('request', getRequestListener(app.fetch));
 
+  const admission = createEngineAdmission(config, metrics);
   const io: TavernServer = new Server(httpServer, {
     serveClient: false,
     allowEIO3: false,
     maxHttpBufferSize: config.limits.maxMessageBytes,
-    connectTimeout: config.limits.connectTimeoutMs,
+    // A backstop: the admission closes a session that has not connected by connectTimeoutMs
+    // itself, at once (Socket.IO's own close leaves a polling session open 30 s more).
+    connectTimeout: config.limits.connectTimeoutMs * 2,
     pingInterval: config.limits.pingIntervalMs,
     pingTimeout: config.limits.pingTimeoutMs,
     cors: config.corsOrigins === '*' ? { origin: true, credentials: true } : { origin: config.corsOrigins, credentials: true },
-    allowRequest: (request, callback) => {
-      const origin = request.headers.origin;
-      // Browsers always send Origin; other clients (game servers, Node) may not.
-      const allowed = config.corsOrigins === '*' || origin === undefined || config.corsOrigins.includes(origin);
-      callback(allowed ? null : 'origin not allowed', allowed);
-    },
+    allowRequest: admission.allowRequest,
     ...(redis && { adapter: createClusterAdapter(redis, metrics) }),
   });
+  admission.attach(io);
 
   const connectionStore = redis ? new RedisConnectionStore(redis) : new MemoryConnectionStore();
   const registry = new ConnectionRegistry(connectionStore, io, config, logger.child({ component: 'registry' }), metrics, redis);

@@ -161,6 +161,10 @@ const EnvSchema = z
     MAX_SOCKETS_PER_USER: int(1, 1_000).default(10),
     HANDSHAKES_PER_IP: int(1, 100_000).default(30),
     HANDSHAKE_WINDOW_MS: int(100, 3_600_000).default(10_000),
+    ENGINE_OPENS_PER_IP_PER_SEC: int(1, 100_000).default(5),
+    ENGINE_OPENS_BURST_PER_IP: int(1, 100_000).default(60),
+    ENGINE_PENDING_PER_IP: int(1, 100_000).default(50),
+    CONNECT_TIMEOUT_MS: int(1_000, 120_000).default(10_000),
     RATE_LIMITS: z
       .string()
       .transform((value, ctx) => {
@@ -355,6 +359,9 @@ function parse(source: NodeJS.ProcessEnv, features: readonly AnyFeature[]): { co
       maxSocketsPerUser: env.MAX_SOCKETS_PER_USER,
       handshakesPerIp: env.HANDSHAKES_PER_IP,
       handshakeWindowMs: env.HANDSHAKE_WINDOW_MS,
+      engineOpensPerIp: { ratePerSec: env.ENGINE_OPENS_PER_IP_PER_SEC, burst: env.ENGINE_OPENS_BURST_PER_IP },
+      enginePendingPerIp: env.ENGINE_PENDING_PER_IP,
+      connectTimeoutMs: env.CONNECT_TIMEOUT_MS,
       ...(env.RATE_LIMITS && { rateLimits: env.RATE_LIMITS }),
       slowConsumerMaxBytes: env.SLOW_CONSUMER_MAX_BYTES,
     },

@@ -47,7 +47,7 @@ export function createMetrics(options: { nodeId: string; collectDefaults?: boole
     }),
     capRefusals: new Counter({
       name: 'tavern_cap_refusals_total',
-      help: 'Refusals by a cap: rooms_per_socket, sockets_per_user, handshakes_per_ip',
+      help: 'Refusals by a cap: rooms_per_socket, sockets_per_user, handshakes_per_ip, engine_opens_per_ip, engine_pending_per_ip',
       labelNames: ['cap'],
       registers: [registry],
     }),
