@@ -42,7 +42,7 @@ describe('chat membership in memory', () => {
   });
 
   it('lists at most 100 members, online ones first, and counts them all', async () => {
-    await using server = await startTestServer({ config: { limits: { handshakesPerIp: 1_000 } } });
+    await using server = await startTestServer({ config: { limits: { handshakesPerIp: 1_000, engineOpensPerIp: { ratePerSec: 1_000, burst: 1_000 } } } });
     const ids = Array.from({ length: 104 }, (_, i) => `u${i}`);
     const sockets = await joinAll(server, ids, 'global:main');
     // Two members are away: a list of 100 has room for online members only.

@@ -93,6 +93,10 @@ export async function startTavern(options: TavernOptions): Promise<ServerHandle>
     JWT_SECRET: BENCH_JWT_SECRET,
     HANDSHAKES_PER_IP: '100000',
     HANDSHAKE_WINDOW_MS: '100',
+    // Every bench client comes from 127.0.0.1: the per-address admission would refuse them.
+    ENGINE_OPENS_PER_IP_PER_SEC: '100000',
+    ENGINE_OPENS_BURST_PER_IP: '100000',
+    ENGINE_PENDING_PER_IP: '100000',
     // Per-socket and per-channel allowances are raised (the limiters still run on every
     // event) so that the scenarios measure the server, not one user's or channel's quota.
     ...(options.defaultLimits ? {} : { RATE_LIMITS: UNLIMITED_RATES, CHAT_CHANNEL_RATE_PER_SEC: '1000000' }),

@@ -18,10 +18,17 @@ export interface ChaosCluster extends AsyncDisposable {
   rssMb(): number[];
 }
 
+/** Every test client comes from 127.0.0.1; real players do not share one address. */
+const ONE_ADDRESS_FOR_ALL = {
+  HANDSHAKES_PER_IP: '100000',
+  ENGINE_OPENS_PER_IP_PER_SEC: '100000',
+  ENGINE_OPENS_BURST_PER_IP: '100000',
+  ENGINE_PENDING_PER_IP: '100000',
+};
+
 export async function startChaosCluster(options: { nodes?: number; env?: Record<string, string>; persistentRedis?: boolean } = {}): Promise<ChaosCluster> {
   const redis = await startRedis({ persistent: options.persistentRedis ?? false });
-  // Every test client comes from 127.0.0.1; real players do not share one address.
-  const env = { REDIS_URL: redis.url, TRUST_PROXY: 'loopback', HANDSHAKES_PER_IP: '100000', ...options.env };
+  const env = { REDIS_URL: redis.url, TRUST_PROXY: 'loopback', ...ONE_ADDRESS_FOR_ALL, ...options.env };
   const nodes = await Promise.all(Array.from({ length: options.nodes ?? 2 }, () => startServerProcess(env)));
   const nginx = await startNginx(nodes.map((node) => node.port));
   return {
