@@ -26,7 +26,7 @@ export type { RealtimeService, EmitOptions } from './realtime/realtime.service.j
 export type { RoomService, AccessPolicy } from './rooms/room.service.js';
 export { withStatus, type StatusSource } from './rooms/member-status.js';
 export { createRecordStore, updateOrRefuse, type IndexedRecordStore, type RecordStore, type RecordStoreOptions } from './platform/record-store.js';
-export { defineScript, type RedisConnections } from './platform/redis.js';
+export { defineScript, defineWriteScript, type RedisConnections } from './platform/redis.js';
 export { randomId } from './platform/ids.js';
 export { KeyedTokenBuckets } from './transport/rate-limiter.js';
 export { exceedsShape } from './transport/payload-guard.js';

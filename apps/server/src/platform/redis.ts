@@ -20,7 +20,7 @@ export interface RedisSettings {
   keyPrefix: string;
   /** How often the health loop pings. @default 1000 */
   healthCheckMs?: number;
-  /** A command (or ping) that takes longer fails. @default 1500 */
+  /** A command (or ping) that takes longer fails; write scripts run no later than this (see `deadline`). @default 1500 */
   commandTimeoutMs?: number;
   /** How long `start()` waits for Redis. @default 5000 */
   startupWaitMs?: number;
@@ -42,6 +42,15 @@ export class RedisUnavailableError extends Error {
   }
 }
 
+/**
+ * The time on Redis's clock (epoch ms) after which a write sent now must not run: see
+ * `RedisConnections.deadline` and `defineWriteScript`.
+ */
+export type Deadline = () => number;
+
+/** The part of `commandTimeoutMs` before a timeout in which write scripts no longer run. */
+const WRITE_MARGIN = 1 / 3;
+
 export class RedisConnections {
   readonly main: Redis;
   readonly pub: Redis;
@@ -54,6 +63,13 @@ export class RedisConnections {
   private closed = false;
   /** Spans around `run`, or null (tracing off). */
   private readonly tracer: RedisTracer | null;
+  private readonly commandTimeoutMs: number;
+  /**
+   * Redis's clock minus this node's monotonic clock (ms), measured by each health check. A lower
+   * bound: Redis read its clock somewhere between the probe's send and its reply, and this takes
+   * the reply's time, so a slow probe errs towards earlier deadlines, never later ones.
+   */
+  private clockOffsetMs = 0;
 
   constructor(
     private readonly settings: RedisSettings,
@@ -63,6 +79,7 @@ export class RedisConnections {
   ) {
     this.keyPrefix = settings.keyPrefix;
     this.tracer = tracing ? tracing.redis(settings.url) : null;
+    this.commandTimeoutMs = settings.commandTimeoutMs ?? 1_500;
     const common: RedisOptions = {
       lazyConnect: false,
       connectTimeout: 2_000,
@@ -75,7 +92,7 @@ export class RedisConnections {
       ...common,
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
-      commandTimeout: settings.commandTimeoutMs ?? 1_500,
+      commandTimeout: this.commandTimeoutMs,
     };
     this.main = new Redis(settings.url, { ...failFast, connectionName: 'tavern-main' });
     this.pub = new Redis(settings.url, { ...failFast, connectionName: 'tavern-pub' });
@@ -134,18 +151,40 @@ export class RedisConnections {
 
   /**
    * Runs a store operation: refused with `UNAVAILABLE` while Redis is unhealthy, and any
-   * connection error or timeout becomes `UNAVAILABLE` too. With tracing on, it runs in a span
-   * (child of the event being handled).
+   * connection error or timeout becomes `UNAVAILABLE` too, as does a write script past its
+   * `deadline` (handed to the operation for `defineWriteScript`). With tracing on, it runs in a
+   * span (child of the event being handled).
    */
-  async run<T>(operation: (client: Redis) => Promise<T>): Promise<T> {
+  async run<T>(operation: (client: Redis, deadline: Deadline) => Promise<T>): Promise<T> {
     if (!this.isHealthy) throw new AppError(ErrorCode.UNAVAILABLE, 'storage is unavailable, try again shortly');
     try {
-      return await (this.tracer === null ? operation(this.main) : this.tracer.run(operation, this.main));
+      return await (this.tracer === null ? operation(this.main, this.deadline) : this.tracer.run((client) => operation(client, this.deadline), this.main));
     } catch (error) {
       if (error instanceof AppError) throw error;
       throw new AppError(ErrorCode.UNAVAILABLE, 'storage is unavailable, try again shortly', { cause: error });
     }
   }
+
+  /**
+   * The Redis time after which a write sent now is refused by its script (`defineWriteScript`),
+   * so that an `UNAVAILABLE` answer means "not written": the command times out after
+   * `commandTimeoutMs`, and a script still queued in a frozen Redis must be a no-op when it
+   * finally runs. The deadline is `WRITE_MARGIN` of the timeout before the node gives up.
+   *
+   * What the margin covers: a script starting just before its deadline must have its reply read
+   * before the timeout fires, so the reply's trip, the node's event loop lag and the error of
+   * the clock offset (kept on the early side) must stay under it: a third of the timeout, 500 ms
+   * by default, where these are a few ms. What remains: Redis or this node stalling for longer
+   * than the margin in the instant between the script's start and the reply being read (a
+   * SIGSTOP landing exactly there), or Redis's wall clock stepping back between two health
+   * checks. Then a write can be stored although its caller heard `UNAVAILABLE` (a chat message:
+   * its retry returns it without a broadcast, and others find it in history and `chat:sync`).
+   *
+   * A command that ioredis sends again after a reconnect carries the same deadline: it runs only
+   * while its caller still waits for it, and a write script must then recognise a second run of
+   * itself (the chat append and room creation do).
+   */
+  readonly deadline: Deadline = () => Math.floor(performance.now() + this.clockOffsetMs + this.commandTimeoutMs * (1 - WRITE_MARGIN));
 
   key(...parts: string[]): string {
     return this.keyPrefix + parts.join(':');
@@ -161,7 +200,7 @@ export class RedisConnections {
     if (this.closed) return;
     let ok: boolean;
     try {
-      ok = (await this.main.ping()) === 'PONG' && this.pub.status === 'ready' && this.sub.status === 'ready';
+      ok = (await this.probe()) && this.pub.status === 'ready' && this.sub.status === 'ready';
     } catch {
       ok = false;
     }
@@ -183,12 +222,37 @@ export class RedisConnections {
     }
   }
 
+  /** Pings with TIME, which also measures `clockOffsetMs`. */
+  private async probe(): Promise<boolean> {
+    const [seconds, micros] = (await this.main.time()).map(Number);
+    if (seconds === undefined || micros === undefined) return false;
+    this.clockOffsetMs = seconds * 1_000 + micros / 1_000 - performance.now();
+    return true;
+  }
+
   private logError(client: string, error: Error): void {
     const now = Date.now();
     if (now - (this.lastErrorLog.get(client) ?? 0) < 10_000) return;
     this.lastErrorLog.set(client, now);
     this.logger.warn({ client, err: error.message }, 'redis connection error');
   }
+}
+
+type ScriptArgs = readonly (string | number)[];
+
+/** Runs `lua` by EVALSHA with arguments made at each send (a NOSCRIPT reload sends again). */
+function scriptRunner(lua: string) {
+  let sha: string | null = null;
+  return async (client: Redis, keys: readonly string[], args: () => ScriptArgs): Promise<unknown> => {
+    sha ??= (await client.script('LOAD', lua)) as string;
+    try {
+      return await client.evalsha(sha, keys.length, ...keys, ...args());
+    } catch (error) {
+      if (!(error instanceof Error) || !error.message.includes('NOSCRIPT')) throw error;
+      sha = (await client.script('LOAD', lua)) as string;
+      return client.evalsha(sha, keys.length, ...keys, ...args());
+    }
+  };
 }
 
 /**
@@ -199,15 +263,35 @@ export class RedisConnections {
  * await incr(client, ['counter'], []);
  */
 export function defineScript(lua: string) {
-  let sha: string | null = null;
-  return async (client: Redis, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> => {
-    sha ??= (await client.script('LOAD', lua)) as string;
-    try {
-      return await client.evalsha(sha, keys.length, ...keys, ...args);
-    } catch (error) {
-      if (!(error instanceof Error) || !error.message.includes('NOSCRIPT')) throw error;
-      sha = (await client.script('LOAD', lua)) as string;
-      return client.evalsha(sha, keys.length, ...keys, ...args);
-    }
-  };
+  const run = scriptRunner(lua);
+  return (client: Redis, keys: readonly string[], args: ScriptArgs): Promise<unknown> => run(client, keys, () => args);
+}
+
+/**
+ * Refuses to run after the deadline in the first argument, then shadows ARGV without it (a
+ * copy: the global is not changed), so the script's own ARGV is as its caller passed it. TIME
+ * before writes is allowed since Redis 5 replicates scripts by their effects (Redis 7 only so).
+ */
+const DEADLINE_CHECK = `
+local now = redis.call('TIME')
+if tonumber(now[1]) * 1000 + tonumber(now[2]) / 1000 > tonumber(ARGV[1]) then
+  return redis.error_reply('EXPIRED the caller has given up on this write; nothing was written')
+end
+local ARGV = {unpack(ARGV, 2)}
+`;
+
+/**
+ * A Lua script that writes, and that writes nothing when it runs after the `deadline` of its
+ * `run` (a Redis frozen past the command timeout runs it when it wakes): it fails with an
+ * `EXPIRED` error instead, which `run` answers `UNAVAILABLE` like the timeout itself. So an
+ * `UNAVAILABLE` answer means the write did not happen (see `RedisConnections.deadline`).
+ *
+ * @example
+ * const incr = defineWriteScript(`return redis.call('INCR', KEYS[1])`);
+ * await redis.run((client, deadline) => incr(client, ['counter'], [], deadline));
+ */
+export function defineWriteScript(lua: string) {
+  const run = scriptRunner(DEADLINE_CHECK + lua);
+  return (client: Redis, keys: readonly string[], args: ScriptArgs, deadline: Deadline): Promise<unknown> =>
+    run(client, keys, () => [deadline(), ...args]);
 }

@@ -1,5 +1,5 @@
 /** One contract, run against the in-memory store and the Redis store. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startRedis, type TestRedis } from '../../../test/support/start-redis.js';
 import { connectStores } from '../../../test/support/redis-connections.js';
 import type { RedisConnections } from '../../api.js';
@@ -153,5 +153,75 @@ describe('RedisChatStore after Redis lost its data', () => {
     expect(after.lastSeq).toBe(0);
     const next = await store.append('room:lost', draft('a', 'two'), 'l2', options);
     expect(next.kind === 'appended' && next.message.seq).toBe(1);
+  });
+});
+
+describe('RedisChatStore with Redis frozen past the command timeout', () => {
+  it('writes nothing it failed with UNAVAILABLE, when Redis wakes and runs the queued scripts', async () => {
+    const store = new RedisChatStore(connections);
+    const id = 'room:frozen';
+    // Loads the scripts, so that the frozen commands are the writes themselves.
+    await store.append(id, draft('a', 'warm'), 'f0', options);
+    await store.markRead(id, 'a', 1);
+    await store.block('c', 'd');
+    const lost = draft('a', 'lost', 'frozen');
+    redis.freeze();
+    let outcomes;
+    try {
+      outcomes = await Promise.allSettled([store.append(id, lost, 'f1', options), store.markRead(id, 'b', 1), store.block('a', 'b')]);
+    } finally {
+      redis.thaw();
+    }
+    for (const outcome of outcomes) expect(outcome).toMatchObject({ status: 'rejected', reason: { code: 'UNAVAILABLE' } });
+    // Reads go over the same connection, after the scripts that were waiting in Redis's input.
+    await vi.waitFor(() => expect(connections.healthy).toBe(true), { timeout: 10_000 });
+    expect((await store.meta(id)).lastSeq).toBe(1);
+    expect(await store.lastRead(id, 'b')).toBe(0);
+    expect(await store.isBlocked('b', 'a')).toBe(false);
+    // The retry is a new message, not the retry of one that was never reported.
+    expect(await store.append(id, lost, 'f1', options)).toMatchObject({ kind: 'appended', message: { seq: 2, clientMsgId: 'frozen' } });
+  });
+});
+
+describe('RedisChatStore when a reply is lost with its connection', () => {
+  /**
+   * Runs `write` with its reply lost: the node stops reading, Redis runs the write (until `ran`
+   * says so), then the connection drops with the reply unread and ioredis sends it again.
+   * Returns once the store is healthy again (the health check fails while the connection is down).
+   */
+  async function withReplyLost<T>(write: () => Promise<T>, ran: () => Promise<boolean>): Promise<T> {
+    const stream = connections.main.stream;
+    stream.pause();
+    const written = write();
+    await expect.poll(ran).toBe(true);
+    stream.destroy();
+    const outcome = await written;
+    await vi.waitFor(() => expect(connections.healthy && connections.main.status === 'ready').toBe(true), { timeout: 5_000 });
+    return outcome;
+  }
+
+  it('reports the append it stored as appended, though it ran again and found itself', async () => {
+    const store = new RedisChatStore(connections);
+    const id = 'room:resent';
+    await store.append(id, draft('a', 'warm'), 'r0', options); // loads the script
+    const observer = redis.client();
+    const lastSeq = () => observer.get(`contract:chat:{${id}}:seq`);
+    const appended = await withReplyLost(() => store.append(id, draft('a', 'sent once', 'resent'), 'r1', options), async () => (await lastSeq()) === '2');
+    expect(appended).toMatchObject({ kind: 'appended', message: { seq: 2, clientMsgId: 'resent' } });
+    expect(await lastSeq()).toBe('2');
+  });
+
+  it('reports the room it made as made, though it ran again with the owner now at the quota', async () => {
+    const store = new RedisChatStore(connections);
+    const limits = { maxPerOwner: 1, ttlMs: 60_000 };
+    // Loads the script, so that the write below is the script itself.
+    await store.createRoom('warm-room', { name: 'warm', visibility: 'public', ownerId: 'other' }, ['other'], limits);
+    const observer = redis.client();
+    const made = await withReplyLost(
+      () => store.createRoom('resent-room', { name: 'den', visibility: 'public', ownerId: 'resender' }, ['resender'], limits),
+      async () => (await observer.exists('contract:chat:room:resent-room')) === 1,
+    );
+    expect(made).toBe(true);
+    expect(await store.room('resent-room')).toEqual({ name: 'den', visibility: 'public', ownerId: 'resender' });
   });
 });

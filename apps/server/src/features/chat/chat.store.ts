@@ -8,7 +8,7 @@
  * Message ids are `<seq>-<random>`, so a message is found by id without an index.
  */
 import { ErrorCode, type Message } from '@tavern/protocol';
-import { AppError, defineScript, type RedisConnections } from '../../api.js';
+import { AppError, defineScript, defineWriteScript, type RedisConnections } from '../../api.js';
 
 export interface ChannelMeta {
   epoch: string;
@@ -28,7 +28,10 @@ export interface AppendOptions {
 
 export type AppendOutcome =
   | { kind: 'appended'; message: Message }
-  /** A retry of a message already stored: the original, and nothing to broadcast. */
+  /**
+   * A retry of a message another append stored and reported as `appended` (so broadcast): the
+   * original, and nothing to broadcast. An append that failed stored nothing (see `append`).
+   */
   | { kind: 'retry'; message: Message }
   | { kind: 'duplicate-content' };
 
@@ -48,6 +51,12 @@ export interface RoomInfo {
 
 export interface ChatStore {
   meta(channelId: string): Promise<ChannelMeta>;
+  /**
+   * Stores a message, atomically with its idempotency key. An append that fails with
+   * `UNAVAILABLE` has stored nothing (in Redis: its script refuses to run after the deadline of
+   * its timeout; `RedisConnections.deadline` says what remains), so the sender's retry with the
+   * same clientMsgId is `appended`, and broadcast.
+   */
   append(channelId: string, draft: MessageDraft, contentKey: string, options: AppendOptions): Promise<AppendOutcome>;
   /** Messages with `seq > afterSeq`, oldest first, at most `limit`. */
   after(channelId: string, afterSeq: number, limit: number): Promise<Message[]>;
@@ -335,7 +344,7 @@ export class MemoryChatStore implements ChatStore {
  * KEYS: seq, messages (hash seq -> json), idempotency key, duplicate-content key, epoch
  * ARGV: json body without its opening brace, id suffix, retention, duplicate ms, idempotency ms, new epoch, ttl ms
  */
-const APPEND = defineScript(`
+const APPEND = defineWriteScript(`
 local known = redis.call('GET', KEYS[3])
 if known then
   local original = redis.call('HGET', KEYS[2], known)
@@ -363,8 +372,12 @@ end
 return {'appended', json}
 `);
 
-/** KEYS: messages hash. ARGV: seq, new json, the json it replaces (compare-and-set). */
-const REPLACE = defineScript(`
+/**
+ * KEYS: messages hash. ARGV: seq, new json, the json it replaces (compare-and-set). Run again
+ * after a reconnect, it finds its own write and answers -1: `update` applies the change again,
+ * which changes nothing more (every change is idempotent).
+ */
+const REPLACE = defineWriteScript(`
 local current = redis.call('HGET', KEYS[1], ARGV[1])
 if not current then return 0 end
 if current ~= ARGV[3] then return -1 end
@@ -372,7 +385,10 @@ redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 return 1
 `);
 
-/** KEYS: epoch, seq, messages. ARGV: new epoch. Same epoch rule as APPEND, atomically. */
+/**
+ * KEYS: epoch, seq, messages. ARGV: new epoch. Same epoch rule as APPEND, atomically. A read
+ * with no deadline: run late, it makes the epoch the next META or APPEND would make anyway.
+ */
 const META = defineScript(`
 if redis.call('EXISTS', KEYS[1]) == 0 then
   redis.call('SET', KEYS[1], ARGV[1])
@@ -381,7 +397,8 @@ end
 return {redis.call('GET', KEYS[1]), redis.call('GET', KEYS[2]) or '0'}
 `);
 
-const MARK_READ = defineScript(`
+/** KEYS: reads hash. ARGV: userId, seq. */
+const MARK_READ = defineWriteScript(`
 local current = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
 local seq = tonumber(ARGV[2])
 if seq > current then redis.call('HSET', KEYS[1], ARGV[1], seq); return seq end
@@ -391,9 +408,12 @@ return current
 /**
  * KEYS: room hash, members set, owner's rooms (zset roomId -> expiry). ARGV: now, ttlMs,
  * maxPerOwner, roomId, name, visibility, ownerId, members... 0 when the owner is at the quota.
+ * Room ids are fresh per call: one already in the owner's rooms is this call run again (ioredis
+ * sends a command again after a reconnect), and made.
  */
-const CREATE_ROOM = defineScript(`
+const CREATE_ROOM = defineWriteScript(`
 redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', ARGV[1])
+if redis.call('ZSCORE', KEYS[3], ARGV[4]) then return 1 end
 if redis.call('ZCARD', KEYS[3]) >= tonumber(ARGV[3]) then return 0 end
 redis.call('HSET', KEYS[1], 'name', ARGV[5], 'visibility', ARGV[6], 'ownerId', ARGV[7])
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
@@ -405,7 +425,7 @@ return 1
 `);
 
 /** KEYS: room hash, members set. ARGV: now, ttlMs, roomId, owner key prefix. */
-const TOUCH_ROOM = defineScript(`
+const TOUCH_ROOM = defineWriteScript(`
 local owner = redis.call('HGET', KEYS[1], 'ownerId')
 if not owner then return 0 end
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
@@ -414,6 +434,12 @@ local owned = ARGV[4] .. owner .. ':rooms'
 redis.call('ZADD', owned, tonumber(ARGV[1]) + tonumber(ARGV[2]), ARGV[3])
 redis.call('PEXPIRE', owned, ARGV[2])
 return 1
+`);
+
+/** KEYS: a set. ARGV: 'add' or 'remove', member. Blocks and room members, with a deadline. */
+const SET_MEMBER = defineWriteScript(`
+if ARGV[1] == 'add' then return redis.call('SADD', KEYS[1], ARGV[2]) end
+return redis.call('SREM', KEYS[1], ARGV[2])
 `);
 
 export class RedisChatStore implements ChatStore {
@@ -433,18 +459,23 @@ export class RedisChatStore implements ChatStore {
   async append(channelId: string, draft: MessageDraft, contentKey: string, options: AppendOptions): Promise<AppendOutcome> {
     const keys = this.keys(channelId);
     const body = JSON.stringify(draft).slice(1);
+    const suffix = Math.random().toString(36).slice(2, 10);
     const idempotency = this.redis.key('chat', `{${channelId}}`, 'key', draft.senderId, draft.clientMsgId);
     const duplicate = this.redis.key('chat', `{${channelId}}`, 'recent', contentKey);
-    const reply = (await this.redis.run((client) =>
+    const reply = (await this.redis.run((client, deadline) =>
       APPEND(
         client,
         [keys.seq, keys.messages, idempotency, duplicate, keys.epoch],
-        [body, Math.random().toString(36).slice(2, 10), options.retention, options.duplicateWindowMs, options.idempotencyMs, newEpoch(), options.historyTtlMs],
+        [body, suffix, options.retention, options.duplicateWindowMs, options.idempotencyMs, newEpoch(), options.historyTtlMs],
+        deadline,
       ),
     )) as [string, string?];
     if (reply[0] === 'duplicate-content') return { kind: 'duplicate-content' };
     const message = JSON.parse(reply[1] ?? '') as Message;
-    return { kind: reply[0] === 'retry' ? 'retry' : 'appended', message };
+    // ioredis sends a command again after a reconnect when its reply was lost: a 'retry' of the
+    // message this very call stored (its id has our suffix) is still ours to report, and broadcast.
+    const ours = message.id === `${message.seq}-${suffix}`;
+    return { kind: reply[0] === 'retry' && !ours ? 'retry' : 'appended', message };
   }
 
   async after(channelId: string, afterSeq: number, limit: number): Promise<Message[]> {
@@ -492,7 +523,7 @@ export class RedisChatStore implements ChatStore {
       const current = JSON.parse(raw) as Message;
       if (current.id !== messageId) return null;
       const updated = applyChange(current, change);
-      const written = await this.redis.run((client) => REPLACE(client, [messages], [seq, JSON.stringify(updated), raw]));
+      const written = await this.redis.run((client, deadline) => REPLACE(client, [messages], [seq, JSON.stringify(updated), raw], deadline));
       if (written === 1) return updated;
       if (written === 0) return null;
     }
@@ -500,7 +531,7 @@ export class RedisChatStore implements ChatStore {
   }
 
   async markRead(channelId: string, userId: string, seq: number): Promise<number> {
-    return Number(await this.redis.run((client) => MARK_READ(client, [this.keys(channelId).reads], [userId, seq])));
+    return Number(await this.redis.run((client, deadline) => MARK_READ(client, [this.keys(channelId).reads], [userId, seq], deadline)));
   }
 
   async lastRead(channelId: string, userId: string): Promise<number> {
@@ -508,11 +539,11 @@ export class RedisChatStore implements ChatStore {
   }
 
   async block(userId: string, blockedId: string): Promise<void> {
-    await this.redis.run((client) => client.sadd(this.redis.key('chat', 'blocks', userId), blockedId));
+    await this.redis.run((client, deadline) => SET_MEMBER(client, [this.redis.key('chat', 'blocks', userId)], ['add', blockedId], deadline));
   }
 
   async unblock(userId: string, blockedId: string): Promise<void> {
-    await this.redis.run((client) => client.srem(this.redis.key('chat', 'blocks', userId), blockedId));
+    await this.redis.run((client, deadline) => SET_MEMBER(client, [this.redis.key('chat', 'blocks', userId)], ['remove', blockedId], deadline));
   }
 
   async isBlocked(userId: string, byUserId: string): Promise<boolean> {
@@ -521,15 +552,20 @@ export class RedisChatStore implements ChatStore {
 
   async createRoom(roomId: string, info: RoomInfo, members: readonly string[], limits: RoomLimits): Promise<boolean> {
     const keys = [this.redis.key('chat', 'room', roomId), this.redis.key('chat', 'room', roomId, 'members'), this.redis.key('chat', 'owner', info.ownerId, 'rooms')];
-    const made = await this.redis.run((client) =>
-      CREATE_ROOM(client, keys, [Date.now(), limits.ttlMs, limits.maxPerOwner, roomId, info.name, info.visibility, info.ownerId, ...members]),
+    const made = await this.redis.run((client, deadline) =>
+      CREATE_ROOM(client, keys, [Date.now(), limits.ttlMs, limits.maxPerOwner, roomId, info.name, info.visibility, info.ownerId, ...members], deadline),
     );
     return made === 1;
   }
 
   async touchRoom(roomId: string, ttlMs: number): Promise<void> {
-    await this.redis.run((client) =>
-      TOUCH_ROOM(client, [this.redis.key('chat', 'room', roomId), this.redis.key('chat', 'room', roomId, 'members')], [Date.now(), ttlMs, roomId, this.redis.key('chat', 'owner', '')]),
+    await this.redis.run((client, deadline) =>
+      TOUCH_ROOM(
+        client,
+        [this.redis.key('chat', 'room', roomId), this.redis.key('chat', 'room', roomId, 'members')],
+        [Date.now(), ttlMs, roomId, this.redis.key('chat', 'owner', '')],
+        deadline,
+      ),
     );
   }
 
@@ -541,7 +577,7 @@ export class RedisChatStore implements ChatStore {
   }
 
   async addRoomMember(roomId: string, userId: string): Promise<void> {
-    await this.redis.run((client) => client.sadd(this.redis.key('chat', 'room', roomId, 'members'), userId));
+    await this.redis.run((client, deadline) => SET_MEMBER(client, [this.redis.key('chat', 'room', roomId, 'members')], ['add', userId], deadline));
   }
 
   async isRoomMember(roomId: string, userId: string): Promise<boolean> {
