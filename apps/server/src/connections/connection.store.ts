@@ -2,7 +2,7 @@
  * Which sockets each user has, on which node, cluster-wide; which nodes are alive; and
  * which session ids may be resumed. In memory for one process, in Redis for a cluster.
  */
-import { defineScript, type RedisConnections } from '../platform/redis.js';
+import { defineScript, defineWriteScript, type RedisConnections } from '../platform/redis.js';
 
 export interface SocketEntry {
   userId: string;
@@ -121,7 +121,7 @@ export class MemoryConnectionStore implements ConnectionStore {
  *   p session:<sessionId>      userId, with a TTL
  */
 
-const ADD = defineScript(`
+const ADD = defineWriteScript(`
 local fields = redis.call('HGETALL', KEYS[1])
 local live = 0
 for i = 1, #fields, 2 do
@@ -182,11 +182,13 @@ export class RedisConnectionStore implements ConnectionStore {
 
   async add(entry: SocketEntry, maxPerUser: number): Promise<boolean> {
     const { key } = this;
-    const result = await this.redis.run((client) =>
+    // A write script: an add the handshake gave up on is not made later (no ghost socket).
+    const result = await this.redis.run((client, deadline) =>
       ADD(
         client,
         [key(`user:${entry.userId}:sockets`), key(`node:${entry.nodeId}:sockets`), key('nodes')],
         [entry.socketId, entry.nodeId, Math.min(maxPerUser, 1_000_000), entry.userId, this.redis.keyPrefix],
+        deadline,
       ),
     );
     return result === 1;

@@ -12,7 +12,7 @@
  * await lobbies.update(id, (lobby) => lobby && { ...lobby, hostId: next });
  */
 import { AppError } from './app-error.js';
-import { defineScript, type RedisConnections } from './redis.js';
+import { defineScript, defineWriteScript, type RedisConnections } from './redis.js';
 
 export interface RecordStoreOptions {
   /** A record is gone this long (ms) after its last write or `touch`. */
@@ -107,7 +107,7 @@ const INDEX = `if KEYS[2] then
 end`;
 
 /** KEYS: record[, index]. ARGV: id, ttl ms, expected json ('' = absent), new json ('' = delete). */
-const CAS = defineScript(`
+const CAS = defineWriteScript(`
 local current = redis.call('GET', KEYS[1]) or ''
 if current ~= ARGV[3] then return 0 end
 if ARGV[4] == '' then
@@ -163,7 +163,7 @@ class RedisRecordStore<T> implements IndexedRecordStore<T> {
       const current = raw === '' ? null : parse<T>(raw);
       const next = change(current);
       if (next === current) return current;
-      const written = await this.redis.run((client) => CAS(client, this.keys(id), [id, this.options.ttlMs, raw, next === null ? '' : JSON.stringify(next)]));
+      const written = await this.redis.run((client, deadline) => CAS(client, this.keys(id), [id, this.options.ttlMs, raw, next === null ? '' : JSON.stringify(next)], deadline));
       if (written === 1) return next;
     }
     throw new Error(`${this.kind} ${id} kept changing; gave up`);

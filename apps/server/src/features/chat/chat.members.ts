@@ -18,7 +18,7 @@
  * channels it holds shares in): a backstop for a whole cluster gone at once, with nobody
  * left to reap it.
  */
-import { defineScript, type RedisConnections } from '../../api.js';
+import { defineScript, defineWriteScript, type RedisConnections } from '../../api.js';
 
 export interface ChannelMember {
   userId: string;
@@ -104,7 +104,7 @@ export class MemoryChannelMembership implements ChannelMembership {
 }
 
 /** KEYS: members, sockets, shares. ARGV: userId, share field, name, ttl ms. */
-const JOIN = defineScript(`
+const JOIN = defineWriteScript(`
 redis.call('HINCRBY', KEYS[3], ARGV[2], 1)
 local sockets = redis.call('HINCRBY', KEYS[2], ARGV[1], 1)
 if sockets == 1 then redis.call('HSET', KEYS[1], ARGV[1], ARGV[3]) end
@@ -113,7 +113,7 @@ return {sockets == 1 and 1 or 0, redis.call('HLEN', KEYS[1])}
 `);
 
 /** KEYS: members, sockets, shares. ARGV: userId, share field, ttl ms. */
-const LEAVE = defineScript(`
+const LEAVE = defineWriteScript(`
 if redis.call('HEXISTS', KEYS[3], ARGV[2]) == 0 then return {0, redis.call('HLEN', KEYS[1])} end
 if redis.call('HINCRBY', KEYS[3], ARGV[2], -1) <= 0 then redis.call('HDEL', KEYS[3], ARGV[2]) end
 local last = 0
@@ -174,7 +174,7 @@ export class RedisChannelMembership implements ChannelMembership {
 
   async join(channelId: string, member: ChannelMember, nodeId: string): Promise<MembershipChange> {
     const [[first, count]] = await Promise.all([
-      this.redis.run((client) => JOIN(client, this.keys(channelId), [member.userId, `${member.userId} ${nodeId}`, member.name, this.ttlMs])) as Promise<[number, number]>,
+      this.redis.run((client, deadline) => JOIN(client, this.keys(channelId), [member.userId, `${member.userId} ${nodeId}`, member.name, this.ttlMs], deadline)) as Promise<[number, number]>,
       this.noteChannel(nodeId, [channelId]),
     ]);
     return { changed: first === 1, count };
@@ -187,7 +187,7 @@ export class RedisChannelMembership implements ChannelMembership {
   }
 
   async leave(channelId: string, userId: string, nodeId: string): Promise<MembershipChange> {
-    const [last, count] = (await this.redis.run((client) => LEAVE(client, this.keys(channelId), [userId, `${userId} ${nodeId}`, this.ttlMs]))) as [number, number];
+    const [last, count] = (await this.redis.run((client, deadline) => LEAVE(client, this.keys(channelId), [userId, `${userId} ${nodeId}`, this.ttlMs], deadline))) as [number, number];
     return { changed: last === 1, count };
   }
 

@@ -2,7 +2,7 @@
  * Combat sessions as JSON records changed by compare-and-set (so two nodes never resolve the
  * same turn twice), a deadline index every node sweeps, and each user's active session.
  */
-import { defineScript, type RedisConnections } from '../../api.js';
+import { defineWriteScript, type RedisConnections } from '../../api.js';
 import { reviveSession, type Session } from './engine.js';
 
 export interface CombatStore {
@@ -54,7 +54,7 @@ export class MemoryCombatStore implements CombatStore {
 }
 
 /** KEYS: session, deadlines zset. ARGV: id, expected turn ('' = absent), json, turn, deadline ('' = none). */
-const REPLACE = defineScript(`
+const REPLACE = defineWriteScript(`
 local current = redis.call('GET', KEYS[1])
 local turn = ''
 if current then turn = tostring(cjson.decode(current).state.turn) end
@@ -76,8 +76,8 @@ export class RedisCombatStore implements CombatStore {
 
   async replace(sessionId: string, expectedTurn: number | null, next: Session) {
     const deadline = next.state.status === 'active' && next.state.deadline !== null ? String(next.state.deadline) : '';
-    const written = await this.redis.run((client) =>
-      REPLACE(client, [this.key('session', sessionId), this.key('deadlines')], [sessionId, expectedTurn === null ? '' : String(expectedTurn), JSON.stringify(next), next.state.turn, deadline]),
+    const written = await this.redis.run((client, runBy) =>
+      REPLACE(client, [this.key('session', sessionId), this.key('deadlines')], [sessionId, expectedTurn === null ? '' : String(expectedTurn), JSON.stringify(next), next.state.turn, deadline], runBy),
     );
     return written === 1;
   }
