@@ -6,13 +6,16 @@
  * A health loop pings `main` every second. While Redis does not answer, `healthy` is false:
  * stores refuse with `UNAVAILABLE`, publishes are skipped and counted, `/readyz` is 503, and
  * memory stays bounded however long the outage lasts. When Redis answers again, `onRecover`
- * listeners re-publish what this node knows (sockets, heartbeats).
+ * listeners re-publish what this node knows (sockets, heartbeats). The same ping reads an epoch
+ * marker that notices a Redis which lost its data without an outage, and then runs the same
+ * listeners (redis-epoch.ts).
  */
 import { ErrorCode } from '@tavern/protocol';
 import { Redis, type RedisOptions } from 'ioredis';
 import { AppError } from './app-error.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
+import { RedisEpoch } from './redis-epoch.js';
 import type { RedisTracer, Tracing } from './tracing.js';
 
 export interface RedisSettings {
@@ -61,6 +64,7 @@ export class RedisConnections {
   private readonly recoverListeners: (() => void | Promise<void>)[] = [];
   private readonly lastErrorLog = new Map<string, number>();
   private closed = false;
+  private readonly epoch: RedisEpoch;
   /** Spans around `run`, or null (tracing off). */
   private readonly tracer: RedisTracer | null;
   private readonly commandTimeoutMs: number;
@@ -78,6 +82,7 @@ export class RedisConnections {
     tracing: Tracing | null = null,
   ) {
     this.keyPrefix = settings.keyPrefix;
+    this.epoch = new RedisEpoch(this.key('epoch'), logger, metrics);
     this.tracer = tracing ? tracing.redis(settings.url) : null;
     this.commandTimeoutMs = settings.commandTimeoutMs ?? 1_500;
     const common: RedisOptions = {
@@ -144,7 +149,11 @@ export class RedisConnections {
     this.timer.unref();
   }
 
-  /** Runs `fn` once Redis is back after an outage (and after the first successful check). */
+  /**
+   * Runs `fn` once Redis is back after an outage, when it lost its data without one (a flush,
+   * a quick restart: see redis-epoch.ts), and after the first successful check. It may run
+   * while Redis kept everything, so it must be idempotent.
+   */
   onRecover(fn: () => void | Promise<void>): void {
     this.recoverListeners.push(fn);
   }
@@ -199,19 +208,23 @@ export class RedisConnections {
   private async check(): Promise<void> {
     if (this.closed) return;
     let ok: boolean;
+    let lost = false;
     try {
-      ok = (await this.probe()) && this.pub.status === 'ready' && this.sub.status === 'ready';
+      const answer = await this.probe();
+      ok = answer.answered && this.pub.status === 'ready' && this.sub.status === 'ready';
+      lost = ok && answer.lost;
     } catch {
       ok = false;
     }
-    if (ok === this.isHealthy || this.closed) return;
+    if ((ok === this.isHealthy && !lost) || this.closed) return;
+    const wasHealthy = this.isHealthy;
     this.isHealthy = ok;
     this.metrics.redisUp.set(ok ? 1 : 0);
     if (!ok) {
       this.logger.error('redis is unavailable: cross-node delivery paused, stores refuse with UNAVAILABLE');
       return;
     }
-    this.logger.info('redis is available');
+    if (!wasHealthy) this.logger.info('redis is available');
     for (const listener of this.recoverListeners) {
       try {
         await listener();
@@ -222,12 +235,18 @@ export class RedisConnections {
     }
   }
 
-  /** Pings with TIME, which also measures `clockOffsetMs`. */
-  private async probe(): Promise<boolean> {
-    const [seconds, micros] = (await this.main.time()).map(Number);
-    if (seconds === undefined || micros === undefined) return false;
+  /**
+   * Pings with TIME, which also measures `clockOffsetMs`, and reads the epoch marker in the same
+   * round trip: whether Redis answered, and whether it lost its data (redis-epoch.ts).
+   */
+  private async probe(): Promise<{ answered: boolean; lost: boolean }> {
+    const pipeline = this.main.pipeline().time();
+    const dataLost = this.epoch.probe(pipeline);
+    const [time, marker] = (await pipeline.exec()) ?? [];
+    const [seconds, micros] = Array.isArray(time?.[1]) ? time[1].map(Number) : [];
+    if (seconds === undefined || micros === undefined) return { answered: false, lost: false };
     this.clockOffsetMs = seconds * 1_000 + micros / 1_000 - performance.now();
-    return true;
+    return { answered: true, lost: dataLost(marker) };
   }
 
   private logError(client: string, error: Error): void {
