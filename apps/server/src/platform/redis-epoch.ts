@@ -10,7 +10,10 @@
  * first finds the key missing and writes its id, and the second finds an id it has never seen.
  * A marker evicted under an `allkeys-*` maxmemory policy is a false alarm, and it is harmless
  * because every recovery step is idempotent. A restart that keeps its data (AOF, RDB) keeps
- * the marker too, so nothing is re-published and nothing needs to be.
+ * the marker, but may have lost the last writes (AOF fsync every second, an RDB snapshot
+ * minutes old, a replica promoted with lag). Any restart closes the connections, so a
+ * reconnect of the store connection that the health check did not see as an outage runs the
+ * recovery too (it is not counted as a loss: none may have happened). That costs no command.
  *
  * What recovery restores, from what each node holds in memory (each step is also correct
  * after an outage that lost nothing, and with several nodes restoring at once):
@@ -28,7 +31,7 @@
  * subscriber connection subscribes again by itself. The matchmaking lease is taken again by
  * whichever node asks next.
  */
-import type { ChainableCommander } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 import { randomId } from './ids.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
@@ -39,23 +42,29 @@ type Reply = [error: Error | null, result: unknown] | undefined;
 export class RedisEpoch {
   /** The marker this node saw last, or null before the first answer. */
   private seen: string | null = null;
+  /** Set when `client` (re)connects: Redis may have restarted since the last answer. */
+  private reconnected = false;
 
   constructor(
     private readonly key: string,
+    client: Redis,
     private readonly logger: Logger,
     private readonly metrics: Metrics,
-  ) {}
+  ) {
+    client.on('ready', () => (this.reconnected = true));
+  }
 
   /**
    * Queues the marker's `SET NX GET` on the health check's pipeline. Call the function it
-   * returns with that command's reply: true when Redis lost its data since the last answer.
-   * Each call writes a fresh id, so overlapping checks cannot mistake each other's writes.
+   * returns with that command's reply: true when what Redis holds must be re-published, i.e.
+   * Redis lost its data or the connection came back since the last answer. Each call writes
+   * a fresh id, so overlapping checks cannot mistake each other's writes.
    *
    * @example
    * const pipeline = client.pipeline().ping();
-   * const lost = epoch.probe(pipeline);
+   * const republish = epoch.probe(pipeline);
    * const replies = await pipeline.exec();
-   * if (lost(replies?.[1])) await recover();
+   * if (republish(replies?.[1])) await recover();
    */
   probe(pipeline: ChainableCommander): (reply: Reply) => boolean {
     const fresh = randomId();
@@ -63,13 +72,18 @@ export class RedisEpoch {
     return (reply) => {
       if (!reply || reply[0] !== null) return false;
       const current = typeof reply[1] === 'string' ? reply[1] : fresh;
-      const lost = this.seen !== null && current !== this.seen;
+      const first = this.seen === null;
+      const lost = !first && current !== this.seen;
+      const reconnected = this.reconnected;
       this.seen = current;
+      this.reconnected = false;
       if (lost) {
         this.metrics.redisDataLosses.inc();
         this.logger.warn({ marker: this.key }, 'redis lost its data (epoch marker missing or replaced): restoring what this node holds');
+      } else if (reconnected && !first) {
+        this.logger.info('redis connection re-established (redis may have restarted): restoring what this node holds');
       }
-      return lost;
+      return lost || reconnected;
     };
   }
 }

@@ -6,9 +6,9 @@
  * A health loop pings `main` every second. While Redis does not answer, `healthy` is false:
  * stores refuse with `UNAVAILABLE`, publishes are skipped and counted, `/readyz` is 503, and
  * memory stays bounded however long the outage lasts. When Redis answers again, `onRecover`
- * listeners re-publish what this node knows (sockets, heartbeats). The same ping reads an epoch
- * marker that notices a Redis which lost its data without an outage, and then runs the same
- * listeners (redis-epoch.ts).
+ * listeners re-publish what this node knows (sockets, heartbeats). The same probe reads an epoch
+ * marker that notices a Redis which lost its data without an outage, or restarted between two
+ * checks, and then runs the same listeners (redis-epoch.ts).
  */
 import { ErrorCode } from '@tavern/protocol';
 import { Redis, type RedisOptions } from 'ioredis';
@@ -82,7 +82,6 @@ export class RedisConnections {
     tracing: Tracing | null = null,
   ) {
     this.keyPrefix = settings.keyPrefix;
-    this.epoch = new RedisEpoch(this.key('epoch'), logger, metrics);
     this.tracer = tracing ? tracing.redis(settings.url) : null;
     this.commandTimeoutMs = settings.commandTimeoutMs ?? 1_500;
     const common: RedisOptions = {
@@ -101,6 +100,7 @@ export class RedisConnections {
     };
     this.main = new Redis(settings.url, { ...failFast, connectionName: 'tavern-main' });
     this.pub = new Redis(settings.url, { ...failFast, connectionName: 'tavern-pub' });
+    this.epoch = new RedisEpoch(this.key('epoch'), this.main, logger, metrics);
     // Subscriptions made during an outage wait for the connection; they must never fail.
     // No ready check: its INFO is refused once the connection is back in subscriber mode, and
     // on a reconnect racing the resubscription ioredis then fails the queued SSUBSCRIBEs with
@@ -208,15 +208,15 @@ export class RedisConnections {
   private async check(): Promise<void> {
     if (this.closed) return;
     let ok: boolean;
-    let lost = false;
+    let republish = false;
     try {
       const answer = await this.probe();
       ok = answer.answered && this.pub.status === 'ready' && this.sub.status === 'ready';
-      lost = ok && answer.lost;
+      republish = ok && answer.republish;
     } catch {
       ok = false;
     }
-    if ((ok === this.isHealthy && !lost) || this.closed) return;
+    if ((ok === this.isHealthy && !republish) || this.closed) return;
     const wasHealthy = this.isHealthy;
     this.isHealthy = ok;
     this.metrics.redisUp.set(ok ? 1 : 0);
@@ -237,16 +237,16 @@ export class RedisConnections {
 
   /**
    * Pings with TIME, which also measures `clockOffsetMs`, and reads the epoch marker in the same
-   * round trip: whether Redis answered, and whether it lost its data (redis-epoch.ts).
+   * round trip: whether Redis answered, and whether to re-publish (redis-epoch.ts).
    */
-  private async probe(): Promise<{ answered: boolean; lost: boolean }> {
+  private async probe(): Promise<{ answered: boolean; republish: boolean }> {
     const pipeline = this.main.pipeline().time();
-    const dataLost = this.epoch.probe(pipeline);
+    const due = this.epoch.probe(pipeline);
     const [time, marker] = (await pipeline.exec()) ?? [];
     const [seconds, micros] = Array.isArray(time?.[1]) ? time[1].map(Number) : [];
-    if (seconds === undefined || micros === undefined) return { answered: false, lost: false };
+    if (seconds === undefined || micros === undefined) return { answered: false, republish: false };
     this.clockOffsetMs = seconds * 1_000 + micros / 1_000 - performance.now();
-    return { answered: true, lost: dataLost(marker) };
+    return { answered: true, republish: due(marker) };
   }
 
   private logError(client: string, error: Error): void {
