@@ -2,10 +2,10 @@
  * Notices a Redis that lost its data without a visible outage: a FLUSHALL or FLUSHDB, or a
  * restart without persistence quicker than the health check. The marker key `<prefix>epoch`
  * holds a random id. Every health check sends `SET <prefix>epoch <fresh id> NX GET` in the
- * same pipeline as its PING, so it costs one command and no extra round trip. The reply is the
- * marker, or nil when the key was missing, and then the fresh id has just been written. A node
- * that finds the marker missing, or holding an id other than the one it saw last, knows the
- * data is gone. It logs that, counts it (`tavern_redis_data_losses_total`) and runs the same
+ * same pipeline as its TIME probe, so it costs one command and no extra round trip. The reply
+ * is the marker, or nil when the key was missing, and then the fresh id has just been written.
+ * A node that finds the marker missing, or holding an id other than the one it saw last, knows
+ * the data is gone. It logs that, counts it (`tavern_redis_data_losses_total`) and runs the same
  * `onRecover` listeners as after an outage. When two nodes see one flush, both repair: the
  * first finds the key missing and writes its id, and the second finds an id it has never seen.
  * A marker evicted under an `allkeys-*` maxmemory policy is a false alarm, and it is harmless
@@ -18,7 +18,8 @@
  * What recovery restores, from what each node holds in memory (each step is also correct
  * after an outage that lost nothing, and with several nodes restoring at once):
  * - the connection registry: this node's heartbeat and its sockets, so users are online again
- *   and the sockets-per-user cap counts them (connections/connection-registry.ts);
+ *   and the sockets-per-user cap counts them, and the held sessions of those sockets, so they
+ *   can still resume on another node (connections/connection-registry.ts);
  * - presence: the chosen status, activity and last announcement of the users connected here,
  *   written only where no entry exists (features/presence);
  * - revocations still in force that this node knows (auth/revocation.service.ts), so a revoked
