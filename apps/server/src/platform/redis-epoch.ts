@@ -62,7 +62,7 @@ export class RedisEpoch {
    * a fresh id, so overlapping checks cannot mistake each other's writes.
    *
    * @example
-   * const pipeline = client.pipeline().ping();
+   * const pipeline = client.pipeline().time();
    * const republish = epoch.probe(pipeline);
    * const replies = await pipeline.exec();
    * if (republish(replies?.[1])) await recover();

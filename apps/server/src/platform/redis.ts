@@ -151,8 +151,9 @@ export class RedisConnections {
 
   /**
    * Runs `fn` once Redis is back after an outage, when it lost its data without one (a flush,
-   * a quick restart: see redis-epoch.ts), and after the first successful check. It may run
-   * while Redis kept everything, so it must be idempotent.
+   * a quick restart), when the connection came back between two checks (see redis-epoch.ts),
+   * and after the first successful check. It may run while Redis kept everything, so it must
+   * be idempotent.
    */
   onRecover(fn: () => void | Promise<void>): void {
     this.recoverListeners.push(fn);
