@@ -56,8 +56,9 @@ export interface Config {
   /**
    * Redis for a cluster, or null: one node in memory. Start-up waits `startupWaitMs` (5000)
    * for it; then a node starts degraded, or with `required` fails (see platform/redis.ts).
+   * Its health is checked every `healthCheckMs` (1000).
    */
-  redis: { url: string; keyPrefix: string; startupWaitMs?: number; required?: boolean } | null;
+  redis: { url: string; keyPrefix: string; startupWaitMs?: number; required?: boolean; healthCheckMs?: number } | null;
   auth: {
     jwt: JwtConfig;
     issuer?: string;

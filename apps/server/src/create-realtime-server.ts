@@ -129,6 +129,7 @@ export async function createRealtimeServer(httpServer: HttpServer, options: Real
   const registry = new ConnectionRegistry(connectionStore, io, config, logger.child({ component: 'registry' }), metrics, redis);
   const revocationStore = redis ? new RedisRevocationStore(redis) : new MemoryRevocationStore();
   const revocations = new RevocationService(revocationStore, io, redis !== null, endSession, logger.child({ component: 'revocation' }));
+  redis?.onRecover(() => revocations.restore());
   const realtime = new RealtimeService(io, registry, config, contract, logger);
   const roomService = new RoomService(io, config, metrics, redis ? subscriptionBarrier(redis) : undefined);
   const hooks = createExtensionHooks({ inProcess: options.hooks ?? {}, http: config.hooks, logger, metrics });

@@ -2,13 +2,14 @@
  * Applies revocations: refuses revoked tokens at handshake and refresh, and ends live
  * sockets that use them on every node (at once through the adapter, and by a periodic
  * sweep that also covers nodes which missed the message). While the store is unavailable,
- * checks fall back to the last list the sweep read.
+ * checks fall back to the entries this node knows. Those are kept until they expire (a
+ * revocation is never lifted earlier), so `restore` can write them back if Redis loses them.
  */
 import { ErrorCode } from '@tavern/protocol';
 import type { Logger } from '../platform/logger.js';
 import { AppError } from '../platform/app-error.js';
 import type { AuthUser, TavernServer, TavernSocket } from '../transport/socket-types.js';
-import { revokes, type Revocation, type RevocationStore } from './revocation.store.js';
+import { latestRevocations, revokes, type Revocation, type RevocationStore } from './revocation.store.js';
 
 export class RevocationService {
   private cached: Revocation[] = [];
@@ -45,6 +46,17 @@ export class RevocationService {
     }
   }
 
+  /**
+   * Writes back the revocations in force that this node knows, where the store lacks them or
+   * holds an earlier one (Redis lost its data). A no-op when the store kept everything.
+   */
+  async restore(): Promise<void> {
+    const known = latestRevocations(this.cached, Date.now());
+    if (known.length === 0) return;
+    await this.store.restore(known);
+    this.logger.info({ revocations: known.length }, 'revocations restored');
+  }
+
   /** Throws `TOKEN_REVOKED` when the token of `user` is revoked. */
   async assertNotRevoked(user: AuthUser): Promise<void> {
     const now = Date.now();
@@ -62,7 +74,8 @@ export class RevocationService {
 
   private async sweep(): Promise<void> {
     try {
-      this.cached = await this.store.list(Date.now());
+      const now = Date.now();
+      this.cached = latestRevocations([...(await this.store.list(now)), ...this.cached], now);
     } catch (error) {
       if (!(error instanceof AppError)) this.logger.error({ err: error }, 'revocation sweep failed');
       return;

@@ -2,7 +2,7 @@
  * Revoked tokens: one token by `jti`, or every token of a user issued before the
  * revocation. An entry is kept until `until` (when the revoked tokens have expired anyway).
  */
-import type { RedisConnections } from '../platform/redis.js';
+import { defineScript, type RedisConnections } from '../platform/redis.js';
 import type { AuthUser } from '../transport/socket-types.js';
 
 export interface Revocation {
@@ -20,6 +20,8 @@ export interface RevocationStore {
   find(jti: string | null, userId: string): Promise<Revocation[]>;
   /** All entries still in force. */
   list(now: number): Promise<Revocation[]>;
+  /** Writes entries back (Redis lost its data), except where the store holds a later one for the same token or user. */
+  restore(revocations: readonly Revocation[]): Promise<void>;
 }
 
 /** Whether a revocation applies to a token of `user`. */
@@ -33,6 +35,26 @@ export function revokes(revocation: Revocation, user: AuthUser, now: number): bo
 
 const fieldOf = (revocation: Pick<Revocation, 'jti' | 'userId'>) =>
   revocation.jti !== undefined ? `jti:${revocation.jti}` : `user:${revocation.userId}`;
+
+/** The entries still in force, one per token or user: the latest revocation of each. */
+export function latestRevocations(entries: Iterable<Revocation>, now: number): Revocation[] {
+  const latest = new Map<string, Revocation>();
+  for (const entry of entries) {
+    if (entry.until <= now) continue;
+    const kept = latest.get(fieldOf(entry));
+    if (!kept || kept.revokedAt < entry.revokedAt) latest.set(fieldOf(entry), entry);
+  }
+  return [...latest.values()];
+}
+
+/** KEYS: the revocations hash. ARGV: field, revokedAt, JSON per entry. Keeps the later revocation of a field. */
+const RESTORE = defineScript(`
+for i = 1, #ARGV, 3 do
+  local old = redis.call('HGET', KEYS[1], ARGV[i])
+  if not old or cjson.decode(old).revokedAt < tonumber(ARGV[i + 1]) then redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 2]) end
+end
+return 0
+`);
 
 export class MemoryRevocationStore implements RevocationStore {
   private readonly entries = new Map<string, Revocation>();
@@ -50,6 +72,10 @@ export class MemoryRevocationStore implements RevocationStore {
   async list(now: number): Promise<Revocation[]> {
     for (const [field, entry] of this.entries) if (entry.until <= now) this.entries.delete(field);
     return [...this.entries.values()];
+  }
+
+  async restore(revocations: readonly Revocation[]): Promise<void> {
+    for (const entry of latestRevocations([...this.entries.values(), ...revocations], Date.now())) this.entries.set(fieldOf(entry), entry);
   }
 }
 
@@ -83,5 +109,11 @@ export class RedisRevocationStore implements RevocationStore {
       if (expired.length > 0) await client.hdel(this.key, ...expired);
       return active;
     });
+  }
+
+  async restore(revocations: readonly Revocation[]): Promise<void> {
+    if (revocations.length === 0) return;
+    const args = revocations.flatMap((entry) => [fieldOf(entry), entry.revokedAt, JSON.stringify(entry)]);
+    await this.redis.run((client) => RESTORE(client, [this.key], args));
   }
 }

@@ -72,6 +72,11 @@ export function createMetrics(options: { nodeId: string; collectDefaults?: boole
       help: '1 while Redis answers health checks, 0 otherwise (absent without Redis)',
       registers: [registry],
     }),
+    redisDataLosses: new Counter({
+      name: 'tavern_redis_data_losses_total',
+      help: 'Times this node found that Redis had lost its data (epoch marker missing or replaced), with or without an outage',
+      registers: [registry],
+    }),
     redisPublishFailures: new Counter({
       name: 'tavern_redis_publish_failures_total',
       help: 'Cross-node publishes that failed or were skipped while Redis was unhealthy',

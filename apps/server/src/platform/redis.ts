@@ -6,13 +6,16 @@
  * A health loop pings `main` every second. While Redis does not answer, `healthy` is false:
  * stores refuse with `UNAVAILABLE`, publishes are skipped and counted, `/readyz` is 503, and
  * memory stays bounded however long the outage lasts. When Redis answers again, `onRecover`
- * listeners re-publish what this node knows (sockets, heartbeats).
+ * listeners re-publish what this node knows (sockets, heartbeats). The same probe reads an epoch
+ * marker that notices a Redis which lost its data without an outage, or restarted between two
+ * checks, and then runs the same listeners (redis-epoch.ts).
  */
 import { ErrorCode } from '@tavern/protocol';
 import { Redis, type RedisOptions } from 'ioredis';
 import { AppError } from './app-error.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
+import { RedisEpoch } from './redis-epoch.js';
 import type { RedisTracer, Tracing } from './tracing.js';
 
 export interface RedisSettings {
@@ -61,6 +64,7 @@ export class RedisConnections {
   private readonly recoverListeners: (() => void | Promise<void>)[] = [];
   private readonly lastErrorLog = new Map<string, number>();
   private closed = false;
+  private readonly epoch: RedisEpoch;
   /** Spans around `run`, or null (tracing off). */
   private readonly tracer: RedisTracer | null;
   private readonly commandTimeoutMs: number;
@@ -96,6 +100,7 @@ export class RedisConnections {
     };
     this.main = new Redis(settings.url, { ...failFast, connectionName: 'tavern-main' });
     this.pub = new Redis(settings.url, { ...failFast, connectionName: 'tavern-pub' });
+    this.epoch = new RedisEpoch(this.key('epoch'), this.main, logger, metrics);
     // Subscriptions made during an outage wait for the connection; they must never fail.
     // No ready check: its INFO is refused once the connection is back in subscriber mode, and
     // on a reconnect racing the resubscription ioredis then fails the queued SSUBSCRIBEs with
@@ -144,7 +149,12 @@ export class RedisConnections {
     this.timer.unref();
   }
 
-  /** Runs `fn` once Redis is back after an outage (and after the first successful check). */
+  /**
+   * Runs `fn` once Redis is back after an outage, when it lost its data without one (a flush,
+   * a quick restart), when the connection came back between two checks (see redis-epoch.ts),
+   * and after the first successful check. It may run while Redis kept everything, so it must
+   * be idempotent.
+   */
   onRecover(fn: () => void | Promise<void>): void {
     this.recoverListeners.push(fn);
   }
@@ -199,19 +209,23 @@ export class RedisConnections {
   private async check(): Promise<void> {
     if (this.closed) return;
     let ok: boolean;
+    let republish = false;
     try {
-      ok = (await this.probe()) && this.pub.status === 'ready' && this.sub.status === 'ready';
+      const answer = await this.probe();
+      ok = answer.answered && this.pub.status === 'ready' && this.sub.status === 'ready';
+      republish = ok && answer.republish;
     } catch {
       ok = false;
     }
-    if (ok === this.isHealthy || this.closed) return;
+    if ((ok === this.isHealthy && !republish) || this.closed) return;
+    const wasHealthy = this.isHealthy;
     this.isHealthy = ok;
     this.metrics.redisUp.set(ok ? 1 : 0);
     if (!ok) {
       this.logger.error('redis is unavailable: cross-node delivery paused, stores refuse with UNAVAILABLE');
       return;
     }
-    this.logger.info('redis is available');
+    if (!wasHealthy) this.logger.info('redis is available');
     for (const listener of this.recoverListeners) {
       try {
         await listener();
@@ -222,12 +236,18 @@ export class RedisConnections {
     }
   }
 
-  /** Pings with TIME, which also measures `clockOffsetMs`. */
-  private async probe(): Promise<boolean> {
-    const [seconds, micros] = (await this.main.time()).map(Number);
-    if (seconds === undefined || micros === undefined) return false;
+  /**
+   * Pings with TIME, which also measures `clockOffsetMs`, and reads the epoch marker in the same
+   * round trip: whether Redis answered, and whether to re-publish (redis-epoch.ts).
+   */
+  private async probe(): Promise<{ answered: boolean; republish: boolean }> {
+    const pipeline = this.main.pipeline().time();
+    const due = this.epoch.probe(pipeline);
+    const [time, marker] = (await pipeline.exec()) ?? [];
+    const [seconds, micros] = Array.isArray(time?.[1]) ? time[1].map(Number) : [];
+    if (seconds === undefined || micros === undefined) return { answered: false, republish: false };
     this.clockOffsetMs = seconds * 1_000 + micros / 1_000 - performance.now();
-    return true;
+    return { answered: true, republish: due(marker) };
   }
 
   private logError(client: string, error: Error): void {

@@ -34,6 +34,8 @@ export const presenceFeature = defineFeature({
     };
     const presence = new PresenceService(redis ? new RedisPresenceStore(redis) : new MemoryPresenceStore(), realtime, emitTo, log);
     services.provide('presence', presence);
+    // Redis may have lost its data: put back what the users connected here chose.
+    redis?.onRecover(() => presence.restore());
     const pendingOffline = new Map<string, NodeJS.Timeout>();
     const autoAway = new Set<string>();
     let awayTimer: NodeJS.Timeout | null = null;
@@ -107,12 +109,14 @@ export const presenceFeature = defineFeature({
         const { userId } = socket.data.user;
         clearTimeout(pendingOffline.get(userId));
         pendingOffline.delete(userId);
+        presence.track(userId);
         await background('online', presence.publish(userId, []));
       },
       onDisconnect(socket, _reason, joined) {
         const { userId } = socket.data.user;
         // Other sockets of the user on this node keep them online without asking the store.
         if (io.of('/').adapter.rooms.has(rooms.user(userId))) return;
+        presence.untrack(userId);
         const channels = channelsOf(socket.id, joined);
         // The grace period counts from the user's last disconnect on any node (lastSeen),
         // so a node whose timer started earlier cannot cut another node's grace short.

@@ -9,6 +9,13 @@ import type { EmitTo, Logger, RealtimeService } from '../../api.js';
 import type { ChosenStatus, PresenceEntry, PresenceStore, VisibleStatus } from './presence.store.js';
 
 export class PresenceService {
+  /**
+   * The entry last read of each user connected to this node (null before the first read):
+   * what `restore` writes back if Redis loses its data. A change made on another node reaches
+   * this copy at this node's next read of the user.
+   */
+  private readonly local = new Map<string, PresenceEntry | null>();
+
   constructor(
     private readonly store: PresenceStore,
     private readonly realtime: RealtimeService,
@@ -29,6 +36,7 @@ export class PresenceService {
   /** Presences as `viewerId` sees them (a user sees their own invisible status). */
   async list(userIds: readonly string[], viewerId: string): Promise<Presence[]> {
     const [entries, online] = await Promise.all([this.store.get(userIds), this.onlineSet(userIds)]);
+    for (const [userId, entry] of entries) if (this.local.has(userId)) this.local.set(userId, entry);
     return userIds.map((userId) => {
       const entry = entries.get(userId);
       if (!entry) return { userId, status: 'offline', lastSeen: null };
@@ -41,6 +49,28 @@ export class PresenceService {
         ...(status !== 'offline' && entry.activity !== null && { activity: entry.activity }),
       };
     });
+  }
+
+  /** Keeps a copy of the user's entry while they have a socket on this node (see `restore`). */
+  track(userId: string): void {
+    if (!this.local.has(userId)) this.local.set(userId, null);
+  }
+
+  /** The user's last socket on this node closed. */
+  untrack(userId: string): void {
+    this.local.delete(userId);
+  }
+
+  /**
+   * Writes back the entries of the users connected here that Redis no longer has (it lost its
+   * data). Entries it still has are left alone, so this is a no-op after an outage that lost
+   * nothing, and the first of several nodes to restore a user wins.
+   */
+  async restore(): Promise<void> {
+    const known = new Map([...this.local].filter((pair): pair is [string, PresenceEntry] => pair[1] !== null));
+    if (known.size === 0) return;
+    await this.store.restore(known);
+    this.logger.info({ users: known.size }, 'presence restored');
   }
 
   /** Visible status per user, for member lists. */
@@ -79,6 +109,8 @@ export class PresenceService {
     const [presence] = await this.list([userId], '');
     if (!presence) return;
     if (!(await this.store.announce(userId, presence.status as VisibleStatus))) return;
+    const kept = this.local.get(userId);
+    if (kept) this.local.set(userId, { ...kept, announced: presence.status as VisibleStatus });
     this.emitTo([rooms.presence(userId), ...channels], 'presence:changed', presence);
     this.logger.debug({ userId, status: presence.status }, 'presence changed');
   }

@@ -1,7 +1,7 @@
 /** One contract for the in-memory and the Redis presence stores. */
 import { describe, expect, it } from 'vitest';
 import { useStoreConnections } from '../../../test/support/redis-connections.js';
-import { DEFAULT_ENTRY, MemoryPresenceStore, RedisPresenceStore, type PresenceStore } from './presence.store.js';
+import { DEFAULT_ENTRY, MemoryPresenceStore, RedisPresenceStore, type PresenceEntry, type PresenceStore } from './presence.store.js';
 
 const connections = useStoreConnections('presence-contract:');
 
@@ -20,5 +20,16 @@ describe.each([
     expect(await store.announce(user, 'online')).toBe(true);
     expect(await store.announce(user, 'online')).toBe(false);
     expect(await store.announce(user, 'offline')).toBe(true);
+  });
+
+  it('restore writes back entries that are missing and leaves existing ones alone', async () => {
+    const store = create();
+    const [lost, kept] = [`u${Math.random().toString(36).slice(2)}`, `u${Math.random().toString(36).slice(2)}`];
+    await store.update(kept, { status: 'away' });
+    const remembered: PresenceEntry = { status: 'invisible', activity: 'fishing', lastSeen: 7, announced: 'offline', autoAway: false };
+    await store.restore(new Map([[lost, remembered], [kept, { ...remembered, status: 'busy' }]]));
+    const entries = await store.get([lost, kept]);
+    expect(entries.get(lost)).toEqual(remembered);
+    expect(entries.get(kept)).toMatchObject({ status: 'away', activity: null });
   });
 });

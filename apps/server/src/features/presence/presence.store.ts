@@ -8,6 +8,19 @@ for i, key in ipairs(KEYS) do out[i] = redis.call('HGETALL', key) end
 return out
 `);
 
+/** KEYS: presence hashes. ARGV: the fields of each as a JSON object. Writes only the hashes that are missing. */
+const RESTORE = defineScript(`
+for i, key in ipairs(KEYS) do
+  if redis.call('EXISTS', key) == 0 then
+    for field, value in pairs(cjson.decode(ARGV[i])) do redis.call('HSET', key, field, value) end
+  end
+end
+return 0
+`);
+
+/** Keys per RESTORE call, so that restoring a busy node does not hold Redis for long. */
+const RESTORE_BATCH = 500;
+
 export type ChosenStatus = 'online' | 'away' | 'busy' | 'invisible';
 export type VisibleStatus = 'online' | 'away' | 'busy' | 'offline';
 
@@ -28,6 +41,19 @@ export interface PresenceStore {
   update(userId: string, change: Partial<PresenceEntry>): Promise<void>;
   /** Sets `announced` to `next` unless it already is; true when this call changed it. */
   announce(userId: string, next: VisibleStatus): Promise<boolean>;
+  /** Writes each entry back unless its user has one already (Redis lost its data). */
+  restore(entries: ReadonlyMap<string, PresenceEntry>): Promise<void>;
+}
+
+/** The hash fields of a change: booleans as 1/0, nulls as fields to remove. */
+function encode(change: Partial<PresenceEntry>): { fields: Record<string, string>; removed: string[] } {
+  const fields: Record<string, string> = {};
+  const removed: string[] = [];
+  for (const [field, value] of Object.entries(change)) {
+    if (value === null) removed.push(field);
+    else fields[field] = typeof value === 'boolean' ? (value ? '1' : '0') : String(value);
+  }
+  return { fields, removed };
 }
 
 export class MemoryPresenceStore implements PresenceStore {
@@ -46,6 +72,10 @@ export class MemoryPresenceStore implements PresenceStore {
     if (entry.announced === next) return false;
     this.entries.set(userId, { ...entry, announced: next });
     return true;
+  }
+
+  async restore(entries: ReadonlyMap<string, PresenceEntry>): Promise<void> {
+    for (const [userId, entry] of entries) if (!this.entries.has(userId)) this.entries.set(userId, entry);
   }
 }
 
@@ -78,12 +108,7 @@ export class RedisPresenceStore implements PresenceStore {
   }
 
   async update(userId: string, change: Partial<PresenceEntry>): Promise<void> {
-    const fields: Record<string, string> = {};
-    const removed: string[] = [];
-    for (const [field, value] of Object.entries(change)) {
-      if (value === null) removed.push(field);
-      else fields[field] = typeof value === 'boolean' ? (value ? '1' : '0') : String(value);
-    }
+    const { fields, removed } = encode(change);
     await this.redis.run(async (client) => {
       const multi = client.multi();
       if (Object.keys(fields).length > 0) multi.hset(this.key(userId), fields);
@@ -98,5 +123,19 @@ export class RedisPresenceStore implements PresenceStore {
       return old ?? DEFAULT_ENTRY.announced;
     });
     return previous !== next;
+  }
+
+  async restore(entries: ReadonlyMap<string, PresenceEntry>): Promise<void> {
+    const all = [...entries];
+    for (let start = 0; start < all.length; start += RESTORE_BATCH) {
+      const batch = all.slice(start, start + RESTORE_BATCH);
+      await this.redis.run((client) =>
+        RESTORE(
+          client,
+          batch.map(([userId]) => this.key(userId)),
+          batch.map(([, entry]) => JSON.stringify(encode(entry).fields)),
+        ),
+      );
+    }
   }
 }
