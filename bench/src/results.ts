@@ -133,6 +133,8 @@ export const goals = {
   memory: { text: '≤ 1.25×', on: 'ratio', op: '<=', limit: 1.25 },
   handshakes: { text: '≥ 0.8×', on: 'ratio', op: '>=', limit: 0.8 },
   fanout: { text: '≥ 0.9×', on: 'ratio', op: '>=', limit: 0.9 },
+  /** Filling one channel one `chat:join` at a time against raw Socket.IO joining a room (#21). */
+  channelJoin: { text: '≤ 1.5×', on: 'ratio', op: '<=', limit: 1.5 },
   ackRate: { text: '≥ 0.8×', on: 'ratio', op: '>=', limit: 0.8 },
   ackP99: { text: '≤ 1.2×', on: 'ratio', op: '<=', limit: 1.2 },
   zoneCpu: { text: '≤ 0.33×', on: 'ratio', op: '<=', limit: 0.33 },

@@ -42,7 +42,11 @@ describe('chat membership in memory', () => {
   });
 
   it('lists at most 100 members, online ones first, and counts them all', async () => {
-    await using server = await startTestServer({ config: { limits: { handshakesPerIp: 1_000, engineOpensPerIp: { ratePerSec: 1_000, burst: 1_000 } } } });
+    await using server = await startTestServer({ config: {
+        limits: { handshakesPerIp: 1_000, engineOpensPerIp: { ratePerSec: 1_000, burst: 1_000 } },
+        // Not "large": a large channel reuses its sample of members for a second.
+        features: { chat: { largeChannelMembers: 1_000 } },
+      }, });
     const ids = Array.from({ length: 104 }, (_, i) => `u${i}`);
     const sockets = await joinAll(server, ids, 'global:main');
     // Two members are away: a list of 100 has room for online members only.
@@ -98,6 +102,19 @@ describe('chat membership in memory', () => {
     await expect.poll(() => occupancy.at(-1)?.count, { timeout: 5_000 }).toBe(7);
     expect(joined).toEqual([]);
     for (let i = 1; i < occupancy.length; i++) expect(occupancy[i]!.at - occupancy[i - 1]!.at).toBeGreaterThanOrEqual(900);
+  });
+
+  it('a channel whose room holds more sockets than the threshold is large, joined or not (a guild)', async () => {
+    await using server = await startTestServer({ config: small });
+    // Guild members are in their guild's room from connect, before any chat:join.
+    const sockets = [];
+    for (const userId of ['g0', 'g1', 'g2', 'g3', 'g4']) sockets.push(await server.connect(userId, { guilds: ['g'] }));
+    const heard: string[] = [];
+    for (const socket of sockets) socket.onAny((event: string) => heard.push(event));
+    const occupancy = next(sockets[4]!, 'chat:occupancy');
+    expect((await request(sockets[0]!, 'chat:join', { channelId: 'guild:g', historyLimit: 0 })).ok).toBe(true);
+    expect(await occupancy).toEqual({ channelId: 'guild:g', count: 1 });
+    expect(heard).not.toContain('chat:member:joined');
   });
 });
 

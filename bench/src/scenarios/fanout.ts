@@ -258,6 +258,7 @@ export async function runFanout(ctx: SuiteContext): Promise<ScenarioResult> {
       };
       const size = members.toLocaleString('en');
       const fixedRate = round(fanout.fixedDeliveries / (members - 1), 2);
+      figures.push(pairedFigure(`${size} clients join one channel (20 joins in flight)`, 'ms', pairs((run) => run.joinMs), goals.channelJoin));
       figures.push(pairedFigure(`max delivered msgs/s at p99 ≤ ${fanout.p99LimitMs} ms (${size} members)`, '/s', pairs((run) => run.maxDeliveredPerSec), goals.fanout));
       figures.push(pairedFigure(`p50 at ${fixedRate} msgs/s (${size} members)`, 'ms', pairs((run) => run.fixed.p50), null));
       figures.push(pairedFigure(`p99 at ${fixedRate} msgs/s (${size} members)`, 'ms', pairs((run) => run.fixed.p99), null));

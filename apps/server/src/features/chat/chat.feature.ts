@@ -75,7 +75,7 @@ export const chatFeature = defineFeature({
   name: 'chat',
   slice: chatSlice,
   settings: chatSettings,
-  create: ({ redis, rooms, realtime, hooks, settings, services, config, registry, emitTo }) => {
+  create: ({ redis, rooms, realtime, hooks, settings, services, config, registry, io, emitTo }) => {
     const chat = new ChatService({
       store: redis ? new RedisChatStore(redis) : new MemoryChatStore(),
       rooms,
@@ -96,6 +96,7 @@ export const chatFeature = defineFeature({
       redis,
       largeChannelMembers: settings.largeChannelMembers,
       listedMembers: MAX_LISTED_MEMBERS,
+      localAudience: (channelId) => io.of('/').adapter.rooms.get(channelId)?.size ?? 0,
     });
     redis?.onRecover(() => roster.restore());
     registry.onReaped(async (entries) => {

@@ -12,6 +12,9 @@ import { withStatus, type EmitTo, type RedisConnections, type StatusSource, type
 import type { ChannelMember, ChannelMembership, MembershipChange, NodeShare } from './chat.members.js';
 
 const OCCUPANCY_INTERVAL_MS = 1_000;
+const LIST_REUSE_MS = 1_000;
+/** Large channels whose list is kept at once; beyond it (after a sweep of the stale) lists are not kept. */
+const MAX_CACHED_LISTS = 1_000;
 /** Online members first in a `chat:join` ack, then the others. */
 const STATUS_ORDER: Record<PresenceStatus, number> = { online: 0, away: 1, busy: 2, offline: 3, invisible: 4 };
 
@@ -23,11 +26,19 @@ export interface RosterOptions {
   redis: RedisConnections | null;
   largeChannelMembers: number;
   listedMembers: number;
+  /**
+   * Sockets in the channel's room on this node. Other features may put sockets there without a
+   * `chat:join` (guild members join their guild's room at connect), so a channel is large when
+   * its members or its local audience are.
+   */
+  localAudience: (channelId: string) => number;
 }
 
 export class ChannelRoster {
   /** socketId -> channels it joined with `chat:join`. */
   private readonly joined = new Map<string, { socket: TavernSocket; channels: Set<string> }>();
+  /** Large channels' member lists, reused for `LIST_REUSE_MS`. */
+  private readonly listed = new Map<string, { members: ChannelMember[]; until: number }>();
   /** Channels with an occupancy announcement due, and its timer. */
   private readonly pending = new Map<string, NodeJS.Timeout>();
 
@@ -63,14 +74,29 @@ export class ChannelRoster {
    * At most `listedMembers` members with the status others may see, online first, and the
    * total. Picked from a sample twice that size (all of a channel up to it), so that in a
    * large channel the online members are likely, not certain, to fill the list: a constant
-   * cost, where sorting the whole channel would grow with it.
+   * cost, where sorting the whole channel would grow with it. In a large channel the sample is
+   * reused for up to a second (a join storm reads it once, not once per join); the count and
+   * the statuses are always fresh.
    */
   async list(channelId: string): Promise<{ members: Member[]; memberCount: number }> {
-    const { listedMembers } = this.options;
-    const { members, count } = await this.options.store.list(channelId, listedMembers * 2);
+    const { listedMembers, largeChannelMembers, store } = this.options;
+    const now = Date.now();
+    const cached = this.listed.get(channelId);
+    const reuse = cached !== undefined && cached.until > now;
+    const { members, count } = reuse ? { members: cached.members, count: await store.count(channelId) } : await store.list(channelId, listedMembers * 2);
+    if (!reuse && count > largeChannelMembers) this.cacheList(channelId, members, now);
+    // Statuses are always fresh: a member who just went invisible is never listed as online.
     const withStatuses = await withStatus(this.options.statuses(), members);
     withStatuses.sort((a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status]);
     return { members: withStatuses.slice(0, listedMembers), memberCount: count };
+  }
+
+  private cacheList(channelId: string, members: ChannelMember[], now: number): void {
+    if (this.listed.size >= MAX_CACHED_LISTS) {
+      for (const [id, entry] of this.listed) if (entry.until <= now) this.listed.delete(id);
+      if (this.listed.size >= MAX_CACHED_LISTS) return;
+    }
+    this.listed.set(channelId, { members, until: now + LIST_REUSE_MS });
   }
 
   /** Removes what a dead node held, and tells the members of the channels it was in. */
@@ -115,7 +141,8 @@ export class ChannelRoster {
   /** Tells a channel that a user joined (`except`: the joining socket) or left, if it did. */
   private async announce(channelId: string, change: MembershipChange, what: { joined: ChannelMember; except: string } | { left: string }): Promise<void> {
     if (!change.changed) return;
-    if (channelId === GLOBAL_ROOM || change.count > this.options.largeChannelMembers) {
+    const { largeChannelMembers, localAudience } = this.options;
+    if (channelId === GLOBAL_ROOM || change.count > largeChannelMembers || localAudience(channelId) > largeChannelMembers) {
       this.scheduleOccupancy(channelId);
       return;
     }
