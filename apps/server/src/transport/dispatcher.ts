@@ -1,6 +1,7 @@
 /**
- * The one path every client event takes: rate limits (the socket's, then the user's) -> shape guard -> zod -> handler ->
- * exactly one ack (or `error` / `rate:limited` without one) -> metrics and a log line.
+ * The one path every client event takes: rate limits (the socket's, then the user's) -> shape
+ * guard -> zod -> handler -> exactly one ack (or `error` / `rate:limited` without one) ->
+ * metrics and a log line.
  *
  * It is installed with `socket.onAny`, one shared function for all sockets, so an idle
  * connection carries no per-event listeners.
