@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { ConfigOverrides } from '../src/config.js';
+import { loadConfig } from '../src/env.js';
 import { useRedis } from './support/start-redis.js';
 import { clusterConfig, request, startTestServer, type ClientSocket, type TestServer } from './support/start-test-server.js';
 
@@ -157,5 +158,13 @@ describe('limits across two nodes', () => {
     expect(sum(accepted)).toBeGreaterThan(0);
     // Shared again: below what the two nodes allow alone (2 * USER_BURST).
     expect(sum(accepted)).toBeLessThanOrEqual(USER_BURST + 2 * USER_CREDIT);
+  });
+});
+
+describe('the cluster-wide limits in the environment', () => {
+  it('are read from RATE_LIMIT_USER_FACTOR and RATE_LIMIT_SYNC_MS, with their defaults', () => {
+    expect(loadConfig({}).limits).toMatchObject({ userRateFactor: 2, rateLimitSyncMs: 100 });
+    expect(loadConfig({ RATE_LIMIT_USER_FACTOR: '1.5', RATE_LIMIT_SYNC_MS: '250' }).limits).toMatchObject({ userRateFactor: 1.5, rateLimitSyncMs: 250 });
+    expect(() => loadConfig({ RATE_LIMIT_USER_FACTOR: '0.5' })).toThrow(/RATE_LIMIT_USER_FACTOR/);
   });
 });
