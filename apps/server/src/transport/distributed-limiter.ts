@@ -65,7 +65,7 @@ export interface DistributedLimiterOptions {
 const SLOTS = 4;
 
 /**
- * ARGV: the key's TTL (ms), then per bucket its field, rate per ms, burst and spends. Refills by
+ * ARGV: the key's least TTL (ms), then per bucket its field, rate per ms, burst and spends. Refills by
  * Redis's clock (one clock for every node), charges, returns the levels as strings (Lua numbers
  * would be truncated to integers). The time of a bucket is kept in `<field>@`.
  */
@@ -73,6 +73,7 @@ const chargeScript = defineWriteScript(`
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + tonumber(time[2]) / 1000
 local levels = {}
+local ttl = tonumber(ARGV[1])
 for i = 2, #ARGV, 4 do
   local field, rate, burst = ARGV[i], tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2])
   local stored = redis.call('HMGET', KEYS[1], field, field .. '@')
@@ -83,8 +84,11 @@ for i = 2, #ARGV, 4 do
   tokens = tokens - tonumber(ARGV[i + 3])
   redis.call('HSET', KEYS[1], field, tostring(tokens), field .. '@', tostring(now))
   levels[#levels + 1] = tostring(tokens)
+  -- A bucket in debt lives until the debt is refilled too.
+  ttl = math.max(ttl, math.ceil((burst - tokens) / rate) + 1000)
 end
-redis.call('PEXPIRE', KEYS[1], ARGV[1])
+-- At most 30 days: a number Lua still prints as an integer.
+redis.call('PEXPIRE', KEYS[1], math.min(ttl, 2592000000))
 return levels
 `);
 
@@ -116,7 +120,7 @@ export class DistributedLimiter {
   private readonly scope: string;
   private readonly now: () => number;
   private readonly logger: Logger | undefined;
-  /** A key's hash expires (and its mirror is dropped) once all its buckets would be full again. */
+  /** The time a key's buckets take to fill from empty: its hash's least TTL, its mirror's least idle time. */
   private readonly refillMs: number;
   private readonly timer: NodeJS.Timeout;
   private ticks = 0;
@@ -284,11 +288,19 @@ export class DistributedLimiter {
     for (let i = 0; i < this.rates.length; i++) entry.buckets[i * SLOTS + 2] = 0;
   }
 
-  /** Drops the mirrors of keys idle long enough for every bucket to be full again. */
+  /** Drops the mirrors whose every bucket is full again (a bucket in debt takes longer). */
   private sweep(): void {
     const now = this.now();
     for (const [key, entry] of this.entries) {
-      if (entry.flight === null && !entry.queued && now - entry.usedAt >= this.refillMs) this.entries.delete(key);
+      if (entry.flight === null && !entry.queued && now - entry.usedAt >= this.refillMs && this.full(entry, now)) this.entries.delete(key);
     }
+  }
+
+  private full(entry: Entry, now: number): boolean {
+    const buckets = entry.buckets;
+    for (let i = 0; i < this.rates.length; i++) {
+      if (buckets[i * SLOTS]! + (now - buckets[i * SLOTS + 1]!) * this.rates[i]! < this.bursts[i]!) return false;
+    }
+    return true;
   }
 }
