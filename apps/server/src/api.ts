@@ -29,6 +29,7 @@ export { createRecordStore, updateOrRefuse, type IndexedRecordStore, type Record
 export { defineScript, defineWriteScript, type RedisConnections } from './platform/redis.js';
 export { randomId } from './platform/ids.js';
 export { KeyedTokenBuckets } from './transport/rate-limiter.js';
+export { DistributedLimiter, LIMIT_PENDING, type DistributedLimiterOptions, type LimitRule } from './transport/distributed-limiter.js';
 export { exceedsShape } from './transport/payload-guard.js';
 export { armExpiry, type ExpiryOptions } from './auth/session-expiry.js';
 export type { Clock } from './platform/clock.js';

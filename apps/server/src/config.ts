@@ -95,6 +95,18 @@ export interface Config {
     rateLimits: Record<string, RateLimitRule> & { default: RateLimitRule };
     /** A socket refused this many times over its allowance (per second of rate) is disconnected. */
     floodDisconnectFactor: number;
+    /**
+     * Each event's bucket per user, across all of a user's sockets on all nodes, is its
+     * per-socket bucket (`rateLimits`) times this, rate and burst (on top of the per-socket one).
+     * @default 2
+     */
+    userRateFactor: number;
+    /**
+     * How often a node reports the tokens it spent of the cluster-wide limits (handshakes per IP,
+     * events per user, messages per channel) to Redis (see transport/distributed-limiter.ts).
+     * @default 100
+     */
+    rateLimitSyncMs: number;
     slowConsumerMaxBytes: number;
     /**
      * An Engine.IO session that has not completed the authenticated Socket.IO connect by then
@@ -174,6 +186,9 @@ export function resolveConfig(overrides: ConfigOverrides = {}): Config {
       enginePendingPerIp: 50,
       rateLimits: { default: DEFAULT_RATE_LIMIT },
       floodDisconnectFactor: 10,
+      // Two busy tabs of one user fit; ten sockets no longer get ten times the rate.
+      userRateFactor: 2,
+      rateLimitSyncMs: 100,
       slowConsumerMaxBytes: 1024 * 1024,
       // A handshake that takes longer than this is not a player (Socket.IO's default is 45 s).
       connectTimeoutMs: 10_000,

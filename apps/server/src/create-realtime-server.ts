@@ -15,7 +15,7 @@ import { asyncApiDocument, type AsyncApiDocument, type Contract } from '@tavern/
 import { getRequestListener } from '@hono/node-server';
 import type { Server as HttpServer } from 'node:http';
 import { Server } from 'socket.io';
-import { createHandshakeMiddleware } from './auth/handshake.js';
+import { createHandshakeLimiter, createHandshakeMiddleware } from './auth/handshake.js';
 import { RevocationService } from './auth/revocation.service.js';
 import { MemoryRevocationStore, RedisRevocationStore } from './auth/revocation.store.js';
 import type { ExpiryOptions } from './auth/session-expiry.js';
@@ -161,7 +161,8 @@ export async function createRealtimeServer(httpServer: HttpServer, options: Real
     services: new ServiceRegistry(),
   };
   const composition = composeFeatures(features, shared, config, logger, contract);
-  const dispatcher = createDispatcher(composition.routes, { config, logger, metrics, hooks, endSession, tracing });
+  const dispatcher = createDispatcher(composition.routes, { config, logger, metrics, hooks, endSession, tracing, redis });
+  const handshakesPerIp = createHandshakeLimiter(config, redis, logger.child({ component: 'handshake' }));
   const stats = new NodeStatsSampler(io, config.nodeId, dispatcher.received);
 
   for (const feature of composition.features) feature.parts.routes?.(app);
@@ -179,6 +180,7 @@ export async function createRealtimeServer(httpServer: HttpServer, options: Real
       hooks,
       logger: logger.child({ component: 'handshake' }),
       metrics,
+      perIp: handshakesPerIp,
       isShuttingDown: () => shuttingDown,
     }),
   );
@@ -226,6 +228,8 @@ export async function createRealtimeServer(httpServer: HttpServer, options: Real
         closeShared: async () => {
           revocations.stop();
           stats.stop();
+          dispatcher.stop();
+          handshakesPerIp.stop();
           await registry.stop();
           await new Promise<void>((resolve) => {
             void io.close(() => resolve());

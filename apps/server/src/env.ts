@@ -177,6 +177,8 @@ const EnvSchema = z
       })
       .pipe(RateLimitOverrides)
       .optional(),
+    RATE_LIMIT_USER_FACTOR: z.coerce.number().min(1).max(1_000).default(2),
+    RATE_LIMIT_SYNC_MS: int(10, 10_000).default(100),
     SLOW_CONSUMER_MAX_BYTES: int(16 * 1024, 1024 * 1024 * 1024).default(1024 * 1024),
     SHUTDOWN_TIMEOUT_MS: int(1_000, 120_000).default(10_000),
     HOOK_CONNECT_URL: httpUrl.optional(),
@@ -363,6 +365,8 @@ function parse(source: NodeJS.ProcessEnv, features: readonly AnyFeature[]): { co
       enginePendingPerIp: env.ENGINE_PENDING_PER_IP,
       connectTimeoutMs: env.CONNECT_TIMEOUT_MS,
       ...(env.RATE_LIMITS && { rateLimits: env.RATE_LIMITS }),
+      userRateFactor: env.RATE_LIMIT_USER_FACTOR,
+      rateLimitSyncMs: env.RATE_LIMIT_SYNC_MS,
       slowConsumerMaxBytes: env.SLOW_CONSUMER_MAX_BYTES,
     },
     shutdown: { timeoutMs: env.SHUTDOWN_TIMEOUT_MS },

@@ -1,7 +1,7 @@
 /**
  * Handshake authentication, exactly as PROTOCOL.md says: token from `auth.token`, then the
  * `Authorization: Bearer` header, then `?token=` (only when allowed); the protocol version;
- * per-IP handshake limit; revocation; the studio's connect hook; the per-user socket cap across
+ * per-IP handshake limit (across the cluster, see `createHandshakeLimiter`); revocation; the studio's connect hook; the per-user socket cap across
  * all nodes. A refusal is
  * a `connect_error` whose message is the code and whose `data` is `{ code, message }`.
  */
@@ -14,7 +14,8 @@ import type { Logger } from '../platform/logger.js';
 import type { ExtensionHooks } from '../hooks/hooks.js';
 import type { Metrics } from '../platform/metrics.js';
 import { AppError } from '../platform/app-error.js';
-import { WindowCounter } from '../transport/rate-limiter.js';
+import type { RedisConnections } from '../platform/redis.js';
+import { DistributedLimiter } from '../transport/distributed-limiter.js';
 import type { TavernSocket } from '../transport/socket-types.js';
 import { createClientIpResolver } from './client-ip.js';
 import type { RevocationService } from './revocation.service.js';
@@ -29,6 +30,8 @@ export interface HandshakeDeps {
   hooks: ExtensionHooks;
   logger: Logger;
   metrics: Metrics;
+  /** Handshakes per client address, from `createHandshakeLimiter`. */
+  perIp: DistributedLimiter;
   /** True once the node is shutting down: new handshakes are refused. */
   isShuttingDown: () => boolean;
 }
@@ -54,18 +57,31 @@ export function readToken(socket: TavernSocket, auth: HandshakeAuth, allowQuery:
   return null;
 }
 
+/**
+ * `handshakesPerIp` per `handshakeWindowMs` per client address across all nodes: a bucket of
+ * that many that refills over the window. A node spends a tenth of it (at least one) before Redis
+ * has counted it, and a handshake waits for Redis only past that credit.
+ */
+export function createHandshakeLimiter(config: Config, redis: RedisConnections | null, logger: Logger): DistributedLimiter {
+  const { handshakesPerIp, handshakeWindowMs, rateLimitSyncMs } = config.limits;
+  return new DistributedLimiter({
+    scope: 'ip',
+    redis,
+    syncMs: rateLimitSyncMs,
+    logger,
+    rules: [{ name: 'handshake', ratePerSec: handshakesPerIp / (handshakeWindowMs / 1000), burst: handshakesPerIp }],
+  });
+}
+
 export function createHandshakeMiddleware(deps: HandshakeDeps) {
-  const { config, verifier, revocations, registry, metrics, logger } = deps;
-  const perIp = new WindowCounter(config.limits.handshakesPerIp, config.limits.handshakeWindowMs);
-  const sweep = setInterval(() => perIp.sweep(), config.limits.handshakeWindowMs);
-  sweep.unref();
+  const { config, verifier, revocations, registry, metrics, logger, perIp } = deps;
   const clientIp = createClientIpResolver(config.trustProxy);
   const accepted = metrics.handshakes.series({ outcome: 'ok' });
 
   async function authenticate(socket: TavernSocket): Promise<void> {
     if (deps.isShuttingDown()) throw new AppError(ErrorCode.UNAVAILABLE, 'this node is shutting down, reconnect to another');
     const ip = clientIp(socket.request);
-    const waitMs = perIp.hit(ip);
+    const waitMs = await perIp.acquire(ip, 0);
     if (waitMs > 0) {
       metrics.capRefusals.labels('handshakes_per_ip').inc();
       throw new AppError(ErrorCode.RATE_LIMITED, 'too many connection attempts from this address', { retryAfterMs: waitMs });

@@ -41,13 +41,13 @@ export function createMetrics(options: { nodeId: string; collectDefaults?: boole
     }),
     rateLimited: new Counter({
       name: 'tavern_rate_limited_total',
-      help: 'Events refused by the per-socket token buckets',
+      help: 'Events refused by a rate limit (the per-socket or the per-user token bucket), by event',
       labelNames: ['event'],
       registers: [registry],
     }),
     capRefusals: new Counter({
       name: 'tavern_cap_refusals_total',
-      help: 'Refusals by a cap: rooms_per_socket, sockets_per_user, handshakes_per_ip, engine_opens_per_ip, engine_pending_per_ip',
+      help: 'Refusals by a cap: rooms_per_socket, sockets_per_user, handshakes_per_ip, events_per_user, chat_channel_rate, engine_opens_per_ip, engine_pending_per_ip',
       labelNames: ['cap'],
       registers: [registry],
     }),

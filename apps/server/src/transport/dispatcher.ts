@@ -1,9 +1,16 @@
 /**
- * The one path every client event takes: rate limit -> shape guard -> zod -> handler ->
- * exactly one ack (or `error` / `rate:limited` without one) -> metrics and a log line.
+ * The one path every client event takes: rate limits (the socket's, then the user's) -> shape
+ * guard -> zod -> handler -> exactly one ack (or `error` / `rate:limited` without one) ->
+ * metrics and a log line.
  *
  * It is installed with `socket.onAny`, one shared function for all sockets, so an idle
  * connection carries no per-event listeners.
+ *
+ * Two rate limits per event, both from its rule: the socket's own bucket (protects the node from
+ * one connection; flooding it disconnects the socket), then the user's, `userRateFactor` times
+ * the rule across all of the user's sockets on all nodes (`DistributedLimiter`: decided from this
+ * node's mirror, never waiting for Redis). The user's credit per event is one socket's burst, so
+ * a single socket's burst is never cut by it while a report is in flight.
  *
  * Tracing (when configured) adds a span per event: started on arrival, ended with the outcome,
  * active while the handler runs. Off, `span` is undefined throughout and each of those three
@@ -15,10 +22,12 @@ import type { Config } from '../config.js';
 import type { Logger } from '../platform/logger.js';
 import type { CounterSeries, HistogramSeries } from '../platform/hot-metrics.js';
 import type { Metrics } from '../platform/metrics.js';
+import type { RedisConnections } from '../platform/redis.js';
 import type { EventSpan, Tracing } from '../platform/tracing.js';
 import { AppError, fromZodError } from '../platform/app-error.js';
 import type { ExtensionHooks } from '../hooks/hooks.js';
 import type { HandlerContext } from './handler-context.js';
+import { DistributedLimiter, LIMIT_PENDING } from './distributed-limiter.js';
 import { exceedsShape } from './payload-guard.js';
 import { RateLimiter } from './rate-limiter.js';
 import type { AuthUser, TavernSocket } from './socket-types.js';
@@ -54,6 +63,8 @@ export interface DispatcherDeps {
   endSession: (socket: TavernSocket, reason: ErrorCode, message: string) => void;
   /** A span per event, or null (off). @default null */
   tracing?: Tracing | null;
+  /** Where the per-user limits are shared; null: this node only. @default null */
+  redis?: RedisConnections | null;
 }
 
 export interface Dispatcher {
@@ -64,6 +75,8 @@ export interface Dispatcher {
   readonly received: () => number;
   /** Resolves when no handler is running (shutdown waits for this before closing Redis). */
   readonly idle: () => Promise<void>;
+  /** Stops the per-user limits' reports. */
+  readonly stop: () => void;
 }
 
 /**
@@ -124,6 +137,20 @@ export function createDispatcher(routes: readonly Route[], deps: DispatcherDeps)
     rules.push((Object.hasOwn(overrides, route.event) ? overrides[route.event] : undefined) ?? schema.rateLimit ?? overrides.default);
   }
   const limiter = new RateLimiter(rules, config.limits.floodDisconnectFactor);
+  const factor = config.limits.userRateFactor;
+  const perUser = new DistributedLimiter({
+    scope: 'user',
+    redis: deps.redis ?? null,
+    syncMs: config.limits.rateLimitSyncMs,
+    logger,
+    rules: rules.map((rule, index) => ({
+      name: index === 0 ? 'default' : routes[index - 1]!.event,
+      ratePerSec: rule.ratePerSec * factor,
+      burst: Math.ceil(rule.burst * factor),
+      credit: rule.burst,
+    })),
+  });
+  const userRefused = metrics.capRefusals.labels('events_per_user');
   const ackOk = metrics.acks.series({ code: 'OK' });
   const maxDepth = config.limits.maxPayloadDepth;
   const debug = logger.isLevelEnabled('debug');
@@ -181,6 +208,22 @@ export function createDispatcher(routes: readonly Route[], deps: DispatcherDeps)
     if (debug) logger.debug({ event, socketId: socket.id, ms: Math.round(elapsed * 100) / 100 }, 'handled');
   }
 
+  function countRateLimited(label: string): void {
+    metrics.rateLimited.labels(label).inc();
+    metrics.events.labels(label, ErrorCode.RATE_LIMITED).inc();
+  }
+
+  function rateLimited(socket: TavernSocket, name: string, entry: Entry | undefined, ack: AckFn | undefined, retryAfterMs: number, span: EventSpan | undefined): void {
+    countRateLimited(entry ? name : 'unknown');
+    if (ack) {
+      metrics.acks.labels(ErrorCode.RATE_LIMITED).inc();
+      ack({ ok: false, error: { code: ErrorCode.RATE_LIMITED, message: `too many ${name.slice(0, 64)}`, retryAfterMs } satisfies ErrorPayload });
+    } else {
+      socket.emit('rate:limited', { event: name.slice(0, 64), retryAfterMs });
+    }
+    if (span !== undefined) span.end(ErrorCode.RATE_LIMITED);
+  }
+
   let received = 0;
   let running = 0;
   let idleWaiters: (() => void)[] = [];
@@ -203,26 +246,25 @@ export function createDispatcher(routes: readonly Route[], deps: DispatcherDeps)
     // The argument after the payload may carry the client's trace context; read only when tracing.
     const span = tracing === null ? undefined : tracing.startEvent(entry ? name : 'unknown', name, socket.id, data.user.userId, args[1]);
 
-    const decision = limiter.take(data, entry ? entry.index : 0);
+    const index = entry ? entry.index : 0;
+    const decision = limiter.take(data, index);
     if (decision !== 0) {
-      const retryAfterMs = limiter.retryAfterMs;
-      const label = entry ? name : 'unknown';
-      metrics.rateLimited.labels(label).inc();
-      metrics.events.labels(label, ErrorCode.RATE_LIMITED).inc();
       if (decision === 2) {
+        countRateLimited(entry ? name : 'unknown');
         metrics.floodDisconnects.inc();
         logger.warn({ event: name.slice(0, 64), socketId: socket.id, userId: data.user.userId, ip: data.ip }, 'socket flooded past its limits, disconnecting');
         deps.endSession(socket, ErrorCode.RATE_LIMITED, 'too many events: disconnected for flooding');
         if (span !== undefined) span.end(ErrorCode.RATE_LIMITED);
         return;
       }
-      if (ack) {
-        metrics.acks.labels(ErrorCode.RATE_LIMITED).inc();
-        ack({ ok: false, error: { code: ErrorCode.RATE_LIMITED, message: `too many ${name.slice(0, 64)}`, retryAfterMs } satisfies ErrorPayload });
-      } else {
-        socket.emit('rate:limited', { event: name.slice(0, 64), retryAfterMs });
-      }
-      if (span !== undefined) span.end(ErrorCode.RATE_LIMITED);
+      rateLimited(socket, name, entry, ack, limiter.retryAfterMs, span);
+      return;
+    }
+    const userWait = perUser.take(data.user.userId, index);
+    if (userWait !== 0) {
+      userRefused.inc();
+      // Pending: the user's credit on this node is spent until the report in flight is answered.
+      rateLimited(socket, name, entry, ack, userWait === LIMIT_PENDING ? perUser.syncMs : userWait, span);
       return;
     }
     if (!entry) {
@@ -281,5 +323,6 @@ export function createDispatcher(routes: readonly Route[], deps: DispatcherDeps)
     events: [...table.keys()],
     received: () => received,
     idle: () => (running === 0 ? Promise.resolve() : new Promise<void>((resolve) => idleWaiters.push(resolve))),
+    stop: () => perUser.stop(),
   };
 }

@@ -9,6 +9,11 @@
  * are not counted. A refusal is an Engine.IO `Forbidden` whose message says why: HTTP 403
  * `{ code: 4, message }` for polling, HTTP 400 with the message as its body for a WebSocket.
  *
+ * The bucket of opens is per node on purpose, not a `DistributedLimiter`: it protects this node's
+ * memory and CPU before anyone has authenticated, and it must answer before any Redis round trip
+ * (an unauthenticated flood should never reach Redis). The cluster-wide limit per address is the
+ * handshake's (auth/handshake.ts), whose refusal is the contract's RATE_LIMITED with retryAfterMs.
+ *
  * Why our own deadline and not only Socket.IO's `connectTimeout`: Socket.IO closes a client
  * without a namespace with a plain `conn.close()`, and a polling transport with no GET waiting
  * then holds the session 30 s more (engine.io's `closeTimeout`) for a poll that never comes.

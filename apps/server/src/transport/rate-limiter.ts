@@ -77,38 +77,8 @@ export class RateLimiter {
   }
 }
 
-/** A fixed-window counter per key (IP addresses), swept so idle keys do not pile up. */
-export class WindowCounter {
-  private readonly windows = new Map<string, { start: number; count: number }>();
-
-  constructor(
-    private readonly limit: number,
-    private readonly windowMs: number,
-    private readonly now: () => number = () => Date.now(),
-  ) {}
-
-  /** Counts one hit; returns the ms to wait when over the limit, else 0. */
-  hit(key: string): number {
-    const now = this.now();
-    let window = this.windows.get(key);
-    if (!window || now - window.start >= this.windowMs) {
-      window = { start: now, count: 0 };
-      this.windows.set(key, window);
-    }
-    window.count += 1;
-    return window.count > this.limit ? window.start + this.windowMs - now : 0;
-  }
-
-  sweep(): void {
-    const now = this.now();
-    for (const [key, window] of this.windows) {
-      if (now - window.start >= this.windowMs) this.windows.delete(key);
-    }
-  }
-}
-
 /**
- * A token bucket per key (chat channels): `ratePerSec`, bursts of `burstSeconds` worth. A
+ * A token bucket per key, on this node only (presence ids, Engine.IO opens per address): `ratePerSec`, bursts of `burstSeconds` worth. A
  * bucket untouched for `burstSeconds` is full again, i.e. the same as none, so once `maxKeys`
  * keys hold one, the idle ones are dropped; busy keys keep theirs.
  */

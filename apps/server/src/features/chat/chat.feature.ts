@@ -1,6 +1,6 @@
 /** Chat over sockets: every `chat:*` command, typing indicators with a server-side expiry. */
 import { chatSlice, ErrorCode } from '@tavern/protocol';
-import { AppError, defineFeature, type EmitTo, type TavernSocket } from '../../api.js';
+import { AppError, defineFeature, DistributedLimiter, type EmitTo, type TavernSocket } from '../../api.js';
 import { MemoryChannelMembership, RedisChannelMembership } from './chat.members.js';
 import { ChannelRoster } from './chat.roster.js';
 import { chatSettings } from './chat.settings.js';
@@ -75,7 +75,15 @@ export const chatFeature = defineFeature({
   name: 'chat',
   slice: chatSlice,
   settings: chatSettings,
-  create: ({ redis, rooms, realtime, hooks, settings, services, config, registry, io, emitTo }) => {
+  create: ({ redis, rooms, realtime, hooks, settings, services, config, registry, io, emitTo, metrics, logger }) => {
+    const channelRate = new DistributedLimiter({
+      scope: 'channel',
+      redis,
+      syncMs: config.limits.rateLimitSyncMs,
+      logger,
+      rules: [{ name: 'chat:send', ratePerSec: settings.channelRatePerSec, burst: settings.channelRatePerSec * 2 }],
+    });
+    const channelRefusals = metrics.capRefusals.labels('chat_channel_rate');
     const chat = new ChatService({
       store: redis ? new RedisChatStore(redis) : new MemoryChatStore(),
       rooms,
@@ -83,6 +91,8 @@ export const chatFeature = defineFeature({
       realtime,
       hooks,
       config: settings,
+      channelRate,
+      onChannelRefused: () => channelRefusals.inc(),
       notifications: () => services.find('notifications'),
     });
     services.provide('chat', chat);
@@ -188,6 +198,7 @@ export const chatFeature = defineFeature({
       stop() {
         if (refreshTimer) clearInterval(refreshTimer);
         roster.stop();
+        channelRate.stop();
       },
     };
   },

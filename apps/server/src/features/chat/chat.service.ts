@@ -16,7 +16,7 @@ import {
   type SyncedChannel,
   type chatSlice,
 } from '@tavern/protocol';
-import { AppError, forbidden, hasRole, KeyedTokenBuckets, notFound, type AuthUser, type EmitTo, type ExtensionHooks, type RealtimeService, type RoomService, type TavernServices } from '../../api.js';
+import { AppError, forbidden, hasRole, LIMIT_PENDING, notFound, type AuthUser, type DistributedLimiter, type EmitTo, type ExtensionHooks, type RealtimeService, type RoomService, type TavernServices } from '../../api.js';
 import { cleanContent, contentKey, createProfanityMask } from './chat.content.js';
 import type { ChatSettings } from './chat.settings.js';
 import type { AppendOptions, ChatStore, MessageChange } from './chat.store.js';
@@ -34,18 +34,22 @@ export interface ChatDeps {
   realtime: RealtimeService;
   hooks: ExtensionHooks;
   config: ChatSettings;
+  /**
+   * Messages per channel across the cluster: one rule, `channelRatePerSec` with bursts of two
+   * seconds' worth (made in chat.feature.ts).
+   */
+  channelRate: DistributedLimiter;
+  /** Counts a message refused by the channel's rate. */
+  onChannelRefused: () => void;
   /** Looked up on use: the notifications feature may be absent. */
   notifications: () => TavernServices['notifications'] | undefined;
 }
 
 export class ChatService {
   private readonly mask: (content: string) => string;
-  /** Messages per channel on this node: `channelRatePerSec`, bursts of two seconds' worth. */
-  private readonly channelRate: KeyedTokenBuckets;
 
   constructor(private readonly deps: ChatDeps) {
     this.mask = createProfanityMask(deps.config.profanity);
-    this.channelRate = new KeyedTokenBuckets(deps.config.channelRatePerSec, 2);
     deps.rooms.setPolicy('room', (user, room) => this.mayUseRoom(user.userId, room.id));
     deps.rooms.setPolicy('dm', (user, room) => this.mayUseDm(user.userId, room));
   }
@@ -118,8 +122,14 @@ export class ChatService {
 
   async send(user: AuthUser, channelId: string, raw: string, contentType: ContentType, clientMsgId: string): Promise<Message> {
     const parsed = await this.assertAccess(user, channelId);
-    const retryAfterMs = this.channelRate.take(channelId);
-    if (retryAfterMs > 0) throw new AppError(ErrorCode.RATE_LIMITED, `${channelId} is receiving too many messages`, { retryAfterMs });
+    const { channelRate } = this.deps;
+    // Waits for Redis only when this node has spent its credit of the channel's budget.
+    const taken = channelRate.take(channelId, 0);
+    const retryAfterMs = taken === LIMIT_PENDING ? await channelRate.acquire(channelId, 0) : taken;
+    if (retryAfterMs > 0) {
+      this.deps.onChannelRefused();
+      throw new AppError(ErrorCode.RATE_LIMITED, `${channelId} is receiving too many messages`, { retryAfterMs });
+    }
     const { message, fresh } = await this.append(user, channelId, parsed.kind, raw, contentType, clientMsgId);
     if (fresh) {
       this.deps.emitTo(channelId, 'chat:message', message);

@@ -13,7 +13,7 @@ const schema = z.object({
   idempotencyMs: z.number().int().min(60_000).default(24 * 3600 * 1000),
   /** A typing indicator stops after this long without a refresh (ms). */
   typingMs: z.number().int().min(500).max(60_000).default(5_000),
-  /** Messages per second one channel accepts on one node (beyond each sender's own limit). */
+  /** Messages per second one channel accepts across all nodes, bursts of two seconds' worth (beyond each sender's own limit). */
   channelRatePerSec: z.number().int().min(1).max(1_000_000).default(100),
   /** Different emoji one message may carry; a new one beyond it is refused `LIMIT_EXCEEDED`. */
   maxReactionsPerMessage: z.number().int().min(1).max(1_000).default(20),
