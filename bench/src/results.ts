@@ -140,4 +140,6 @@ export const goals = {
   zoneCpu: { text: '≤ 0.33×', on: 'ratio', op: '<=', limit: 0.33 },
   clusterThroughput: { text: '≥ 1.25×', on: 'ratio', op: '>=', limit: 1.25 },
   clusterExtraP50: { text: '≤ 10 ms', on: 'value', op: '<=', limit: 10 },
+  /** Two nodes on their own cores give ≥ 1.5× one node's throughput (#21). */
+  clusterCpuPerDelivery: { text: '≤ 1.3×', on: 'ratio', op: '<=', limit: 1.3 },
 } satisfies Record<string, Goal>;

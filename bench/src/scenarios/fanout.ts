@@ -14,6 +14,7 @@ import { tallyTotal } from '../load/commands.js';
 import { Histogram } from '../load/histogram.js';
 import { collectStats, resetAll, Worker } from '../load/workers.js';
 import type { ServerHandle, TargetKind } from '../processes/servers.js';
+import { cpuMs } from '../processes/proc-stats.js';
 import { goals, pairedFigure, pairRuns, type ChartSeries, type PairedRun, type ScenarioResult } from '../results.js';
 import {
   assertAlive,
@@ -50,6 +51,8 @@ export interface StepResult {
   retried?: boolean;
   loadCoreShare: number;
   serverCoreShare: number;
+  /** CPU µs per delivered message, summed over every server and `cpuPids` process (Redis). */
+  cpuUsPerDelivery: number;
 }
 
 export interface FanoutRun {
@@ -77,6 +80,8 @@ export interface FanoutPlan {
   p99LimitMs: number;
   /** Servers whose CPU is reported and which must stay alive. */
   servers: readonly ServerHandle[];
+  /** Other processes whose CPU counts towards `cpuUsPerDelivery` (Redis). */
+  cpuPids?: readonly number[];
   /** Groups that must receive a first message before measuring (cross-node subscriptions). */
   warmGroups: readonly string[];
   tag: string;
@@ -141,6 +146,7 @@ export async function runFanoutPlan(ctx: SuiteContext, plan: FanoutPlan, workers
     const sendRate = deliveriesPerSec / receivers;
     await resetAll([members]);
     const cpu = plan.servers.map((server) => ({ server, start: server.cpuMs(), at: performance.now() }));
+    const others = (plan.cpuPids ?? []).map((pid) => ({ pid, start: cpuMs(pid) }));
     const sent: SendResult = await sender.call('openLoop', {
       client: 0,
       channelId,
@@ -165,6 +171,7 @@ export async function runFanoutPlan(ctx: SuiteContext, plan: FanoutPlan, workers
       }
     }
     const serverCoreShare = Math.max(...cpu.map(({ server, start, at }) => (server.cpuMs() - start) / (performance.now() - at)));
+    const totalCpuMs = cpu.reduce((sum, { server, start }) => sum + server.cpuMs() - start, 0) + others.reduce((sum, { pid, start }) => sum + cpuMs(pid) - start, 0);
     for (const server of plan.servers) assertAlive(server);
     const errorCount = sent.failed + sent.unacked + tallyTotal(stats.errors);
     const p99 = pct(stats.all, 99);
@@ -192,6 +199,7 @@ export async function runFanoutPlan(ctx: SuiteContext, plan: FanoutPlan, workers
       passed: errorCount === 0 && expected > 0 && stats.chatMessages >= expected && p99 <= plan.p99LimitMs,
       loadCoreShare: round(stats.maxWorkerCoreShare),
       serverCoreShare: round(serverCoreShare),
+      cpuUsPerDelivery: stats.chatMessages > 0 ? round((totalCpuMs * 1000) / stats.chatMessages, 2) : Number.NaN,
     };
   };
 
