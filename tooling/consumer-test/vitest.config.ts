@@ -5,8 +5,9 @@ export default defineConfig({
   ssr: { resolve: { conditions: ['@tavern/source'] } },
   test: {
     include: ['test/**/*.test.ts'],
-    // Packing and installing takes most of it (npm, from its cache when it can).
-    testTimeout: 90_000,
-    hookTimeout: 90_000,
+    // Packing, installing and type-checking are what these tests wait for (npm from its cache
+    // when it can, tsc twice): on a loaded 2-core machine one tsc run alone took over a minute.
+    testTimeout: 300_000,
+    hookTimeout: 300_000,
   },
 });
