@@ -30,6 +30,8 @@ export const RoomJoinPayload = z.object({
   roomId: Id,
   /** A seat reservation from matchmaking; rooms of a type that requires one refuse without it. */
   reservation: Id.optional(),
+  /** Only take back the seat kept for you since a dropped connection: `NOT_FOUND` when there is none (it expired). */
+  rejoin: z.boolean().optional(),
 });
 export const RoomAutojoinPayload = z.object({
   type: RoomType,

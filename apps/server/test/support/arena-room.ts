@@ -4,6 +4,7 @@
  * every arena's handle so tests can compare a client's copy with the server's state.
  */
 import { command, defineSlice, Id, signal } from '@tavern/protocol';
+import { EventEmitter } from 'node:events';
 import { z } from 'zod';
 import { AppError, defineFeature } from '../../src/api.js';
 import { defineRoom, type GameRoomService, type RoomHandle, type RoomPlayer } from '../../src/features/index.js';
@@ -40,6 +41,8 @@ export const arenaSlice = defineSlice({
 });
 
 export const arenaHandles = new Map<string, RoomHandle<ArenaState>>();
+/** Emits `released` (roomId, userId) when an arena seat is gone for good. */
+export const arenaSeats = new EventEmitter();
 
 export const arenaView = (state: ArenaState, player: RoomPlayer) => ({
   tick: state.tick,
@@ -71,6 +74,7 @@ export const arenaRoom = defineRoom({
     if (final) {
       delete room.state.players[player.userId];
       delete room.state.secrets[player.userId];
+      arenaSeats.emit('released', room.id, player.userId);
     } else {
       const seat = room.state.players[player.userId];
       if (seat) seat.connected = false;

@@ -37,7 +37,7 @@ export const gameRoomsFeature = defineFeature({
     return {
       handlers: {
         'room:create': (ctx, { type, options, private: isPrivate = false }) => service.create(caller(ctx), type, options, isPrivate),
-        'room:join': (ctx, { roomId, reservation }) => service.join(caller(ctx), roomId, reservation),
+        'room:join': (ctx, { roomId, reservation, rejoin }) => service.join(caller(ctx), roomId, reservation, rejoin),
         'room:autojoin': (ctx, { type, options, filter }) => service.joinOrCreate(caller(ctx), type, options, filter),
         'room:leave': ({ user }, { roomId }) => {
           service.leave(user, roomId);

@@ -112,8 +112,10 @@ export class GameRoomService {
     }
   }
 
-  async join(caller: Caller, roomId: string, reservation: string | undefined): Promise<RoomJoined> {
-    return this.seat(caller, this.roomOf(roomId), reservation);
+  async join(caller: Caller, roomId: string, reservation: string | undefined, rejoinOnly = false): Promise<RoomJoined> {
+    const room = this.roomOf(roomId);
+    if (rejoinOnly && !room.seats.has(caller.user.userId)) throw notFound(`no seat is kept for you in room ${roomId}`);
+    return this.seat(caller, room, reservation);
   }
 
   async joinOrCreate(caller: Caller, typeName: string, options: unknown, filter: RoomMetadata | undefined): Promise<RoomJoined> {
