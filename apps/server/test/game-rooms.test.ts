@@ -40,7 +40,7 @@ const probe = serviceProbe();
 const features = [...presets.chat, gameRoomsFeature, arenaRoom, duelRoom, probe.feature];
 
 /** Sends an event of a room type's own slice and resolves with its ack. */
-function send(socket: ClientSocket, event: 'arena:move' | 'arena:run' | 'arena:shout', payload: unknown): Promise<{ ok: boolean; data?: unknown; error?: { code: string } }> {
+function send(socket: ClientSocket, event: 'arena:move' | 'arena:run' | 'arena:shout' | 'arena:fill', payload: unknown): Promise<{ ok: boolean; data?: unknown; error?: { code: string } }> {
   return (socket.timeout(5_000) as unknown as { emitWithAck(event: string, payload: unknown): Promise<{ ok: boolean; data?: unknown; error?: { code: string } }> }).emitWithAck(event, payload);
 }
 
@@ -59,7 +59,7 @@ function joined(result: Awaited<ReturnType<typeof request<'room:join'>>>): RoomJ
  * a patch whose seq is not the next one makes it ask `room:sync` (and count the gap).
  */
 function mirror(socket: ClientSocket, start: RoomJoined) {
-  const copy = { roomId: start.roomId, seq: start.seq, state: structuredClone(start.state), patches: 0, gaps: 0, errors: [] as unknown[] };
+  const copy = { roomId: start.roomId, seq: start.seq, state: structuredClone(start.state), patches: 0, fulls: 0, gaps: 0, errors: [] as unknown[] };
   on(socket, 'room:patch', (patch: RoomPatch) => {
     if (patch.roomId !== copy.roomId) return;
     if (patch.seq !== copy.seq + 1) {
@@ -78,7 +78,9 @@ function mirror(socket: ClientSocket, start: RoomJoined) {
     }
   });
   on(socket, 'room:state', (full: RoomState) => {
-    if (full.roomId === copy.roomId) Object.assign(copy, { seq: full.seq, state: full.state });
+    if (full.roomId !== copy.roomId) return;
+    if (full.seq <= copy.seq) copy.errors.push(new Error(`room:state with seq ${full.seq} after ${copy.seq}`));
+    Object.assign(copy, { seq: full.seq, state: full.state, fulls: copy.fulls + 1 });
   });
   return copy;
 }
@@ -144,12 +146,13 @@ describe('game rooms', () => {
     await using server = await startTestServer({ features });
     const players = await Promise.all(['p0', 'p1', 'p2'].map((userId) => server.connect(userId)));
     let gaps = 0;
+    let fulls = 0;
     await fc.assert(
       fc.asyncProperty(
         fc.array(
           fc.record({
             who: fc.integer({ min: 0, max: 2 }),
-            action: fc.constantFrom('move', 'note', 'unnote', 'run', 'gap'),
+            action: fc.constantFrom('move', 'note', 'unnote', 'run', 'fill', 'gap'),
             d: fc.integer({ min: -5, max: 5 }),
           }),
           { minLength: 40, maxLength: 80 },
@@ -165,6 +168,8 @@ describe('game rooms', () => {
             else if (action === 'note') signalTo(socket, 'arena:note', { roomId: first.roomId, value: d + 5 });
             else if (action === 'unnote') signalTo(socket, 'arena:note', { roomId: first.roomId, value: -1 });
             else if (action === 'run') await send(socket, 'arena:run', { roomId: first.roomId, ticks: d + 6 });
+            // Up to 150 notes at once: some changes go out as the full view instead of a patch.
+            else if (action === 'fill') await send(socket, 'arena:fill', { roomId: first.roomId, count: (d + 5) * 15, from: d });
             // A lost patch: the copy forgets where it was and must resynchronise.
             else copies[who]!.seq -= 1;
           }
@@ -178,6 +183,7 @@ describe('game rooms', () => {
           }
           expect(copies.reduce((sum, copy) => sum + copy.patches, 0)).toBeGreaterThan(0);
           gaps += copies.reduce((sum, copy) => sum + copy.gaps, 0);
+          fulls += copies.reduce((sum, copy) => sum + copy.fulls, 0);
           for (const socket of players) await request(socket, 'room:leave', { roomId: first.roomId });
           for (const socket of players) (socket as unknown as { removeAllListeners(event: string): unknown }).removeAllListeners('room:patch');
         },
@@ -185,6 +191,7 @@ describe('game rooms', () => {
       { seed: 20261202, numRuns: 4, endOnFailure: true },
     );
     expect(gaps).toBeGreaterThan(0); // the runs did lose patches, and the copies caught up through room:sync
+    expect(fulls).toBeGreaterThan(0); // and some changes came as full views
   }, 120_000);
 
   it("never sends a player another player's hidden value, in any frame", async () => {
@@ -309,6 +316,34 @@ describe('game rooms', () => {
     // Empty for its emptyTtlMs (300 ms): disposed, and the quota has room again.
     await expect.poll(() => probe.service().find(first.roomId), { timeout: 3_000 }).toBeUndefined();
     joined(await request(ada, 'room:create', { type: 'arena' }));
+  });
+
+  it('sends the full view, numbered like a patch, when the patch would be longer', async () => {
+    await using server = await startTestServer({ features });
+    const ada = await server.connect('ada');
+    const first = joined(await request(ada, 'room:create', { type: 'arena' }));
+    const copy = mirror(ada, first);
+    const handle = arenaHandles.get(first.roomId)!;
+    const view = () => arenaView(handle.state, { userId: 'ada', name: 'ada', seatId: '', connected: true });
+    await send(ada, 'arena:fill', { roomId: first.roomId, count: 150, from: 1000 });
+    await expect.poll(() => copy.fulls).toBe(1);
+    expect(copy.state).toEqual(view());
+    await send(ada, 'arena:move', { roomId: first.roomId, dx: 1, dy: 0 }); // small again: a patch
+    await expect.poll(() => copy.patches).toBe(1);
+    expect(copy).toMatchObject({ fulls: 1, gaps: 0, errors: [], state: view() });
+  });
+
+  it('keeps an empty room made by matchmaking open while a reservation is unclaimed', async () => {
+    await using server = await startTestServer({ features });
+    const service = probe.service();
+    const room = service.createRoom('arena', {}, { createdBy: 'matchmaker' });
+    const reservation = service.reserve(room.id, 'ada', 5_000);
+    const other = service.createRoom('arena', {}, { createdBy: 'matchmaker' });
+    // The room without a reservation is disposed after emptyTtlMs (300 ms); the reserved one is not.
+    await expect.poll(() => service.find(other.id), { timeout: 3_000 }).toBeUndefined();
+    expect(service.find(room.id)).toBeDefined();
+    const ada = await server.connect('ada');
+    expect(joined(await request(ada, 'room:join', { roomId: room.id, reservation })).roomId).toBe(room.id);
   });
 
   it('tells every seat when the room closes', async () => {

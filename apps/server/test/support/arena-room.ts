@@ -30,6 +30,9 @@ export const arenaSlice = defineSlice({
     'arena:run': command(z.object({ roomId: Id, ticks: z.number().int().min(1).max(50) }), z.object({ ticksLeft: z.number() }), {
       description: 'Lets the tick advance the state for some ticks.',
     }),
+    'arena:fill': command(z.object({ roomId: Id, count: z.number().int().min(0).max(200), from: z.number().int() }), z.object({}), {
+      description: 'Replaces the notes with count numbers counting up from `from`.',
+    }),
     'arena:shout': command(z.object({ roomId: Id, text: z.string().max(60_000) }), z.object({}), {
       description: 'Says something (to test the message size cap and the rate limit).',
       rateLimit: { ratePerSec: 1, burst: 3 },
@@ -96,6 +99,10 @@ export const arenaRoom = defineRoom({
     },
     'arena:run': (room, _player, { ticks }) => ({ ticksLeft: (room.state.ticksLeft += ticks) }),
     'arena:shout': () => ({}),
+    'arena:fill': (room, _player, { count, from }) => {
+      room.state.notes = Array.from({ length: count }, (_, index) => from + index);
+      return {};
+    },
     'arena:note': (room, _player, { value }) => {
       if (value < 0) room.state.notes.shift();
       else room.state.notes.push(value);

@@ -42,6 +42,8 @@ export class GameRoom {
   metadata: RoomMetadata = {};
   locked = false;
   closed = false;
+  /** Seats held by unclaimed reservations: they count against maxPlayers and keep an empty room open. */
+  reserved = 0;
   state: unknown;
   private sharedBaseline: unknown = undefined;
   private tickTimer: NodeJS.Timeout | null = null;
@@ -106,8 +108,9 @@ export class GameRoom {
     return this.seats.size;
   }
 
+  /** No seat left for a player without a reservation. */
   get full(): boolean {
-    return this.seats.size >= this.type.limits.maxPlayers;
+    return this.seats.size + this.reserved >= this.type.limits.maxPlayers;
   }
 
   /** Runs one of the type's handlers; a throw from it is the caller's (an AppError reaches the client). */
@@ -248,7 +251,12 @@ export class GameRoom {
 
   private armEmptyTimer(): void {
     if (this.closed || this.seats.size > 0 || this.emptyTimer) return;
-    this.emptyTimer = setTimeout(() => this.close('empty'), this.type.limits.emptyTtlMs);
+    this.emptyTimer = setTimeout(() => {
+      this.emptyTimer = null;
+      // Players on their way from matchmaking: wait for them (their reservations expire by themselves).
+      if (this.reserved > 0) this.armEmptyTimer();
+      else this.close('empty');
+    }, this.type.limits.emptyTtlMs);
     this.emptyTimer.unref();
   }
 

@@ -158,7 +158,7 @@ export class GameRoomService {
       if (!reservation || reservation.roomId !== room.id || reservation.userId !== userId) throw new AppError(ErrorCode.FORBIDDEN, 'this room needs a valid seat reservation');
     }
     if (room.locked && !reservation) throw new AppError(ErrorCode.PRECONDITION_FAILED, 'the room is locked');
-    if (room.full) throw new AppError(ErrorCode.LIMIT_EXCEEDED, `the room holds at most ${room.type.limits.maxPlayers} players`);
+    if (reservation ? room.seats.size >= room.type.limits.maxPlayers : room.full) throw new AppError(ErrorCode.LIMIT_EXCEEDED, `the room holds at most ${room.type.limits.maxPlayers} players`);
     this.assertSeatQuota(userId);
     const player = { userId, name: caller.user.name, seatId: randomId(), connected: true };
     room.run('onJoin', () => room.type.onJoin?.(room.handle, player, { rejoin: false }));
@@ -239,19 +239,22 @@ export class GameRoomService {
   reserve(roomId: string, userId: string, ttlMs = 30_000): string {
     const room = this.roomOf(roomId);
     if (this.reservations.size >= this.limits.maxReservations) throw new AppError(ErrorCode.LIMIT_EXCEEDED, `at most ${this.limits.maxReservations} seat reservations at once`);
-    const held = [...this.reservations.values()].filter((reservation) => reservation.roomId === roomId).length;
-    if (room.playerCount + held >= room.type.limits.maxPlayers) throw new AppError(ErrorCode.LIMIT_EXCEEDED, `the room holds at most ${room.type.limits.maxPlayers} players`);
+    if (room.full) throw new AppError(ErrorCode.LIMIT_EXCEEDED, `the room holds at most ${room.type.limits.maxPlayers} players`);
     const id = randomId();
-    const timer = setTimeout(() => this.reservations.delete(id), ttlMs);
+    const timer = setTimeout(() => this.dropReservation(id), ttlMs);
     timer.unref();
     this.reservations.set(id, { roomId, userId, timer });
+    room.reserved += 1;
     return id;
   }
 
   private dropReservation(id: string): void {
     const reservation = this.reservations.get(id);
-    if (reservation) clearTimeout(reservation.timer);
+    if (!reservation) return;
+    clearTimeout(reservation.timer);
     this.reservations.delete(id);
+    const room = this.rooms.get(reservation.roomId);
+    if (room) room.reserved -= 1;
   }
 
   /** A socket closed: each seat it held is kept for its room's grace period. */
