@@ -15,7 +15,8 @@ import fastJsonPatch from 'fast-json-patch';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { presets } from '../src/presets.js';
-import { gameRoomsFeature } from '../src/features/index.js';
+import { defineRoom, gameRoomsFeature } from '../src/features/index.js';
+import { z } from 'zod';
 import { arenaHandles, arenaRoom, arenaSlice, arenaView, duelRoom, serviceProbe } from './support/arena-room.js';
 import { startTestServer, type ClientSocket } from './support/start-test-server.js';
 
@@ -34,7 +35,7 @@ function on<E extends 'room:patch' | 'room:state' | 'room:closed' | 'room:left' 
   (socket as unknown as { on(event: string, listener: (data: ServerPayloadOf<Rooms, E>) => void): void }).on(event, listener);
 }
 
-const next = <E extends 'room:closed' | 'error'>(socket: ClientSocket, event: E) => new Promise<ServerPayloadOf<Rooms, E>>((resolve) => on(socket, event, resolve));
+const next = <E extends 'room:closed' | 'room:left' | 'error'>(socket: ClientSocket, event: E) => new Promise<ServerPayloadOf<Rooms, E>>((resolve) => on(socket, event, resolve));
 
 const probe = serviceProbe();
 const features = [...presets.chat, gameRoomsFeature, arenaRoom, duelRoom, probe.feature];
@@ -344,6 +345,39 @@ describe('game rooms', () => {
     expect(service.find(room.id)).toBeDefined();
     const ada = await server.connect('ada');
     expect(joined(await request(ada, 'room:join', { roomId: room.id, reservation })).roomId).toBe(room.id);
+  });
+
+  it("moves a user's seat to the connection that joins last, and tells the other one", async () => {
+    await using server = await startTestServer({ features });
+    const phone = await server.connect('ada');
+    const laptop = await server.connect('ada');
+    const first = joined(await request(phone, 'room:create', { type: 'arena' }));
+    const moved = next(phone, 'room:left');
+    const again = joined(await request(laptop, 'room:join', { roomId: first.roomId }));
+    expect(again).toMatchObject({ rejoined: true, seatId: first.seatId });
+    expect(await moved).toEqual({ roomId: first.roomId, reason: 'replaced' });
+    expect(await send(phone, 'arena:move', { roomId: first.roomId, dx: 1, dy: 0 })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    expect(await send(laptop, 'arena:move', { roomId: first.roomId, dx: 1, dy: 0 })).toEqual({ ok: true, data: { x: 1, y: 0 } });
+  });
+
+  it('disposes a room whose tick throws, telling its seats', async () => {
+    const fragile = defineRoom({
+      type: 'fragile',
+      state: z.object({ ticks: z.number() }),
+      limits: { tickHz: 100 },
+      onCreate: () => ({ ticks: 0 }),
+      onTick: (room) => {
+        room.state.ticks += 1;
+        if (room.state.ticks === 3) throw new Error('the game logic has a bug');
+      },
+      onMessage: {},
+    });
+    await using server = await startTestServer({ features: [...presets.chat, gameRoomsFeature, fragile, probe.feature] });
+    const ada = await server.connect('ada');
+    const closed = next(ada, 'room:closed');
+    const first = joined(await request(ada, 'room:create', { type: 'fragile' }));
+    expect(await closed).toEqual({ roomId: first.roomId, reason: 'disposed' });
+    expect(probe.service().find(first.roomId)).toBeUndefined();
   });
 
   it('tells every seat when the room closes', async () => {

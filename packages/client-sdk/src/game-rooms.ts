@@ -22,6 +22,7 @@ import type {
   EventSource,
   Result,
   RoomJoined,
+  RoomLeft,
   RoomListing,
   RoomMetadata,
   RoomPatch,
@@ -32,8 +33,8 @@ import { ErrorCode } from '@tavern/protocol/codes';
 import type { TavernClient } from './create-client.js';
 import { applyRoomPatch } from './room-patch.js';
 
-/** Why a room ended for this player. */
-export type RoomEnd = 'left' | 'expired' | 'closed';
+/** Why a room ended for this client: it left, its kept seat expired, another connection of the user took the seat, or the room closed. */
+export type RoomEnd = 'left' | 'expired' | 'replaced' | 'closed';
 
 interface Untyped {
   request(event: string, payload: unknown): Promise<Result<unknown>>;
@@ -181,7 +182,7 @@ export class GameRooms<K extends EventSource = BuiltInContract> {
     this.stops.push(
       this.untyped.on('room:patch', (patch: RoomPatch) => this.joined.get(patch.roomId)?.receivePatch(patch)),
       this.untyped.on('room:state', (full: RoomState) => this.joined.get(full.roomId)?.receiveFull(full)),
-      this.untyped.on('room:left', ({ roomId, reason }: { roomId: string; reason: string }) => this.joined.get(roomId)?.end(reason === 'left' ? 'left' : 'expired')),
+      this.untyped.on('room:left', ({ roomId, reason }: RoomLeft) => this.joined.get(roomId)?.end(reason)),
       this.untyped.on('room:closed', ({ roomId }: { roomId: string }) => this.joined.get(roomId)?.end('closed')),
       this.untyped.on('session:ready', () => {
         if (this.firstSession) {

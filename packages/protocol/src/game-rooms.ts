@@ -85,7 +85,8 @@ export const RoomState = z.object({ roomId: Id, seq: Cursor, state: z.unknown() 
 export type RoomState = z.infer<typeof RoomState>;
 export const RoomPatch = z.object({ roomId: Id, seq: Seq, ops: z.array(RoomPatchOperation) });
 export type RoomPatch = z.infer<typeof RoomPatch>;
-export const RoomLeftReason = z.enum(['left', 'expired', 'refused']);
+/** `expired`: the grace period of your dropped seat ran out; `replaced`: you took the seat from another connection. */
+export const RoomLeftReason = z.enum(['expired', 'replaced']);
 export const RoomLeft = z.object({ roomId: Id, reason: RoomLeftReason });
 export type RoomLeft = z.infer<typeof RoomLeft>;
 export const RoomClosedReason = z.enum(['disposed', 'empty', 'lifetime', 'shutdown']);
@@ -119,7 +120,7 @@ export const gameRoomCommands = {
 export const gameRoomServerEvents = {
   'room:state': event(RoomState, 'The full state of your view of a room (after a rejoin or when the server resets your copy).'),
   'room:patch': event(RoomPatch, 'What changed in your view of a room, as JSON Patch operations; `seq` is one more than the last you got, else ask `room:sync`.'),
-  'room:left': event(RoomLeft, 'You no longer hold a seat in the room (left, or the grace period of a dropped seat ran out).'),
+  'room:left': event(RoomLeft, 'This connection no longer holds a seat in the room: its grace period ran out, or another connection of yours took it.'),
   'room:closed': event(RoomClosed, 'The room was disposed; every seat in it is gone.'),
 };
 

@@ -6,7 +6,7 @@
  * next sequence number. Seats without a view of their own share one snapshot and one diff.
  * No socket.io here: seats talk through the `SeatConnection` the feature gives them.
  */
-import type { RoomClosed, RoomJoined, RoomMetadata, RoomPatch, RoomPatchOperation, RoomState } from '@tavern/protocol';
+import type { RoomClosed, RoomJoined, RoomLeft, RoomMetadata, RoomPatch, RoomPatchOperation, RoomState } from '@tavern/protocol';
 import fastJsonPatch from 'fast-json-patch';
 import type { AnyRoomType, RoomHandle, RoomPlayer } from './game-rooms.define.js';
 
@@ -16,7 +16,7 @@ export interface SeatConnection {
   send(event: 'room:patch', data: RoomPatch): void;
   send(event: 'room:state', data: RoomState): void;
   send(event: 'room:closed', data: RoomClosed): void;
-  send(event: 'room:left', data: { roomId: string; reason: 'left' | 'expired' | 'refused' }): void;
+  send(event: 'room:left', data: RoomLeft): void;
 }
 
 export interface Seat {
@@ -128,7 +128,10 @@ export class GameRoom {
     try {
       this.run('onTick', () => this.type.onTick?.(this.handle, delta));
     } catch (error) {
+      // A tick that throws would throw again 20 times a second on a state it may have left
+      // half-changed: the room ends instead (logged once, every seat gets room:closed).
       this.events.error(this, 'onTick', error);
+      this.close('disposed');
     }
   }
 

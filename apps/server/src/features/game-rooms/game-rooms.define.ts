@@ -104,7 +104,7 @@ export interface RoomTypeDefinition<State, S extends Slice, Options> {
   /** A seat's connection dropped (`final: false`, the seat is kept) or the seat is gone (`final: true`). */
   onLeave?(room: RoomHandle<State>, player: RoomPlayer, how: { consented: boolean; final: boolean }): void;
   onMessage: [ClientEventNameOf<S>] extends [never] ? Record<never, never> : MessageHandlers<S, State>;
-  /** Runs `tickHz` times a second with the ms since the last tick. */
+  /** Runs `tickHz` times a second with the ms since the last tick; a throw from it disposes the room. */
   onTick?(room: RoomHandle<State>, deltaMs: number): void;
   onDispose?(room: RoomHandle<State>): void;
   /**

@@ -144,7 +144,10 @@ export class GameRoomService {
     if (kept) {
       const previous = kept.connection;
       room.reconnect(kept, caller.connection);
-      if (previous && previous.socketId !== caller.connection.socketId) this.hooks?.leaveSocket(previous.socketId, room.id);
+      if (previous && previous.socketId !== caller.connection.socketId) {
+        previous.send('room:left', { roomId: room.id, reason: 'replaced' });
+        this.hooks?.leaveSocket(previous.socketId, room.id);
+      }
       await this.hooks?.joinSocket(caller.connection.socketId, room.id);
       try {
         room.run('onJoin', () => room.type.onJoin?.(room.handle, kept.player, { rejoin: true }));
