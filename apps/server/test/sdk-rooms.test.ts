@@ -1,4 +1,4 @@
-import { applyRoomPatch, createClient, GameRooms, type GameRoom } from '@tavern/client-sdk';
+import { applyRoomPatch, createClient, withRooms, type GameRoom } from '@tavern/client-sdk';
 import { builtInSlices, defineContract, gameRoomSlice, type RoomPatchOperation } from '@tavern/protocol';
 import { once } from 'node:events';
 import { describe, expect, expectTypeOf, it, onTestFinished } from 'vitest';
@@ -12,8 +12,8 @@ type ArenaView = ReturnType<typeof arenaView>;
 const features = [...presets.chat, gameRoomsFeature, arenaRoom, duelRoom];
 
 function player(server: TestServer, userId: string) {
-  const client = createClient({ url: server.url, getToken: () => server.token(userId), contract, reconnect: { initialDelayMs: 0, jitter: 0 }, socketOptions: { transports: ['websocket'] } });
-  const rooms = new GameRooms(client);
+  const client = withRooms(createClient({ url: server.url, getToken: () => server.token(userId), contract, reconnect: { initialDelayMs: 0, jitter: 0 }, socketOptions: { transports: ['websocket'] } }));
+  const rooms = client.rooms;
   onTestFinished(() => {
     rooms.dispose();
     client.close();

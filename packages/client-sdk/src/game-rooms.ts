@@ -242,3 +242,15 @@ export class GameRooms<K extends EventSource = BuiltInContract> {
     return { ok: true, data: room as GameRoom<State, K> };
   }
 }
+
+/**
+ * The client with its game rooms at `client.rooms` (one `GameRooms` for it). Opt-in, so an
+ * app without rooms does not bundle them.
+ *
+ * @example
+ * const client = withRooms(createClient({ url, getToken, contract }));
+ * const joined = await client.rooms.joinOrCreate<ArenaView>('arena');
+ */
+export function withRooms<K extends EventSource>(client: TavernClient<K>): TavernClient<K> & { readonly rooms: GameRooms<K> } {
+  return Object.assign(client, { rooms: new GameRooms(client) });
+}
