@@ -164,6 +164,9 @@ export class GameRoom {
         }
         return;
       }
+      // Nobody to send to: no snapshot. Every path that connects a seat flushes first, and a
+      // seat's first state is taken after that flush, so a stale baseline is never sent.
+      if (![...this.seats.values()].some((seat) => seat.connection)) return;
       const next = structuredClone(this.state);
       const ops = fastJsonPatch.compare(this.sharedBaseline as object, next as object) as RoomPatchOperation[];
       this.sharedBaseline = next;
