@@ -85,8 +85,11 @@ export const RoomState = z.object({ roomId: Id, seq: Cursor, state: z.unknown() 
 export type RoomState = z.infer<typeof RoomState>;
 export const RoomPatch = z.object({ roomId: Id, seq: Seq, ops: z.array(RoomPatchOperation) });
 export type RoomPatch = z.infer<typeof RoomPatch>;
-/** `expired`: the grace period of your dropped seat ran out; `replaced`: you took the seat from another connection. */
-export const RoomLeftReason = z.enum(['expired', 'replaced']);
+/**
+ * `replaced`: another connection of yours took the seat. (A seat whose grace period ran out has
+ * no connection to tell; a rejoin learns it from `room:join`'s `NOT_FOUND`.)
+ */
+export const RoomLeftReason = z.enum(['replaced']);
 export const RoomLeft = z.object({ roomId: Id, reason: RoomLeftReason });
 export type RoomLeft = z.infer<typeof RoomLeft>;
 export const RoomClosedReason = z.enum(['disposed', 'empty', 'lifetime', 'shutdown']);
@@ -118,9 +121,9 @@ export const gameRoomCommands = {
 };
 
 export const gameRoomServerEvents = {
-  'room:state': event(RoomState, 'The full state of your view of a room (after a rejoin or when the server resets your copy).'),
+  'room:state': event(RoomState, 'The full state of your view of a room, sent instead of a `room:patch` (with the same next `seq`) when the patch would be longer.'),
   'room:patch': event(RoomPatch, 'What changed in your view of a room, as JSON Patch operations; `seq` is one more than the last you got, else ask `room:sync`.'),
-  'room:left': event(RoomLeft, 'This connection no longer holds a seat in the room: its grace period ran out, or another connection of yours took it.'),
+  'room:left': event(RoomLeft, 'This connection no longer holds a seat in the room: another connection of yours took it.'),
   'room:closed': event(RoomClosed, 'The room was disposed; every seat in it is gone.'),
 };
 

@@ -242,10 +242,8 @@ export class GameRoom {
     if (this.seats.get(seat.player.userId) !== seat) return;
     if (seat.graceTimer) clearTimeout(seat.graceTimer);
     this.seats.delete(seat.player.userId);
-    const connection = seat.connection;
     seat.connection = null;
     seat.player.connected = false;
-    if (!consented) connection?.send('room:left', { roomId: this.id, reason: 'expired' });
     this.events.seatReleased(this, seat.player.userId);
     try {
       this.run('onLeave', () => this.type.onLeave?.(this.handle, seat.player, { consented, final: true }));
