@@ -10,6 +10,8 @@ export {
 export { ClientError, ClientErrorCode } from './client-error.js';
 export { ChannelSync, type ChannelSyncOptions } from './channel-sync.js';
 export { SessionTracker } from './resubscribe.js';
+export { GameRoom, GameRooms, withRooms, type RoomEnd } from './game-rooms.js';
+export { applyRoomPatch } from './room-patch.js';
 export { followPokerSession, pokerReducers } from './poker-state.js';
 export { createTypingNotifier, type TypingNotifier, type TypingNotifierOptions } from './typing.js';
 

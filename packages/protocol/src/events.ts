@@ -8,6 +8,7 @@
  */
 import { chatSlice } from './chat.js';
 import { combatSlice } from './combat.js';
+import { gameRoomSlice } from './game-rooms.js';
 import {
   defineContract,
   type AckOf,
@@ -47,6 +48,16 @@ export const builtInSlices = [
 /** Everything the built-in features serve. */
 export const builtInContract = defineContract(...builtInSlices);
 export type BuiltInContract = typeof builtInContract;
+
+/**
+ * Slices of opt-in features: served only by a server given their feature (game rooms:
+ * `gameRoomsFeature` with room types from `defineRoom`), never by a preset on its own.
+ * Compose them like a studio's: `defineContract(...builtInSlices, gameRoomSlice, mySlice)`.
+ */
+export const optInSlices = [gameRoomSlice] as const;
+
+/** The built-in and the opt-in slices: what the protocol reference (docs/protocol.md) documents. */
+export const referenceContract = defineContract(...builtInSlices, ...optInSlices);
 
 export const clientEventSchemas = builtInContract.clientEvents;
 export const serverEventSchemas = builtInContract.serverEvents;

@@ -8,6 +8,7 @@ export * from './error-descriptions.js';
 export * from './contract.js';
 export * from './errors.js';
 export * from './events.js';
+export * from './game-rooms.js';
 export * from './json-schema.js';
 export * from './lobby.js';
 export * from './matchmaking.js';

@@ -6,7 +6,7 @@
  */
 import { eventCatalog, type CatalogEvent } from './catalog.js';
 import type { Contract } from './contract.js';
-import { builtInContract } from './events.js';
+import { referenceContract } from './events.js';
 import { errorCodeDescriptions } from './error-descriptions.js';
 import { ErrorCode } from './errors.js';
 import type { JsonSchema } from './json-schema.js';
@@ -149,8 +149,8 @@ Protocol version ${PROTOCOL_VERSION} (clients send it as \`auth.v\`), over Socke
 Payloads are validated before any handler runs; unknown fields are stripped. Field tables list
 nested fields as \`parent.child\`, and the fields of array items as \`list[].child\`.`;
 
-/** The Markdown reference of a contract (default: the built-in one). */
-export function protocolMarkdown(contract: Contract = builtInContract): string {
+/** The Markdown reference of a contract (default: the built-in slices and the opt-in ones). */
+export function protocolMarkdown(contract: Contract = referenceContract): string {
   const domains = eventCatalog('draft-2020-12', contract);
   const anchor = (title: string) => title.toLowerCase().replaceAll(' ', '-');
   const lines = [INTRO, '', '## Contents', ''];

@@ -6,6 +6,7 @@ import type { AnyFeature } from './feature.js';
 import { adminFeature } from './admin/admin.feature.js';
 import { chatFeature } from './chat/chat.feature.js';
 import { combatFeature } from './combat/combat.feature.js';
+import { gameRoomsFeature } from './game-rooms/game-rooms.feature.js';
 import { guildFeature } from './guild/guild.feature.js';
 import { lobbyFeature } from './lobby/lobby.feature.js';
 import { matchmakingFeature } from './matchmaking/matchmaking.feature.js';
@@ -20,6 +21,7 @@ export {
   adminFeature,
   chatFeature,
   combatFeature,
+  gameRoomsFeature,
   guildFeature,
   lobbyFeature,
   matchmakingFeature,
@@ -30,6 +32,9 @@ export {
   sessionFeature,
   worldFeature,
 };
+
+export { defineRoom, type RoomFeature, type RoomHandle, type RoomLimits, type RoomPlayer, type RoomTypeDefinition } from './game-rooms/game-rooms.define.js';
+export type { GameRoomService } from './game-rooms/game-rooms.service.js';
 
 export const builtInFeatures: readonly AnyFeature[] = [
   sessionFeature,

@@ -17,5 +17,6 @@ export { useConnectionState, useServerEvent, useSession } from './connection.js'
 export { useChannel, type ChannelView, type UseChannelOptions } from './use-channel.js';
 export { usePresence } from './use-presence.js';
 export { useLobby, type LobbyView } from './use-lobby.js';
+export { useGameRoom, type GameRoomView } from './use-game-room.js';
 export { usePokerSession, type PokerJoinOptions, type PokerSessionView } from './use-poker-session.js';
 export type { TavernError } from './to-error.js';
