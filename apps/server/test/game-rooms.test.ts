@@ -174,6 +174,15 @@ describe('game rooms', () => {
             // A lost patch: the copy forgets where it was and must resynchronise.
             else copies[who]!.seq -= 1;
           }
+          // Whatever the timing made of the actions above (patches coalesce within a patch
+          // interval), every run ends with a lost patch and a full view for certain.
+          const fullsBefore = copies.map((copy) => copy.fulls);
+          await send(players[0]!, 'arena:fill', { roomId: first.roomId, count: 150, from: 10_000 });
+          await expect.poll(() => copies.every((copy, index) => copy.fulls > fullsBefore[index]!), { timeout: 5_000 }).toBe(true);
+          const gapsBefore = copies[1]!.gaps;
+          copies[1]!.seq -= 1;
+          await send(players[1]!, 'arena:move', { roomId: first.roomId, dx: 1, dy: 1 });
+          await expect.poll(() => copies[1]!.gaps, { timeout: 5_000 }).toBeGreaterThan(gapsBefore);
           await expect.poll(() => handle.state.ticksLeft, { timeout: 10_000 }).toBe(0);
           const viewOf = (index: number) => arenaView(handle.state, { userId: `p${index}`, name: `p${index}`, seatId: '', connected: true });
           for (const [index, copy] of copies.entries()) await expect.poll(() => copy.state, { timeout: 5_000 }).toEqual(viewOf(index));
