@@ -32,10 +32,11 @@
  * subscriber connection subscribes again by itself. The matchmaking lease is taken again by
  * whichever node asks next.
  */
-import type { ChainableCommander, Redis } from 'ioredis';
+import type { ChainableCommander } from 'ioredis';
 import { randomId } from './ids.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
+import type { RedisClient } from './redis.js';
 
 /** A pipeline reply: the error, or null and the result. */
 type Reply = [error: Error | null, result: unknown] | undefined;
@@ -48,7 +49,7 @@ export class RedisEpoch {
 
   constructor(
     private readonly key: string,
-    client: Redis,
+    client: RedisClient,
     private readonly logger: Logger,
     private readonly metrics: Metrics,
   ) {

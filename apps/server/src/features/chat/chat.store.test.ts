@@ -1,7 +1,8 @@
 /** One contract, run against the in-memory store and the Redis store. */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { Redis } from 'ioredis';
 import { startRedis, type TestRedis } from '../../../test/support/start-redis.js';
-import { connectStores } from '../../../test/support/redis-connections.js';
+import { connectStores, useStoreConnections } from '../../../test/support/redis-connections.js';
 import type { RedisConnections } from '../../api.js';
 import { MemoryChatStore, RedisChatStore, type AppendOptions, type ChatStore, type MessageDraft } from './chat.store.js';
 
@@ -29,9 +30,12 @@ afterAll(async () => {
   await redis[Symbol.asyncDispose]();
 });
 
+const onCluster = useStoreConnections('contract:', 'cluster');
+
 const stores: [string, () => ChatStore][] = [
   ['memory', () => new MemoryChatStore()],
   ['redis', () => new RedisChatStore(connections)],
+  ['redis cluster', () => new RedisChatStore(onCluster())],
 ];
 
 describe.each(stores)('ChatStore contract: %s', (_name, make) => {
@@ -190,7 +194,8 @@ describe('RedisChatStore when a reply is lost with its connection', () => {
    * Returns once the store is healthy again (the health check fails while the connection is down).
    */
   async function withReplyLost<T>(write: () => Promise<T>, ran: () => Promise<boolean>): Promise<T> {
-    const stream = connections.main.stream;
+    // A single Redis: one connection whose stream can be paused.
+    const { stream } = connections.main as Redis;
     stream.pause();
     const written = write();
     await expect.poll(ran).toBe(true);
