@@ -4,13 +4,13 @@
  * its clients' sessions in Redis, held for the token's lifetime plus the resume window.
  */
 import { describe, expect, it } from 'vitest';
-import { useRedis } from './support/start-redis.js';
+import { REDIS_BACKENDS, useRedisBackend } from './support/redis-connections.js';
 import { clusterConfig, request, startTestServer } from './support/start-test-server.js';
 
 const RESUME_MS = 120_000;
 
-describe('live sessions are held in Redis', () => {
-  const redis = useRedis();
+describe.each(REDIS_BACKENDS)('live sessions are held in Redis (%s)', (backend) => {
+  const redis = useRedisBackend(backend);
 
   it('from connect, for the token lifetime plus the resume window; auth:refresh extends it', async () => {
     await using server = await startTestServer({ config: clusterConfig(redis().url, { auth: { sessionResumeMs: RESUME_MS } }) });

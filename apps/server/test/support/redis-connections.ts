@@ -1,4 +1,5 @@
 /** RedisConnections on a test Redis or Redis Cluster, for store contract suites. */
+import type { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll } from 'vitest';
 import { useRedisCluster } from './start-redis-cluster.js';
 import { useRedis } from './start-redis.js';
@@ -19,7 +20,7 @@ export type RedisBackend = (typeof REDIS_BACKENDS)[number];
  *   it('...', async () => { await using node = await startTestServer({ config: clusterConfig(redis().url) }); });
  * });
  */
-export function useRedisBackend(backend: RedisBackend): () => { readonly url: string } {
+export function useRedisBackend(backend: RedisBackend): () => { readonly url: string; client(): Redis | Cluster } {
   return backend === 'cluster' ? useRedisCluster() : useRedis();
 }
 
