@@ -14,6 +14,9 @@
  * minutes old, a replica promoted with lag). Any restart closes the connections, so a
  * reconnect of the store connection that the health check did not see as an outage runs the
  * recovery too (it is not counted as a loss: none may have happened). That costs no command.
+ * On a Redis Cluster the marker lives in one slot, so a failover of another master (whose
+ * replica may lack the last writes) is noticed by the client dropping the failed node from
+ * its pool instead, and runs the same recovery.
  *
  * What recovery restores, from what each node holds in memory (each step is also correct
  * after an outage that lost nothing, and with several nodes restoring at once):
@@ -54,6 +57,9 @@ export class RedisEpoch {
     private readonly metrics: Metrics,
   ) {
     client.on('ready', () => (this.reconnected = true));
+    // On a Redis Cluster, a node leaving the client's pool is a master that failed over (or
+    // was removed): its promoted replica may lack the last writes, so re-publish as well.
+    client.on('-node', () => (this.reconnected = true));
   }
 
   /**

@@ -24,6 +24,8 @@ export interface TestRedisCluster extends AsyncDisposable {
    * taken its slots over and the cluster is ok again. Returns how long that took (ms).
    */
   killMaster(index: number): Promise<{ port: number; failoverMs: number }>;
+  /** `killMaster` of the master that owns `slot` now. */
+  killMasterOf(slot: number): Promise<{ port: number; failoverMs: number }>;
   /** A fresh cluster client for assertions; closed on dispose. */
   client(): Cluster;
 }
@@ -60,32 +62,37 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
   }
   const ports = nodes.map(({ port }) => port);
 
-  async function masterPorts(): Promise<number[]> {
+  async function shards(): Promise<Shard[]> {
     const live = nodes.filter(({ child }) => child.exitCode === null && child.signalCode === null);
     const probe = direct(live[0]?.port ?? 0);
     try {
       await probe.connect();
-      const shards = (await probe.call('CLUSTER', 'SLOTS')) as Shard[];
-      return shards.sort((a, b) => a[0] - b[0]).map((shard) => shard[2][1]);
+      return ((await probe.call('CLUSTER', 'SLOTS')) as Shard[]).sort((a, b) => a[0] - b[0]);
     } finally {
       probe.disconnect();
     }
+  }
+
+  async function masterPorts(): Promise<number[]> {
+    return (await shards()).map((shard) => shard[2][1]);
+  }
+
+  async function kill(port: number | undefined): Promise<{ port: number; failoverMs: number }> {
+    const node = nodes.find((candidate) => candidate.port === port);
+    if (port === undefined || !node) throw new Error(`no master on port ${port}`);
+    const started = performance.now();
+    await stopNode(node);
+    const live = nodes.filter((candidate) => candidate !== node).map((candidate) => candidate.port);
+    await waitUntilOk(live, nodes.length, (reported) => reported.every((shard) => shard[2][1] !== port));
+    return { port, failoverMs: Math.round(performance.now() - started) };
   }
 
   return {
     url: `redis+cluster://${ports.map((port) => `127.0.0.1:${port}`).join(',')}`,
     ports,
     masters: masterPorts,
-    async killMaster(index) {
-      const port = (await masterPorts())[index];
-      const node = nodes.find((candidate) => candidate.port === port);
-      if (port === undefined || !node) throw new Error(`no master at index ${index}`);
-      const started = performance.now();
-      await stopNode(node);
-      const live = nodes.filter((candidate) => candidate !== node).map((candidate) => candidate.port);
-      await waitUntilOk(live, nodes.length, (shards) => shards.every((shard) => shard[2][1] !== port));
-      return { port, failoverMs: Math.round(performance.now() - started) };
-    },
+    killMaster: async (index) => kill((await masterPorts())[index]),
+    killMasterOf: async (slot) => kill((await shards()).find(([start, end]) => start <= slot && slot <= end)?.[2][1]),
     client() {
       const client = new Cluster(ports.map((port) => ({ host: '127.0.0.1', port })), { scaleReads: 'master' });
       client.on('error', () => undefined); // tests kill masters on purpose
