@@ -14,6 +14,7 @@ import proxyAddr from 'proxy-addr';
 import { z } from 'zod';
 import { devJwtConfig, resolveConfig, TRACING_SAMPLERS, tracingTo, type Config, type JwtConfig } from './config.js';
 import type { AnyFeature } from './features/feature.js';
+import { parseRedisUrl } from './platform/redis.js';
 import { envBool, envInt, resolveSettings, settingsFromEnv, SettingsError } from './platform/settings.js';
 import { resolveFeatures } from './presets.js';
 
@@ -151,7 +152,20 @@ const EnvSchema = z
         }
       })
       .optional(),
-    REDIS_URL: z.url().refine((url) => /^rediss?:\/\//.test(url), 'REDIS_URL must start with redis:// or rediss://').optional(),
+    REDIS_URL: z
+      .string()
+      .superRefine((url, ctx) => {
+        if (!/^rediss?(\+cluster)?:\/\//.test(url)) {
+          ctx.addIssue({ code: 'custom', message: 'REDIS_URL must start with redis://, rediss://, redis+cluster:// or rediss+cluster://' });
+          return;
+        }
+        try {
+          parseRedisUrl(url);
+        } catch (error) {
+          ctx.addIssue({ code: 'custom', message: `REDIS_URL is not a valid URL (${(error as Error).message})` });
+        }
+      })
+      .optional(),
     REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9_.:-]{1,32}$/).default('tavern:'),
     REDIS_REQUIRED: bool.default(false),
     REDIS_STARTUP_WAIT_MS: int(0, 600_000).default(5_000),

@@ -1,7 +1,7 @@
 import type { MetricsSummaryResult, RoomsResult } from '@tavern/protocol';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { useRedis } from './support/start-redis.js';
+import { REDIS_BACKENDS, useRedisBackend } from './support/redis-connections.js';
 import { clusterConfig, next, request, startTestServer, type TestServer } from './support/start-test-server.js';
 
 interface Call {
@@ -228,8 +228,8 @@ describe('admin API', () => {
   });
 });
 
-describe('revocation across two nodes', () => {
-  const redis = useRedis();
+describe.each(REDIS_BACKENDS)('revocation across two nodes (%s)', (backend) => {
+  const redis = useRedisBackend(backend);
 
   it('ends the revoked token’s sockets on both nodes within 2 s and refuses it at the next handshake', async () => {
     await using a = await startTestServer({ config: clusterConfig(redis().url) });

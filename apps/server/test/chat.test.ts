@@ -1,6 +1,7 @@
 import { ChannelSync, createClient } from '@tavern/client-sdk';
 import type { Message } from '@tavern/protocol';
 import { describe, expect, it } from 'vitest';
+import { REDIS_BACKENDS, useRedisBackend } from './support/redis-connections.js';
 import { useRedis } from './support/start-redis.js';
 import { clusterConfig, next, request, startTestServer, type ClientSocket } from './support/start-test-server.js';
 
@@ -192,10 +193,11 @@ describe('chat on one node', () => {
 });
 
 
-describe('chat across two nodes over Redis', () => {
-  // These tests are about ordering and sync, not about each sender's rate limit.
-  const unlimited = { limits: { rateLimits: { 'chat:send': { ratePerSec: 1_000, burst: 1_000 } } } };
-  const redis = useRedis();
+// The cross-node tests are about ordering and sync, not about each sender's rate limit.
+const unlimited = { limits: { rateLimits: { 'chat:send': { ratePerSec: 1_000, burst: 1_000 } } } };
+
+describe.each(REDIS_BACKENDS)('chat across two nodes over Redis (%s)', (backend) => {
+  const redis = useRedisBackend(backend);
 
   it('delivers 200 messages from several senders to 4 SDK clients on 2 nodes in one order, seq 1..200', async () => {
     await using a = await startTestServer({ config: clusterConfig(redis().url, unlimited) });
@@ -232,6 +234,11 @@ describe('chat across two nodes over Redis', () => {
       for (const app of apps) app.client.close();
     }
   });
+
+});
+
+describe('chat across two nodes over a Redis that restarts', () => {
+  const redis = useRedis();
 
   it('chat:sync returns what a client missed; after Redis restarted empty it says complete: false with a new epoch', async () => {
     await using a = await startTestServer({ config: clusterConfig(redis().url, unlimited) });

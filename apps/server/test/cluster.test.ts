@@ -1,22 +1,16 @@
 import { rooms } from '@tavern/protocol';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRedis, type TestRedis } from './support/start-redis.js';
+import { describe, expect, it } from 'vitest';
+import { REDIS_BACKENDS, useRedisBackend } from './support/redis-connections.js';
 import { startServerProcess } from './support/start-server-process.js';
 import { clusterConfig, next, startTestServer } from './support/start-test-server.js';
 import { io } from 'socket.io-client';
 
-describe('two nodes over Redis', () => {
-  let redis: TestRedis;
-  beforeAll(async () => {
-    redis = await startRedis();
-  });
-  afterAll(async () => {
-    await redis[Symbol.asyncDispose]();
-  });
+describe.each(REDIS_BACKENDS)('two nodes over Redis (%s)', (backend) => {
+  const redis = useRedisBackend(backend);
 
   it('emitToUser on node A reaches the socket on node B; presence of sockets is cluster-wide', async () => {
-    await using a = await startTestServer({ config: clusterConfig(redis.url) });
-    await using b = await startTestServer({ config: clusterConfig(redis.url) });
+    await using a = await startTestServer({ config: clusterConfig(redis().url) });
+    await using b = await startTestServer({ config: clusterConfig(redis().url) });
     const onA = await a.connect('alice');
     const onB = await b.connect('alice');
     const announced = next(onB, 'system:announcement');
@@ -33,7 +27,7 @@ describe('two nodes over Redis', () => {
   });
 
   it('a server process over Redis serves a token signed with the shared secret', async () => {
-    await using node = await startServerProcess({ REDIS_URL: redis.url });
+    await using node = await startServerProcess({ REDIS_URL: redis().url });
     const socket = io(node.url, { transports: ['websocket'], auth: { token: await node.token('bob') }, forceNew: true });
     const ready = await next(socket as never, 'session:ready');
     expect(ready.userId).toBe('bob');

@@ -1,6 +1,6 @@
 import type { CombatState } from '@tavern/protocol';
 import { describe, expect, it } from 'vitest';
-import { useRedis } from './support/start-redis.js';
+import { REDIS_BACKENDS, useRedisBackend } from './support/redis-connections.js';
 import { clusterConfig, next, request, startTestServer, type ClientSocket } from './support/start-test-server.js';
 
 const unlimited = { limits: { rateLimits: { 'combat:action': { ratePerSec: 100, burst: 100 } } } };
@@ -127,8 +127,8 @@ describe('combat on one node', () => {
   });
 });
 
-describe('combat across two nodes', () => {
-  const redis = useRedis();
+describe.each(REDIS_BACKENDS)('combat across two nodes (%s)', (backend) => {
+  const redis = useRedisBackend(backend);
 
   it('lets two party members on different nodes fight one NPC together, and survives a reconnect', async () => {
     await using a = await startTestServer({ config: clusterConfig(redis().url, slowTurns) });

@@ -4,13 +4,15 @@
  * its clients' sessions in Redis, held for the token's lifetime plus the resume window.
  */
 import { describe, expect, it } from 'vitest';
-import { useRedis } from './support/start-redis.js';
-import { clusterConfig, request, startTestServer } from './support/start-test-server.js';
+import { REDIS_BACKENDS, useRedisBackend } from './support/redis-connections.js';
+import { io } from 'socket.io-client';
+import { startServerProcess } from './support/start-server-process.js';
+import { clusterConfig, next, request, startTestServer, type ClientSocket } from './support/start-test-server.js';
 
 const RESUME_MS = 120_000;
 
-describe('live sessions are held in Redis', () => {
-  const redis = useRedis();
+describe.each(REDIS_BACKENDS)('live sessions are held in Redis (%s)', (backend) => {
+  const redis = useRedisBackend(backend);
 
   it('from connect, for the token lifetime plus the resume window; auth:refresh extends it', async () => {
     await using server = await startTestServer({ config: clusterConfig(redis().url, { auth: { sessionResumeMs: RESUME_MS } }) });
@@ -39,5 +41,19 @@ describe('live sessions are held in Redis', () => {
     const after = await survivor.connect('bob', { auth: { sessionId: before.ready.sessionId } });
     expect(after.ready).toMatchObject({ sessionId: before.ready.sessionId, recovered: true });
     await vanished.close();
+  });
+
+  it('a client of a SIGKILLed node process resumes its session on another node', async () => {
+    await using survivor = await startTestServer({ config: clusterConfig(redis().url, { auth: { sessionResumeMs: RESUME_MS } }) });
+    await using killed = await startServerProcess({ REDIS_URL: redis().url, REDIS_KEY_PREFIX: 'tavern:', SESSION_RESUME_MS: String(RESUME_MS) });
+    const socket: ClientSocket = io(killed.url, { transports: ['websocket'], forceNew: true, reconnection: false, auth: { token: await killed.token('carol') } });
+    const before = await next(socket, 'session:ready');
+    const client = redis().client();
+    await expect.poll(() => client.get(`tavern:session:${before.sessionId}`), { timeout: 5_000 }).toBe('carol');
+    killed.kill('SIGKILL');
+    await killed.exited;
+    socket.close();
+    const after = await survivor.connect('carol', { auth: { sessionId: before.sessionId } });
+    expect(after.ready).toMatchObject({ sessionId: before.sessionId, recovered: true });
   });
 });

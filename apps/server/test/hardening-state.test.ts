@@ -3,6 +3,7 @@
  * when unused (in memory and in Redis); lobbies close when their members are gone.
  */
 import { describe, expect, it } from 'vitest';
+import { useRedisCluster } from './support/start-redis-cluster.js';
 import { useRedis } from './support/start-redis.js';
 import { clusterConfig, next, request, startTestServer, type TestServer } from './support/start-test-server.js';
 
@@ -10,10 +11,12 @@ const chat = { maxRoomsPerUser: 3, roomTtlMs: 1_000 };
 
 describe('chat:create is bounded', () => {
   const redis = useRedis();
+  const cluster = useRedisCluster();
 
   const stores: [string, () => Promise<TestServer>][] = [
     ['memory', () => startTestServer({ config: { features: { chat } } })],
     ['redis', () => startTestServer({ config: { ...clusterConfig(redis().url), features: { chat } } })],
+    ['redis cluster', () => startTestServer({ config: { ...clusterConfig(cluster().url), features: { chat } } })],
   ];
 
   for (const [store, start] of stores) {

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { useRedis } from './support/start-redis.js';
+import { REDIS_BACKENDS, useRedisBackend } from './support/redis-connections.js';
 import { clusterConfig, next, request, startTestServer } from './support/start-test-server.js';
 
 const unlimited = { limits: { rateLimits: { 'lobby:ready': { ratePerSec: 1_000, burst: 1_000 } } } };
 
-describe('lobbies across two nodes', () => {
-  const redis = useRedis();
+describe.each(REDIS_BACKENDS)('lobbies across two nodes (%s)', (backend) => {
+  const redis = useRedisBackend(backend);
 
   it('runs the whole flow with members on two nodes', async () => {
     await using a = await startTestServer({ config: clusterConfig(redis().url, unlimited) });

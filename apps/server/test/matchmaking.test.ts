@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { io } from 'socket.io-client';
-import { useRedis } from './support/start-redis.js';
+import { REDIS_BACKENDS, useRedisBackend } from './support/redis-connections.js';
 import { startServerProcess } from './support/start-server-process.js';
 import { next, request, startTestServer, type ClientSocket } from './support/start-test-server.js';
 
@@ -70,8 +70,8 @@ describe('matchmaking on one node', () => {
   });
 });
 
-describe('matchmaking across nodes', () => {
-  const redis = useRedis();
+describe.each(REDIS_BACKENDS)('matchmaking across nodes (%s)', (backend) => {
+  const redis = useRedisBackend(backend);
 
   it('another node takes over matching within 10 s when the lease holder is SIGKILLed, and nobody is matched twice', { timeout: 60_000 }, async () => {
     const env = (nodeId: string) => ({ REDIS_URL: redis().url, NODE_ID: nodeId, MATCHMAKING_LEASE_MS: '1000', MATCHMAKING_STATUS_MS: '200' });

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { useRedis } from './support/start-redis.js';
+import { REDIS_BACKENDS, useRedisBackend } from './support/redis-connections.js';
 import { clusterConfig, next, request, startTestServer } from './support/start-test-server.js';
 
-describe('parties across two nodes', () => {
-  const redis = useRedis();
+describe.each(REDIS_BACKENDS)('parties across two nodes (%s)', (backend) => {
+  const redis = useRedisBackend(backend);
 
   it('runs invite, accept, decline, kick, leader handover and disband with a member on another node', async () => {
     await using a = await startTestServer({ config: clusterConfig(redis().url) });

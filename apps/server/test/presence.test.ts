@@ -1,7 +1,7 @@
 import type { Presence } from '@tavern/protocol';
 import { describe, expect, it } from 'vitest';
 import { io } from 'socket.io-client';
-import { useRedis } from './support/start-redis.js';
+import { REDIS_BACKENDS, useRedisBackend } from './support/redis-connections.js';
 import { startServerProcess } from './support/start-server-process.js';
 import { clusterConfig, next, request, startTestServer, type ClientSocket } from './support/start-test-server.js';
 
@@ -14,8 +14,8 @@ function changes(socket: ClientSocket): Presence[] {
   return seen;
 }
 
-describe('presence across two nodes', () => {
-  const redis = useRedis();
+describe.each(REDIS_BACKENDS)('presence across two nodes (%s)', (backend) => {
+  const redis = useRedisBackend(backend);
 
   it('stays online while any socket on any node is open, then goes offline after the grace period', async () => {
     await using a = await startTestServer({ config: clusterConfig(redis().url, fast) });

@@ -1,6 +1,6 @@
 import type { ZoneSnapshot } from '@tavern/protocol';
 import { describe, expect, it } from 'vitest';
-import { useRedis } from './support/start-redis.js';
+import { REDIS_BACKENDS, useRedisBackend } from './support/redis-connections.js';
 import { clusterConfig, next, request, startTestServer, type ClientSocket } from './support/start-test-server.js';
 
 const ZONE = 'tavern-district'; // 1000 x 1000, spawn (500, 500), max speed 200/s
@@ -99,8 +99,8 @@ describe('movement on one node', () => {
   });
 });
 
-describe('world across two nodes', () => {
-  const redis = useRedis();
+describe.each(REDIS_BACKENDS)('world across two nodes (%s)', (backend) => {
+  const redis = useRedisBackend(backend);
 
   it('players on different nodes see each other enter, move and leave', async () => {
     await using nodeA = await startTestServer({ config: clusterConfig(redis().url) });

@@ -4,10 +4,12 @@ import { useStoreConnections } from '../../test/support/redis-connections.js';
 import { MemoryRevocationStore, RedisRevocationStore, type RevocationStore } from './revocation.store.js';
 
 const connections = useStoreConnections('revocation-contract:');
+const onCluster = useStoreConnections('revocation-contract:', 'cluster');
 
 describe.each([
   ['memory', () => new MemoryRevocationStore()],
   ['redis', () => new RedisRevocationStore(connections())],
+  ['redis cluster', () => new RedisRevocationStore(onCluster())],
 ] as [string, () => RevocationStore][])('RevocationStore contract: %s', (_name, create) => {
   it('restore writes back missing entries and never replaces a later revocation with an earlier one', async () => {
     const store = create();

@@ -2,7 +2,7 @@
  * Which sockets each user has, on which node, cluster-wide; which nodes are alive; and
  * which session ids may be resumed. In memory for one process, in Redis for a cluster.
  */
-import { defineScript, defineWriteScript, type RedisConnections } from '../platform/redis.js';
+import { defineScript, defineWriteScript, type RedisClient, type RedisConnections } from '../platform/redis.js';
 
 export interface SocketEntry {
   userId: string;
@@ -115,156 +115,157 @@ export class MemoryConnectionStore implements ConnectionStore {
 /*
  * Redis layout (prefix p):
  *   p node:<nodeId>            string with a TTL: the node is alive
- *   p nodes                    set of every node that registered sockets (to find dead ones)
+ *   p nodes                    set of every node that heart-beats (to find dead ones)
  *   p node:<nodeId>:sockets    set of "<userId> <socketId>"
  *   p user:<userId>:sockets    hash socketId -> nodeId
  *   p session:<sessionId>      userId, with a TTL
+ *
+ * On a Redis Cluster these keys live in different slots, so no script or transaction touches
+ * two of them: each step writes one key, and the steps are ordered so that an interruption
+ * leaves nothing that counts wrongly. A user's hash may keep a field of a dead node (every
+ * read checks the node's heartbeat, and the user's next `add` drops it); a node's set may keep
+ * a member whose user field is gone (a reap skips it: it deletes a field only where it still
+ * names that node). `nodes` is one small set (one member per node, written by heartbeats),
+ * not a hot slot: sockets are never added to it.
  */
 
+/**
+ * KEYS: the user's sockets hash. ARGV: socketId, nodeId, max, then the nodes found dead. Drops
+ * the dead nodes' fields, then adds the socket unless `max` live ones remain. A node not listed
+ * counts as alive (one that registered a socket since its caller looked).
+ */
 const ADD = defineWriteScript(`
+local dead = {}
+for i = 4, #ARGV do dead[ARGV[i]] = true end
 local fields = redis.call('HGETALL', KEYS[1])
 local live = 0
 for i = 1, #fields, 2 do
-  if redis.call('EXISTS', ARGV[5] .. 'node:' .. fields[i + 1]) == 1 then
-    live = live + 1
-  else
-    redis.call('HDEL', KEYS[1], fields[i])
-  end
+  if dead[fields[i + 1]] then redis.call('HDEL', KEYS[1], fields[i]) else live = live + 1 end
 end
 if live >= tonumber(ARGV[3]) then return 0 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-redis.call('SADD', KEYS[2], ARGV[4] .. ' ' .. ARGV[1])
-redis.call('SADD', KEYS[3], ARGV[2])
 return 1
 `);
 
-/** KEYS: user socket hashes. ARGV: key prefix. 1 per user with a socket on a live node, else 0. */
-const ONLINE = defineScript(`
-local alive = {}
+/** KEYS: user socket hashes (of one slot on a cluster). The HVALS of each, in one call. */
+const NODES_OF = defineScript(`
 local out = {}
-for i, key in ipairs(KEYS) do
-  out[i] = 0
-  for _, node in ipairs(redis.call('HVALS', key)) do
-    if alive[node] == nil then alive[node] = redis.call('EXISTS', ARGV[1] .. 'node:' .. node) == 1 end
-    if alive[node] then
-      out[i] = 1
-      break
-    end
-  end
-end
+for i, key in ipairs(KEYS) do out[i] = redis.call('HVALS', key) end
 return out
 `);
 
-const REAP = defineScript(`
-local reaped = {}
-for _, node in ipairs(redis.call('SMEMBERS', KEYS[1])) do
-  if redis.call('EXISTS', ARGV[1] .. 'node:' .. node) == 0 then
-    local setKey = ARGV[1] .. 'node:' .. node .. ':sockets'
-    for _, member in ipairs(redis.call('SMEMBERS', setKey)) do
-      local sep = string.find(member, ' ', 1, true)
-      local userId = string.sub(member, 1, sep - 1)
-      local socketId = string.sub(member, sep + 1)
-      local userKey = ARGV[1] .. 'user:' .. userId .. ':sockets'
-      if redis.call('HGET', userKey, socketId) == node then
-        redis.call('HDEL', userKey, socketId)
-      end
-      table.insert(reaped, node .. ' ' .. member)
-    end
-    redis.call('DEL', setKey)
-    redis.call('SREM', KEYS[1], node)
-  end
-end
-return reaped
+/** KEYS: a user's sockets hash. ARGV: socketId, nodeId. Forgets the socket if it is still that node's. */
+const FORGET = defineScript(`
+if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then return redis.call('HDEL', KEYS[1], ARGV[1]) end
+return 0
 `);
 
 export class RedisConnectionStore implements ConnectionStore {
   constructor(private readonly redis: RedisConnections) {}
 
   async add(entry: SocketEntry, maxPerUser: number): Promise<boolean> {
-    const { key } = this;
-    // A write script: an add the handshake gave up on is not made later (no ghost socket).
-    const result = await this.redis.run((client, deadline) =>
-      ADD(
-        client,
-        [key(`user:${entry.userId}:sockets`), key(`node:${entry.nodeId}:sockets`), key('nodes')],
-        [entry.socketId, entry.nodeId, Math.min(maxPerUser, 1_000_000), entry.userId, this.redis.keyPrefix],
-        deadline,
-      ),
-    );
-    return result === 1;
+    const userKey = this.userKey(entry.userId);
+    const member = `${entry.userId} ${entry.socketId}`;
+    return this.redis.run(async (client, deadline) => {
+      const nodes = [...new Set(await client.hvals(userKey))];
+      const alive = await this.alive(client, nodes);
+      // The node's set first: a member left there by a failure below is skipped by a reap,
+      // whereas a user field without it would outlive this node.
+      await client.sadd(this.key(`node:${entry.nodeId}:sockets`), member);
+      // A write script: an add the handshake gave up on is not made later (no ghost socket).
+      const added = await ADD(client, [userKey], [entry.socketId, entry.nodeId, Math.min(maxPerUser, 1_000_000), ...nodes.filter((node) => !alive.has(node))], deadline).catch(
+        async (error: unknown) => {
+          await client.srem(this.key(`node:${entry.nodeId}:sockets`), member).catch(() => undefined);
+          throw error;
+        },
+      );
+      if (added !== 1) await client.srem(this.key(`node:${entry.nodeId}:sockets`), member);
+      return added === 1;
+    });
   }
 
   async remove(entry: SocketEntry): Promise<void> {
     await this.redis.run((client) =>
-      client
-        .multi()
-        .hdel(this.key(`user:${entry.userId}:sockets`), entry.socketId)
-        .srem(this.key(`node:${entry.nodeId}:sockets`), `${entry.userId} ${entry.socketId}`)
-        .exec(),
+      Promise.all([client.hdel(this.userKey(entry.userId), entry.socketId), client.srem(this.key(`node:${entry.nodeId}:sockets`), `${entry.userId} ${entry.socketId}`)]),
     );
   }
 
   async userSockets(userId: string): Promise<SocketEntry[]> {
     return this.redis.run(async (client) => {
-      const all = await client.hgetall(this.key(`user:${userId}:sockets`));
-      const nodes = [...new Set(Object.values(all))];
-      if (nodes.length === 0) return [];
-      const alive = await client.mget(nodes.map((node) => this.key(`node:${node}`)));
-      const live = new Set(nodes.filter((_, i) => alive[i] !== null));
+      const all = await client.hgetall(this.userKey(userId));
+      const live = await this.alive(client, [...new Set(Object.values(all))]);
       return Object.entries(all)
         .filter(([, nodeId]) => live.has(nodeId))
         .map(([socketId, nodeId]) => ({ userId, socketId, nodeId }));
     });
   }
 
+  /**
+   * Two round trips for any number of users: their hashes (one script call on a single Redis,
+   * one per slot on a cluster, sent together), then the heartbeats of the nodes they name.
+   */
   async onlineUsers(userIds: readonly string[]): Promise<Set<string>> {
     if (userIds.length === 0) return new Set();
-    const flags = (await this.redis.run((client) => ONLINE(client, userIds.map((userId) => this.key(`user:${userId}:sockets`)), [this.redis.keyPrefix]))) as number[];
-    return new Set(userIds.filter((_, i) => flags[i] === 1));
+    const keys = userIds.map((userId) => this.userKey(userId));
+    return this.redis.run(async (client) => {
+      const nodesOf = await this.redis.eachSlot(keys, (group) => NODES_OF(client, group.map((i) => keys[i]!), []) as Promise<string[][]>);
+      const live = await this.alive(client, [...new Set(nodesOf.flat())]);
+      return new Set(userIds.filter((_, i) => nodesOf[i]?.some((node) => live.has(node))));
+    });
   }
 
   async heartbeat(nodeId: string, ttlMs: number): Promise<void> {
-    await this.redis.run((client) => client.set(this.key(`node:${nodeId}`), String(Date.now()), 'PX', ttlMs));
+    await this.redis.run((client) => Promise.all([client.sadd(this.key('nodes'), nodeId), client.set(this.key(`node:${nodeId}`), String(Date.now()), 'PX', ttlMs)]));
   }
 
   async liveNodes(): Promise<string[]> {
     return this.redis.run(async (client) => {
       const nodes = await client.smembers(this.key('nodes'));
-      if (nodes.length === 0) return [];
-      const alive = await client.mget(nodes.map((node) => this.key(`node:${node}`)));
-      return nodes.filter((_, i) => alive[i] !== null);
+      const alive = await this.alive(client, nodes);
+      return nodes.filter((node) => alive.has(node));
     });
   }
 
+  /**
+   * Per dead node: takes its socket set (read and deleted in one transaction, so of several
+   * nodes reaping at once only one gets its sockets), forgets those sockets in their users'
+   * hashes, then drops the node from `nodes`. Interrupted, a later reap finds the node again
+   * with whatever set is left.
+   */
   async reapDeadNodes(): Promise<SocketEntry[]> {
-    const reaped = (await this.redis.run((client) => REAP(client, [this.key('nodes')], [this.redis.keyPrefix]))) as string[];
-    return reaped.map((line) => {
-      const [nodeId = '', userId = '', socketId = ''] = line.split(' ');
-      return { nodeId, userId, socketId };
+    return this.redis.run(async (client) => {
+      const nodes = await client.smembers(this.key('nodes'));
+      const alive = await this.alive(client, nodes);
+      const reaped: SocketEntry[] = [];
+      for (const nodeId of nodes.filter((node) => !alive.has(node))) {
+        const setKey = this.key(`node:${nodeId}:sockets`);
+        const [[, members]] = (await client.multi().smembers(setKey).del(setKey).exec()) as [[null, string[]], unknown];
+        const entries = members.map((member) => this.entryOf(nodeId, member));
+        await Promise.all(entries.map(({ userId, socketId }) => FORGET(client, [this.userKey(userId)], [socketId, nodeId])));
+        await client.srem(this.key('nodes'), nodeId);
+        reaped.push(...entries);
+      }
+      return reaped;
     });
   }
 
   async restore(nodeId: string, entries: readonly SocketEntry[]): Promise<void> {
-    await this.redis.run(async (client) => {
-      const batch = client.multi().sadd(this.key('nodes'), nodeId);
-      for (const entry of entries) {
-        batch.hset(this.key(`user:${entry.userId}:sockets`), entry.socketId, nodeId);
-        batch.sadd(this.key(`node:${nodeId}:sockets`), `${entry.userId} ${entry.socketId}`);
-      }
-      await batch.exec();
-    });
+    const byUser = new Map<string, Record<string, string>>();
+    for (const { userId, socketId } of entries) byUser.set(userId, { ...byUser.get(userId), [socketId]: nodeId });
+    await this.redis.run((client) =>
+      Promise.all([
+        client.sadd(this.key('nodes'), nodeId),
+        ...(entries.length > 0 ? [client.sadd(this.key(`node:${nodeId}:sockets`), ...entries.map((entry) => `${entry.userId} ${entry.socketId}`))] : []),
+        ...[...byUser].map(([userId, fields]) => client.hset(this.userKey(userId), fields)),
+      ]),
+    );
   }
 
   async removeNode(nodeId: string): Promise<void> {
     await this.redis.run(async (client) => {
       const members = await client.smembers(this.key(`node:${nodeId}:sockets`));
-      const batch = client.multi();
-      for (const member of members) {
-        const [userId = '', socketId = ''] = member.split(' ');
-        batch.hdel(this.key(`user:${userId}:sockets`), socketId);
-      }
-      batch.del(this.key(`node:${nodeId}:sockets`), this.key(`node:${nodeId}`)).srem(this.key('nodes'), nodeId);
-      await batch.exec();
+      await Promise.all(members.map((member) => this.entryOf(nodeId, member)).map(({ userId, socketId }) => FORGET(client, [this.userKey(userId)], [socketId, nodeId])));
+      await Promise.all([client.del(this.key(`node:${nodeId}:sockets`)), client.del(this.key(`node:${nodeId}`)), client.srem(this.key('nodes'), nodeId)]);
     });
   }
 
@@ -272,18 +273,29 @@ export class RedisConnectionStore implements ConnectionStore {
     await this.redis.run((client) => client.set(this.key(`session:${sessionId}`), userId, 'PX', Math.max(1, ttlMs)));
   }
 
+  /** One SET per session, sent together (on a cluster each goes to its own slot's master). */
   async holdSessions(sessions: readonly HeldSession[]): Promise<void> {
     if (sessions.length === 0) return;
-    await this.redis.run(async (client) => {
-      const batch = client.pipeline();
-      for (const { sessionId, userId, ttlMs } of sessions) batch.set(this.key(`session:${sessionId}`), userId, 'PX', Math.max(1, ttlMs));
-      await batch.exec();
-    });
+    await this.redis.run((client) =>
+      Promise.all(sessions.map(({ sessionId, userId, ttlMs }) => client.set(this.key(`session:${sessionId}`), userId, 'PX', Math.max(1, ttlMs)))),
+    );
   }
 
   async sessionOwner(sessionId: string): Promise<string | null> {
     return this.redis.run((client) => client.get(this.key(`session:${sessionId}`)));
   }
 
+  /** Which of these nodes heart-beat: their keys read together, each in its own slot. */
+  private async alive(client: RedisClient, nodeIds: readonly string[]): Promise<Set<string>> {
+    const beats = await Promise.all(nodeIds.map((node) => client.exists(this.key(`node:${node}`))));
+    return new Set(nodeIds.filter((_, i) => beats[i] === 1));
+  }
+
+  private entryOf(nodeId: string, member: string): SocketEntry {
+    const sep = member.indexOf(' ');
+    return { nodeId, userId: member.slice(0, sep), socketId: member.slice(sep + 1) };
+  }
+
   private readonly key = (suffix: string) => this.redis.keyPrefix + suffix;
+  private readonly userKey = (userId: string) => this.key(`user:${userId}:sockets`);
 }

@@ -2,7 +2,8 @@
  * The cluster adapter: Socket.IO's sharded Redis adapter (Redis 7 SPUBLISH/SSUBSCRIBE) in
  * dynamic mode, so a node subscribes only to the rooms it has members in and receives only
  * their broadcasts. Publishes are skipped (and counted) while Redis is unhealthy, so an
- * outage cannot queue unbounded messages in memory.
+ * outage cannot queue unbounded messages in memory. On a Redis Cluster each room's channel
+ * is subscribed on the shard that owns it; see `retrySubscriptions` for a failover.
  */
 import { createShardedAdapter } from '@socket.io/redis-adapter';
 import type { ServerOptions } from 'socket.io';
@@ -10,6 +11,48 @@ import type { Metrics } from './metrics.js';
 import type { RedisConnections } from './redis.js';
 
 type Publish = (channel: string, message: string | Buffer) => Promise<number>;
+
+interface ShardedSubscriber {
+  readonly status: string;
+  ssubscribe(...channels: string[]): Promise<unknown>;
+  sunsubscribe(...channels: string[]): Promise<unknown>;
+}
+
+/** Between two tries of an SSUBSCRIBE refused during a failover. */
+const RESUBSCRIBE_MS = 200;
+
+/**
+ * On a Redis Cluster, an SSUBSCRIBE sent while the shard owning its channel has no master (a
+ * failover under way) is refused at once, without being remembered for the resubscription
+ * ioredis does after it learns the new slot map; and the adapter does not handle that
+ * rejection (an unhandled rejection would end the process). So each SSUBSCRIBE is tried
+ * again until it holds, unless the channel was unsubscribed meanwhile or the client closed,
+ * and its promise only resolves. An SUNSUBSCRIBE refused then has nothing left to undo.
+ */
+function retrySubscriptions(client: ShardedSubscriber): void {
+  const ssubscribe = client.ssubscribe.bind(client);
+  const sunsubscribe = client.sunsubscribe.bind(client);
+  const wanted = new Set<string>();
+  const subscribe = async (channels: string[]): Promise<unknown> => {
+    for (;;) {
+      const pending = channels.filter((channel) => wanted.has(channel));
+      if (pending.length === 0 || client.status === 'end') return 0;
+      try {
+        return await ssubscribe(...pending);
+      } catch {
+        await new Promise((resolve) => setTimeout(resolve, RESUBSCRIBE_MS).unref());
+      }
+    }
+  };
+  client.ssubscribe = (...channels) => {
+    for (const channel of channels) wanted.add(channel);
+    return subscribe(channels);
+  };
+  client.sunsubscribe = (...channels) => {
+    for (const channel of channels) wanted.delete(channel);
+    return sunsubscribe(...channels).catch(() => 0);
+  };
+}
 
 export function createClusterAdapter(redis: RedisConnections, metrics: Metrics): ServerOptions['adapter'] {
   const client = redis.pub as unknown as { spublish: Publish };
@@ -24,6 +67,7 @@ export function createClusterAdapter(redis: RedisConnections, metrics: Metrics):
       throw error;
     });
   };
+  if (redis.cluster) retrySubscriptions(redis.sub);
   return createShardedAdapter(redis.pub, redis.sub, {
     channelPrefix: `${redis.keyPrefix}sio`,
     subscriptionMode: 'dynamic',

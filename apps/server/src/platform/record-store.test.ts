@@ -10,9 +10,11 @@ let kinds = 0;
 
 describe('record store', () => {
   const connections = useStoreConnections('records:');
+  const onCluster = useStoreConnections('records:', 'cluster');
   const stores: [string, () => RedisConnections | null][] = [
     ['memory', () => null],
     ['redis', () => connections()],
+    ['redis cluster', () => onCluster()],
   ];
 
   describe.each(stores)('%s', (name, redis) => {

@@ -99,33 +99,31 @@ class MemoryRecordStore<T> implements IndexedRecordStore<T> {
 const NOW = `local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)`;
 
-/** Lua: with an index (KEYS[2]), scores ARGV[1] by its expiry; the index lives as long as its newest id. */
-const INDEX = `if KEYS[2] then
-  ${NOW}
-  redis.call('ZADD', KEYS[2], now + tonumber(ARGV[2]), ARGV[1])
-  redis.call('PEXPIRE', KEYS[2], ARGV[2])
-end`;
-
-/** KEYS: record[, index]. ARGV: id, ttl ms, expected json ('' = absent), new json ('' = delete). */
-const CAS = defineWriteScript(`
-local current = redis.call('GET', KEYS[1]) or ''
-if current ~= ARGV[3] then return 0 end
-if ARGV[4] == '' then
-  redis.call('DEL', KEYS[1])
-  if KEYS[2] then redis.call('ZREM', KEYS[2], ARGV[1]) end
-else
-  redis.call('SET', KEYS[1], ARGV[4], 'PX', ARGV[2])
-  ${INDEX}
-end
+/**
+ * KEYS: index. ARGV: id, ttl ms. Scores the id by its expiry; the index lives as long as its
+ * newest id. Its own step, not part of the record's: on a Redis Cluster the record and the
+ * index are in different slots.
+ */
+const INDEX = defineScript(`
+${NOW}
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return 1
 `);
 
-/** KEYS: record[, index]. ARGV: id, ttl ms. Returns the record (or nil) and pushes its expiry. */
+/** KEYS: record. ARGV: ttl ms, expected json ('' = absent), new json ('' = delete). */
+const CAS = defineWriteScript(`
+local current = redis.call('GET', KEYS[1]) or ''
+if current ~= ARGV[2] then return 0 end
+if ARGV[3] == '' then redis.call('DEL', KEYS[1]) else redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[1]) end
+return 1
+`);
+
+/** KEYS: record. ARGV: ttl ms. Returns the record (or nil) and pushes its expiry. */
 const TOUCH = defineScript(`
 local current = redis.call('GET', KEYS[1])
 if not current then return false end
-redis.call('PEXPIRE', KEYS[1], ARGV[2])
-${INDEX}
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
 return current
 `);
 
@@ -136,6 +134,15 @@ redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 return redis.call('ZRANGE', KEYS[1], 0, -1)
 `);
 
+/**
+ * Redis layout (prefix p): `p <kind>:record:<id>` the JSON with its TTL, and for an indexed
+ * kind `p <kind>:index`, a sorted set of ids by expiry. The index is written after its record
+ * (and an id dropped after its record is deleted), so `ids()` may list an id whose record has
+ * just gone (callers read the record and skip a null) and a write interrupted between the two
+ * steps leaves its record out of `ids()` until its next write or touch. One index per kind is
+ * one slot on a cluster: only the matchmaking queue has one, swept by the single matcher that
+ * holds the lease, with one write per ticket change, so the slot's load is that of the queue.
+ */
 class RedisRecordStore<T> implements IndexedRecordStore<T> {
   constructor(
     private readonly redis: RedisConnections,
@@ -143,9 +150,8 @@ class RedisRecordStore<T> implements IndexedRecordStore<T> {
     private readonly options: RecordStoreOptions,
   ) {}
 
-  private keys(id: string): string[] {
-    const record = this.redis.key(this.kind, 'record', id);
-    return this.options.indexed ? [record, this.index()] : [record];
+  private record(id: string): string {
+    return this.redis.key(this.kind, 'record', id);
   }
 
   private index(): string {
@@ -153,24 +159,33 @@ class RedisRecordStore<T> implements IndexedRecordStore<T> {
   }
 
   async get(id: string) {
-    const raw = await this.redis.run((client) => client.get(this.redis.key(this.kind, 'record', id)));
+    const raw = await this.redis.run((client) => client.get(this.record(id)));
     return raw === null ? null : parse<T>(raw);
   }
 
   async update(id: string, change: (current: T | null) => T | null) {
     for (let attempt = 0; attempt < 50; attempt++) {
-      const raw = (await this.redis.run((client) => client.get(this.redis.key(this.kind, 'record', id)))) ?? '';
+      const raw = (await this.redis.run((client) => client.get(this.record(id)))) ?? '';
       const current = raw === '' ? null : parse<T>(raw);
       const next = change(current);
       if (next === current) return current;
-      const written = await this.redis.run((client, deadline) => CAS(client, this.keys(id), [id, this.options.ttlMs, raw, next === null ? '' : JSON.stringify(next)], deadline));
+      const written = await this.redis.run(async (client, deadline) => {
+        const done = await CAS(client, [this.record(id)], [this.options.ttlMs, raw, next === null ? '' : JSON.stringify(next)], deadline);
+        if (done !== 1 || !this.options.indexed) return done;
+        await (next === null ? client.zrem(this.index(), id) : INDEX(client, [this.index()], [id, this.options.ttlMs]));
+        return done;
+      });
       if (written === 1) return next;
     }
     throw new Error(`${this.kind} ${id} kept changing; gave up`);
   }
 
   async touch(id: string) {
-    const raw = (await this.redis.run((client) => TOUCH(client, this.keys(id), [id, this.options.ttlMs]))) as string | null;
+    const raw = await this.redis.run(async (client) => {
+      const found = (await TOUCH(client, [this.record(id)], [this.options.ttlMs])) as string | null;
+      if (found !== null && this.options.indexed) await INDEX(client, [this.index()], [id, this.options.ttlMs]);
+      return found;
+    });
     return raw === null ? null : parse<T>(raw);
   }
 

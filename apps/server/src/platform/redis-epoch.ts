@@ -14,6 +14,9 @@
  * minutes old, a replica promoted with lag). Any restart closes the connections, so a
  * reconnect of the store connection that the health check did not see as an outage runs the
  * recovery too (it is not counted as a loss: none may have happened). That costs no command.
+ * On a Redis Cluster the marker lives in one slot, so a failover of another master (whose
+ * replica may lack the last writes) is noticed by the client dropping the failed node from
+ * its pool instead, and runs the same recovery.
  *
  * What recovery restores, from what each node holds in memory (each step is also correct
  * after an outage that lost nothing, and with several nodes restoring at once):
@@ -32,10 +35,11 @@
  * subscriber connection subscribes again by itself. The matchmaking lease is taken again by
  * whichever node asks next.
  */
-import type { ChainableCommander, Redis } from 'ioredis';
+import type { ChainableCommander } from 'ioredis';
 import { randomId } from './ids.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
+import type { RedisClient } from './redis.js';
 
 /** A pipeline reply: the error, or null and the result. */
 type Reply = [error: Error | null, result: unknown] | undefined;
@@ -48,11 +52,14 @@ export class RedisEpoch {
 
   constructor(
     private readonly key: string,
-    client: Redis,
+    client: RedisClient,
     private readonly logger: Logger,
     private readonly metrics: Metrics,
   ) {
     client.on('ready', () => (this.reconnected = true));
+    // On a Redis Cluster, a node leaving the client's pool is a master that failed over (or
+    // was removed): its promoted replica may lack the last writes, so re-publish as well.
+    client.on('-node', () => (this.reconnected = true));
   }
 
   /**

@@ -2,6 +2,10 @@
  * Redis connections and their health. Three clients: `main` for store commands (no offline
  * queue: a command during an outage fails at once instead of piling up), `pub` for the
  * adapter's publishes (same), and `sub` for subscriptions (queues and resubscribes by itself).
+ * Against a Redis Cluster (a `redis+cluster://` URL, see `parseRedisUrl`) each is an ioredis
+ * `Cluster`: commands go to the master owning their key's slot, scripts too (EVALSHA, then
+ * EVAL on that node when it lacks the script), and `sub` keeps one sharded subscriber per
+ * master, so a room's channel is subscribed on the shard that owns it.
  *
  * A health loop pings `main` every second. While Redis does not answer, `healthy` is false:
  * stores refuse with `UNAVAILABLE`, publishes are skipped and counted, `/readyz` is 503, and
@@ -11,14 +15,17 @@
  * checks, and then runs the same listeners (redis-epoch.ts).
  */
 import { ErrorCode } from '@tavern/protocol';
-import { Redis, type RedisOptions } from 'ioredis';
+import { createHash } from 'node:crypto';
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import { AppError } from './app-error.js';
+import { keySlot } from './key-slot.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import { RedisEpoch } from './redis-epoch.js';
 import type { RedisTracer, Tracing } from './tracing.js';
 
 export interface RedisSettings {
+  /** `redis://`, `rediss://`, or `redis+cluster://` / `rediss+cluster://` with seed nodes (see `parseRedisUrl`). */
   url: string;
   keyPrefix: string;
   /** How often the health loop pings. @default 1000 */
@@ -51,13 +58,70 @@ export class RedisUnavailableError extends Error {
  */
 export type Deadline = () => number;
 
+/** A single Redis or a Redis Cluster: both take the same commands, routed by key on a cluster. */
+export type RedisClient = Redis | Cluster;
+
+export interface RedisTarget {
+  /** True for a `redis+cluster://` URL. */
+  cluster: boolean;
+  /** One node, or the cluster's seed nodes (any reachable one finds the rest). */
+  nodes: { host: string; port: number }[];
+  username?: string;
+  password?: string;
+  tls: boolean;
+  /** The database (single Redis only; a cluster has only database 0). */
+  db: number;
+}
+
+const CLUSTER_URL = /^(rediss?)\+cluster:\/\/(?:([^@/]*)@)?([^/?#]+)\/?$/;
+
+/**
+ * Where Redis is. `redis://[user:password@]host:port[/db]` (or `rediss://`) is one Redis;
+ * `redis+cluster://[user:password@]host1:port1,host2:port2,...` (or `rediss+cluster://`) is a
+ * Redis Cluster, given by seed nodes: one that answers tells the client about all the others.
+ *
+ * @example
+ * parseRedisUrl('redis+cluster://10.0.0.1:7000,10.0.0.2:7000').nodes.length; // 2
+ */
+export function parseRedisUrl(url: string): RedisTarget {
+  const cluster = CLUSTER_URL.exec(url);
+  if (!cluster) {
+    const parsed = new URL(url);
+    return {
+      cluster: false,
+      nodes: [{ host: parsed.hostname, port: Number(parsed.port || 6379) }],
+      ...(parsed.username && { username: decodeURIComponent(parsed.username) }),
+      ...(parsed.password && { password: decodeURIComponent(parsed.password) }),
+      tls: parsed.protocol === 'rediss:',
+      db: Number(parsed.pathname.slice(1) || 0),
+    };
+  }
+  const [, scheme, credentials, hosts = ''] = cluster;
+  const nodes = hosts.split(',').map((hostPort) => {
+    const match = /^(\[[^\]]+\]|[^:]+)(?::(\d{1,5}))?$/.exec(hostPort);
+    if (!match?.[1]) throw new Error(`invalid cluster node "${hostPort}" in the redis URL`);
+    return { host: match[1].replace(/^\[|\]$/g, ''), port: Number(match[2] ?? 6379) };
+  });
+  const [username = '', password] = credentials === undefined ? [] : credentials.split(':');
+  return {
+    cluster: true,
+    nodes,
+    ...(username && { username: decodeURIComponent(username) }),
+    ...(password !== undefined && { password: decodeURIComponent(password) }),
+    tls: scheme === 'rediss',
+    db: 0,
+  };
+}
+
 /** The part of `commandTimeoutMs` before a timeout in which write scripts no longer run. */
 const WRITE_MARGIN = 1 / 3;
 
 export class RedisConnections {
-  readonly main: Redis;
-  readonly pub: Redis;
-  readonly sub: Redis;
+  readonly main: RedisClient;
+  readonly pub: RedisClient;
+  readonly sub: RedisClient;
+  /** True on a Redis Cluster. */
+  readonly cluster: boolean;
   readonly keyPrefix: string;
   private isHealthy = false;
   private timer: NodeJS.Timeout | null = null;
@@ -84,6 +148,8 @@ export class RedisConnections {
     this.keyPrefix = settings.keyPrefix;
     this.tracer = tracing ? tracing.redis(settings.url) : null;
     this.commandTimeoutMs = settings.commandTimeoutMs ?? 1_500;
+    const target = parseRedisUrl(settings.url);
+    this.cluster = target.cluster;
     const common: RedisOptions = {
       lazyConnect: false,
       connectTimeout: 2_000,
@@ -98,21 +164,17 @@ export class RedisConnections {
       maxRetriesPerRequest: 1,
       commandTimeout: this.commandTimeoutMs,
     };
-    this.main = new Redis(settings.url, { ...failFast, connectionName: 'tavern-main' });
-    this.pub = new Redis(settings.url, { ...failFast, connectionName: 'tavern-pub' });
-    this.epoch = new RedisEpoch(this.key('epoch'), this.main, logger, metrics);
     // Subscriptions made during an outage wait for the connection; they must never fail.
     // No ready check: its INFO is refused once the connection is back in subscriber mode, and
     // on a reconnect racing the resubscription ioredis then fails the queued SSUBSCRIBEs with
     // that error (unhandled rejections in a Redis-restart test). Redis accepts (S)SUBSCRIBE
     // while it is still loading its data, so this connection has nothing to wait for.
-    this.sub = new Redis(settings.url, {
-      ...common,
-      enableOfflineQueue: true,
-      maxRetriesPerRequest: null,
-      enableReadyCheck: false,
-      connectionName: 'tavern-sub',
-    });
+    const queueing: RedisOptions = { ...common, enableOfflineQueue: true, maxRetriesPerRequest: null, enableReadyCheck: false };
+    const connect = (options: RedisOptions, subscriber = false) => (target.cluster ? clusterClient(target, options, subscriber) : new Redis(settings.url, options));
+    this.main = connect({ ...failFast, connectionName: 'tavern-main' });
+    this.pub = connect({ ...failFast, connectionName: 'tavern-pub' });
+    this.epoch = new RedisEpoch(this.key('epoch'), this.main, logger, metrics);
+    this.sub = connect({ ...queueing, connectionName: 'tavern-sub' }, true);
     for (const [name, client] of [['main', this.main], ['pub', this.pub], ['sub', this.sub]] as const) {
       client.on('error', (error: Error) => this.logError(name, error));
     }
@@ -129,7 +191,7 @@ export class RedisConnections {
    * with `required`, it closes the connections and throws `RedisUnavailableError` instead.
    */
   async start(startupWaitMs = this.settings.startupWaitMs ?? 5_000): Promise<void> {
-    const ready = (client: Redis) =>
+    const ready = (client: RedisClient) =>
       client.status === 'ready' ? Promise.resolve() : new Promise<void>((resolve) => client.once('ready', () => resolve()));
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
@@ -143,7 +205,8 @@ export class RedisConnections {
       this.closed = true;
       for (const client of [this.main, this.pub, this.sub]) client.disconnect();
       // Host and port only: the URL may hold a password.
-      throw new RedisUnavailableError(new URL(this.settings.url).host, startupWaitMs);
+      const { nodes } = parseRedisUrl(this.settings.url);
+      throw new RedisUnavailableError(nodes.map(({ host, port }) => `${host}:${port}`).join(','), startupWaitMs);
     }
     this.timer = setInterval(() => void this.check(), this.settings.healthCheckMs ?? 1_000);
     this.timer.unref();
@@ -165,7 +228,7 @@ export class RedisConnections {
    * `deadline` (handed to the operation for `defineWriteScript`). With tracing on, it runs in a
    * span (child of the event being handled).
    */
-  async run<T>(operation: (client: Redis, deadline: Deadline) => Promise<T>): Promise<T> {
+  async run<T>(operation: (client: RedisClient, deadline: Deadline) => Promise<T>): Promise<T> {
     if (!this.isHealthy) throw new AppError(ErrorCode.UNAVAILABLE, 'storage is unavailable, try again shortly');
     try {
       return await (this.tracer === null ? operation(this.main, this.deadline) : this.tracer.run((client) => operation(client, this.deadline), this.main));
@@ -198,6 +261,34 @@ export class RedisConnections {
 
   key(...parts: string[]): string {
     return this.keyPrefix + parts.join(':');
+  }
+
+  /**
+   * Runs a multi-key operation once per group of keys that share a slot: one group (one call)
+   * on a single Redis, one per slot on a cluster, the groups sent together. `operation` gets
+   * the indexes (into `keys`) of its group and answers one result per index, in that order;
+   * the results come back in the order of `keys`. Call it inside `run`.
+   *
+   * @example
+   * const entries = await redis.run((client) =>
+   *   redis.eachSlot(keys, (group) => GET_ALL(client, group.map((i) => keys[i]!), []) as Promise<string[][]>));
+   */
+  async eachSlot<R>(keys: readonly string[], operation: (indexes: number[]) => Promise<readonly R[]>): Promise<R[]> {
+    const groups = new Map<number, number[]>();
+    keys.forEach((key, index) => {
+      const slot = this.cluster ? keySlot(key) : 0;
+      const group = groups.get(slot);
+      if (group) group.push(index);
+      else groups.set(slot, [index]);
+    });
+    const results = new Array<R>(keys.length);
+    await Promise.all(
+      [...groups.values()].map(async (indexes) => {
+        const answers = await operation(indexes);
+        indexes.forEach((index, i) => (results[index] = answers[i] as R));
+      }),
+    );
+    return results;
   }
 
   async close(): Promise<void> {
@@ -260,17 +351,20 @@ export class RedisConnections {
 
 type ScriptArgs = readonly (string | number)[];
 
-/** Runs `lua` by EVALSHA with arguments made at each send (a NOSCRIPT reload sends again). */
+/**
+ * Runs `lua` by EVALSHA with arguments made at each send, and by EVAL (which also caches it)
+ * on a node that does not hold it yet: a restarted Redis, or on a cluster the master owning
+ * the keys' slot, which the client routes both commands to. No SCRIPT LOAD: on a cluster it
+ * would reach an arbitrary node.
+ */
 function scriptRunner(lua: string) {
-  let sha: string | null = null;
-  return async (client: Redis, keys: readonly string[], args: () => ScriptArgs): Promise<unknown> => {
-    sha ??= (await client.script('LOAD', lua)) as string;
+  const sha = createHash('sha1').update(lua).digest('hex');
+  return async (client: RedisClient, keys: readonly string[], args: () => ScriptArgs): Promise<unknown> => {
     try {
       return await client.evalsha(sha, keys.length, ...keys, ...args());
     } catch (error) {
       if (!(error instanceof Error) || !error.message.includes('NOSCRIPT')) throw error;
-      sha = (await client.script('LOAD', lua)) as string;
-      return client.evalsha(sha, keys.length, ...keys, ...args());
+      return client.eval(lua, keys.length, ...keys, ...args());
     }
   };
 }
@@ -284,7 +378,7 @@ function scriptRunner(lua: string) {
  */
 export function defineScript(lua: string) {
   const run = scriptRunner(lua);
-  return (client: Redis, keys: readonly string[], args: ScriptArgs): Promise<unknown> => run(client, keys, () => args);
+  return (client: RedisClient, keys: readonly string[], args: ScriptArgs): Promise<unknown> => run(client, keys, () => args);
 }
 
 /**
@@ -312,6 +406,35 @@ local ARGV = {unpack(ARGV, 2)}
  */
 export function defineWriteScript(lua: string) {
   const run = scriptRunner(DEADLINE_CHECK + lua);
-  return (client: Redis, keys: readonly string[], args: ScriptArgs, deadline: Deadline): Promise<unknown> =>
+  return (client: RedisClient, keys: readonly string[], args: ScriptArgs, deadline: Deadline): Promise<unknown> =>
     run(client, keys, () => [deadline(), ...args]);
+}
+
+/**
+ * An ioredis `Cluster` on the target's seed nodes, each node connection made with `options`.
+ * Reads and writes go to masters (a replica may lag); `sub` subscribes through one sharded
+ * subscriber per master, as SSUBSCRIBE needs the shard owning the channel's slot.
+ */
+function clusterClient(target: RedisTarget, options: RedisOptions, subscriber: boolean): Cluster {
+  const { enableOfflineQueue, enableReadyCheck, retryStrategy, ...perNode } = options;
+  const clusterOptions: ClusterOptions = {
+    scaleReads: 'master',
+    enableOfflineQueue: enableOfflineQueue ?? true,
+    enableReadyCheck: enableReadyCheck ?? true,
+    shardedSubscribers: subscriber,
+    // Reconnecting the whole cluster: the same back-off as a single Redis.
+    clusterRetryStrategy: (attempt) => retryStrategy?.(attempt) ?? 2_000,
+    // A failover: retry a command refused while a replica takes over, within its timeout.
+    retryDelayOnFailover: 100,
+    retryDelayOnClusterDown: 100,
+    retryDelayOnTryAgain: 100,
+    slotsRefreshTimeout: 1_000,
+    redisOptions: {
+      ...perNode,
+      ...(target.username !== undefined && { username: target.username }),
+      ...(target.password !== undefined && { password: target.password }),
+      ...(target.tls && { tls: {} }),
+    },
+  };
+  return new Cluster(target.nodes, clusterOptions);
 }

@@ -16,7 +16,7 @@ import type { ExportResult, ExportResultCode } from '@opentelemetry/core';
 import type * as Sdk from '@opentelemetry/sdk-trace-base';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type * as Semconv from '@opentelemetry/semantic-conventions';
-import type { Redis } from 'ioredis';
+import { parseRedisUrl, type RedisClient } from './redis.js';
 import type { Logger } from './logger.js';
 
 /** What tracing needs of the server's `config.tracing` (documented there). */
@@ -50,7 +50,7 @@ export interface EventSpan {
 /** Spans around one Redis store operation; null where tracing is off. */
 export interface RedisTracer {
   /** Runs `operation(client)` in a span when an event span is active (store work outside an event is not traced). */
-  run<T>(operation: (client: Redis) => Promise<T>, client: Redis): Promise<T>;
+  run<T>(operation: (client: RedisClient) => Promise<T>, client: RedisClient): Promise<T>;
 }
 
 export interface Tracing {
@@ -217,13 +217,13 @@ function sampler(sdk: typeof Sdk, config: TracingSettings): Sdk.Sampler {
 }
 
 function redisAttributes(url: string, semconv: typeof Semconv): Record<string, string | number> {
-  const parsed = new URL(url);
-  const database = Number(parsed.pathname.slice(1) || 0);
+  // A cluster is recorded by its first seed node (the span does not know which master answered).
+  const { nodes, db } = parseRedisUrl(url);
   return {
     [semconv.ATTR_DB_SYSTEM_NAME]: 'redis',
-    [semconv.ATTR_SERVER_ADDRESS]: parsed.hostname,
-    [semconv.ATTR_SERVER_PORT]: Number(parsed.port || 6379),
-    [semconv.ATTR_DB_NAMESPACE]: String(Number.isInteger(database) ? database : 0),
+    [semconv.ATTR_SERVER_ADDRESS]: nodes[0]?.host ?? '',
+    [semconv.ATTR_SERVER_PORT]: nodes[0]?.port ?? 6379,
+    [semconv.ATTR_DB_NAMESPACE]: String(Number.isInteger(db) ? db : 0),
   };
 }
 

@@ -22,7 +22,7 @@ export interface ChatLoad {
   close(): void;
 }
 
-export async function startChatLoad(cluster: ChaosCluster, count: number, channelId: string): Promise<ChatLoad> {
+export async function startChatLoad(cluster: Pick<ChaosCluster, 'nginx' | 'token'>, count: number, channelId: string): Promise<ChatLoad> {
   const clients: TavernClient[] = [];
   const delivered: Message[][] = [];
   const segments: number[][] = [];

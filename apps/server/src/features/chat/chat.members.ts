@@ -230,10 +230,7 @@ export class RedisChannelMembership implements ChannelMembership {
   async refresh(nodeId: string, channelIds: readonly string[]) {
     if (channelIds.length === 0) return;
     await this.noteChannel(nodeId, channelIds);
-    await this.redis.run(async (client) => {
-      const batch = client.pipeline();
-      for (const channelId of channelIds) for (const key of this.keys(channelId)) batch.pexpire(key, this.ttlMs);
-      await batch.exec();
-    });
+    // Channels are in different slots on a cluster: the PEXPIREs are sent together, not as one pipeline.
+    await this.redis.run((client) => Promise.all(channelIds.flatMap((channelId) => this.keys(channelId).map((key) => client.pexpire(key, this.ttlMs)))));
   }
 }

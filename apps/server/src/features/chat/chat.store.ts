@@ -405,35 +405,40 @@ if seq > current then redis.call('HSET', KEYS[1], ARGV[1], seq); return seq end
 return current
 `);
 
-/**
- * KEYS: room hash, members set, owner's rooms (zset roomId -> expiry). ARGV: now, ttlMs,
- * maxPerOwner, roomId, name, visibility, ownerId, members... 0 when the owner is at the quota.
- * Room ids are fresh per call: one already in the owner's rooms is this call run again (ioredis
- * sends a command again after a reconnect), and made.
+/*
+ * A room is three keys in three slots on a Redis Cluster: its hash, its members, and the
+ * owner's rooms (the quota). So it is made in steps: the quota first (a room id already
+ * there is this call run again, as room ids are fresh per call), then the members, then the
+ * hash, which makes the room visible (`room()` reads it) only once its members are in. A
+ * step that fails gives the quota back when it can; otherwise the id holds a place in the
+ * owner's quota until its expiry, and no room exists.
  */
-const CREATE_ROOM = defineWriteScript(`
-redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', ARGV[1])
-if redis.call('ZSCORE', KEYS[3], ARGV[4]) then return 1 end
-if redis.call('ZCARD', KEYS[3]) >= tonumber(ARGV[3]) then return 0 end
-redis.call('HSET', KEYS[1], 'name', ARGV[5], 'visibility', ARGV[6], 'ownerId', ARGV[7])
+
+/** KEYS: owner's rooms (zset roomId -> expiry). ARGV: now, ttlMs, maxPerOwner, roomId. 0 when the owner is at the quota. */
+const RESERVE_ROOM = defineWriteScript(`
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+if redis.call('ZSCORE', KEYS[1], ARGV[4]) then return 1 end
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then return 0 end
+redis.call('ZADD', KEYS[1], tonumber(ARGV[1]) + tonumber(ARGV[2]), ARGV[4])
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
-for i = 8, #ARGV do redis.call('SADD', KEYS[2], ARGV[i]) end
-redis.call('PEXPIRE', KEYS[2], ARGV[2])
-redis.call('ZADD', KEYS[3], tonumber(ARGV[1]) + tonumber(ARGV[2]), ARGV[4])
-redis.call('PEXPIRE', KEYS[3], ARGV[2])
 return 1
 `);
 
-/** KEYS: room hash, members set. ARGV: now, ttlMs, roomId, owner key prefix. */
+/** KEYS: a room's hash or members set. ARGV: ttlMs, 'hash' or 'set', then field-value pairs or members. */
+const FILL_ROOM = defineWriteScript(`
+if #ARGV > 2 then
+  if ARGV[2] == 'hash' then redis.call('HSET', KEYS[1], unpack(ARGV, 3)) else redis.call('SADD', KEYS[1], unpack(ARGV, 3)) end
+end
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+return 1
+`);
+
+/** KEYS: room hash. ARGV: ttlMs. Pushes its expiry; returns the owner, or nil when there is no such room. */
 const TOUCH_ROOM = defineWriteScript(`
 local owner = redis.call('HGET', KEYS[1], 'ownerId')
-if not owner then return 0 end
-redis.call('PEXPIRE', KEYS[1], ARGV[2])
-redis.call('PEXPIRE', KEYS[2], ARGV[2])
-local owned = ARGV[4] .. owner .. ':rooms'
-redis.call('ZADD', owned, tonumber(ARGV[1]) + tonumber(ARGV[2]), ARGV[3])
-redis.call('PEXPIRE', owned, ARGV[2])
-return 1
+if not owner then return false end
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+return owner
 `);
 
 /** KEYS: a set. ARGV: 'add' or 'remove', member. Blocks and room members, with a deadline. */
@@ -551,22 +556,31 @@ export class RedisChatStore implements ChatStore {
   }
 
   async createRoom(roomId: string, info: RoomInfo, members: readonly string[], limits: RoomLimits): Promise<boolean> {
-    const keys = [this.redis.key('chat', 'room', roomId), this.redis.key('chat', 'room', roomId, 'members'), this.redis.key('chat', 'owner', info.ownerId, 'rooms')];
-    const made = await this.redis.run((client, deadline) =>
-      CREATE_ROOM(client, keys, [Date.now(), limits.ttlMs, limits.maxPerOwner, roomId, info.name, info.visibility, info.ownerId, ...members], deadline),
-    );
-    return made === 1;
+    const [hash, memberSet, owned] = [this.redis.key('chat', 'room', roomId), this.redis.key('chat', 'room', roomId, 'members'), this.ownedRooms(info.ownerId)];
+    return this.redis.run(async (client, deadline) => {
+      if ((await RESERVE_ROOM(client, [owned], [Date.now(), limits.ttlMs, limits.maxPerOwner, roomId], deadline)) !== 1) return false;
+      try {
+        await FILL_ROOM(client, [memberSet], [limits.ttlMs, 'set', ...members], deadline);
+        await FILL_ROOM(client, [hash], [limits.ttlMs, 'hash', 'name', info.name, 'visibility', info.visibility, 'ownerId', info.ownerId], deadline);
+      } catch (error) {
+        await client.zrem(owned, roomId).catch(() => undefined);
+        throw error;
+      }
+      return true;
+    });
   }
 
   async touchRoom(roomId: string, ttlMs: number): Promise<void> {
-    await this.redis.run((client, deadline) =>
-      TOUCH_ROOM(
-        client,
-        [this.redis.key('chat', 'room', roomId), this.redis.key('chat', 'room', roomId, 'members')],
-        [Date.now(), ttlMs, roomId, this.redis.key('chat', 'owner', '')],
-        deadline,
-      ),
-    );
+    await this.redis.run(async (client, deadline) => {
+      const owner = (await TOUCH_ROOM(client, [this.redis.key('chat', 'room', roomId)], [ttlMs], deadline)) as string | null;
+      if (owner === null) return;
+      const owned = this.ownedRooms(owner);
+      await Promise.all([client.pexpire(this.redis.key('chat', 'room', roomId, 'members'), ttlMs), client.multi().zadd(owned, Date.now() + ttlMs, roomId).pexpire(owned, ttlMs).exec()]);
+    });
+  }
+
+  private ownedRooms(ownerId: string): string {
+    return this.redis.key('chat', 'owner', ownerId, 'rooms');
   }
 
   async room(roomId: string): Promise<RoomInfo | null> {

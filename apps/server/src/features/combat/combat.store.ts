@@ -53,14 +53,16 @@ export class MemoryCombatStore implements CombatStore {
   }
 }
 
-/** KEYS: session, deadlines zset. ARGV: id, expected turn ('' = absent), json, turn, deadline ('' = none). */
+/**
+ * KEYS: session. ARGV: expected turn ('' = absent), json. Only the session: its deadline is
+ * in the `deadlines` sorted set, in another slot on a Redis Cluster, and written apart.
+ */
 const REPLACE = defineWriteScript(`
 local current = redis.call('GET', KEYS[1])
 local turn = ''
 if current then turn = tostring(cjson.decode(current).state.turn) end
-if turn ~= ARGV[2] then return 0 end
-redis.call('SET', KEYS[1], ARGV[3], 'EX', 86400)
-if ARGV[5] == '' then redis.call('ZREM', KEYS[2], ARGV[1]) else redis.call('ZADD', KEYS[2], ARGV[5], ARGV[1]) end
+if turn ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2], 'EX', 86400)
 return 1
 `);
 
@@ -74,12 +76,20 @@ export class RedisCombatStore implements CombatStore {
     return raw ? reviveSession(raw) : null;
   }
 
+  /**
+   * A new deadline is scored before the session is written, and a session without one is
+   * dropped from `deadlines` after: whatever step is lost, the sweep finds every session
+   * that has a deadline (it reads the session and skips one not due), and the session's next
+   * write sets its entry right, as the entry is the session id.
+   */
   async replace(sessionId: string, expectedTurn: number | null, next: Session) {
-    const deadline = next.state.status === 'active' && next.state.deadline !== null ? String(next.state.deadline) : '';
-    const written = await this.redis.run((client, runBy) =>
-      REPLACE(client, [this.key('session', sessionId), this.key('deadlines')], [sessionId, expectedTurn === null ? '' : String(expectedTurn), JSON.stringify(next), next.state.turn, deadline], runBy),
-    );
-    return written === 1;
+    const deadline = next.state.status === 'active' && next.state.deadline !== null ? next.state.deadline : null;
+    return this.redis.run(async (client, runBy) => {
+      if (deadline !== null) await client.zadd(this.key('deadlines'), deadline, sessionId);
+      const written = await REPLACE(client, [this.key('session', sessionId)], [expectedTurn === null ? '' : String(expectedTurn), JSON.stringify(next)], runBy);
+      if (written === 1 && deadline === null) await client.zrem(this.key('deadlines'), sessionId);
+      return written === 1;
+    });
   }
 
   async overdue(now: number) {
@@ -92,13 +102,9 @@ export class RedisCombatStore implements CombatStore {
 
   async setSessionOf(userIds: readonly string[], sessionId: string | null) {
     if (userIds.length === 0) return;
-    await this.redis.run(async (client) => {
-      const multi = client.multi();
-      for (const userId of userIds) {
-        if (sessionId) multi.set(this.key('user', userId), sessionId, 'EX', 86400);
-        else multi.del(this.key('user', userId));
-      }
-      await multi.exec();
-    });
+    // One key per user, each in its own slot on a cluster: sent together, not as one transaction.
+    await this.redis.run((client) =>
+      Promise.all(userIds.map((userId) => (sessionId ? client.set(this.key('user', userId), sessionId, 'EX', 86400) : client.del(this.key('user', userId))))),
+    );
   }
 }

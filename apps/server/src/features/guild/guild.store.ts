@@ -27,12 +27,11 @@ export class RedisGuildStore implements GuildStore {
 
   async setMembers(guildId: string, userIds: readonly string[]) {
     const key = this.redis.key('guild', guildId, 'members');
-    const staging = `${key}:next`;
     return this.redis.run(async (client) => {
       const before = new Set(await client.smembers(key));
-      const multi = client.multi().del(staging);
-      if (userIds.length > 0) multi.sadd(staging, ...userIds).rename(staging, key);
-      else multi.del(key);
+      // Replaced in one transaction on the one key (a staging key would be in another slot on a cluster).
+      const multi = client.multi().del(key);
+      if (userIds.length > 0) multi.sadd(key, ...userIds);
       await multi.exec();
       const after = new Set(userIds);
       return { added: [...after].filter((userId) => !before.has(userId)), removed: [...before].filter((userId) => !after.has(userId)) };

@@ -5,12 +5,14 @@ import { useStoreConnections } from '../../../test/support/redis-connections.js'
 import { MemoryNotificationStore, RedisNotificationStore, type NotificationStore } from './notification.store.js';
 
 const connections = useStoreConnections('notif-contract:');
+const onCluster = useStoreConnections('notif-contract:', 'cluster');
 
 const make = (i: number): Notification => ({ id: `n${String(i).padStart(3, '0')}`, type: 't', title: `#${i}`, body: '', createdAt: 1_000 + i, read: false });
 
 describe.each([
   ['memory', () => new MemoryNotificationStore()],
   ['redis', () => new RedisNotificationStore(connections())],
+  ['redis cluster', () => new RedisNotificationStore(onCluster())],
 ] as [string, () => NotificationStore][])('NotificationStore contract: %s', (_name, create) => {
   it('keeps the newest `keep`, pages newest first, counts and marks read', async () => {
     const store = create();

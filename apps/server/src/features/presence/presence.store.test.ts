@@ -4,10 +4,12 @@ import { useStoreConnections } from '../../../test/support/redis-connections.js'
 import { DEFAULT_ENTRY, MemoryPresenceStore, RedisPresenceStore, type PresenceEntry, type PresenceStore } from './presence.store.js';
 
 const connections = useStoreConnections('presence-contract:');
+const onCluster = useStoreConnections('presence-contract:', 'cluster');
 
 describe.each([
   ['memory', () => new MemoryPresenceStore()],
   ['redis', () => new RedisPresenceStore(connections())],
+  ['redis cluster', () => new RedisPresenceStore(onCluster())],
 ] as [string, () => PresenceStore][])('PresenceStore contract: %s', (_name, create) => {
   it('defaults, updates fields, and announces each change once', async () => {
     const store = create();

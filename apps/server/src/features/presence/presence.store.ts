@@ -1,14 +1,14 @@
 /** What each user chose (status, activity) and what watchers were last told. */
 import { defineScript, type RedisConnections } from '../../api.js';
 
-/** KEYS: presence hashes. The HGETALL of each, in one call. */
+/** KEYS: presence hashes (of one slot on a cluster). The HGETALL of each, in one call. */
 const GET_ALL = defineScript(`
 local out = {}
 for i, key in ipairs(KEYS) do out[i] = redis.call('HGETALL', key) end
 return out
 `);
 
-/** KEYS: presence hashes. ARGV: the fields of each as a JSON object. Writes only the hashes that are missing. */
+/** KEYS: presence hashes (of one slot on a cluster). ARGV: the fields of each as a JSON object. Writes only the hashes that are missing. */
 const RESTORE = defineScript(`
 for i, key in ipairs(KEYS) do
   if redis.call('EXISTS', key) == 0 then
@@ -18,7 +18,7 @@ end
 return 0
 `);
 
-/** Keys per RESTORE call, so that restoring a busy node does not hold Redis for long. */
+/** Keys per RESTORE round trip, so that restoring a busy node does not hold Redis for long. */
 const RESTORE_BATCH = 500;
 
 export type ChosenStatus = 'online' | 'away' | 'busy' | 'invisible';
@@ -86,10 +86,11 @@ export class RedisPresenceStore implements PresenceStore {
     return this.redis.key('presence', userId);
   }
 
-  /** Every entry in one round trip (one script call), however many ids. */
+  /** Every entry in one round trip: one script call on a single Redis, one per slot (sent together) on a cluster. */
   async get(userIds: readonly string[]) {
     if (userIds.length === 0) return new Map<string, PresenceEntry>();
-    const replies = (await this.redis.run((client) => GET_ALL(client, userIds.map((userId) => this.key(userId)), []))) as string[][];
+    const keys = userIds.map((userId) => this.key(userId));
+    const replies = await this.redis.run((client) => this.redis.eachSlot(keys, (group) => GET_ALL(client, group.map((i) => keys[i]!), []) as Promise<string[][]>));
     return new Map(
       userIds.map((userId, i) => {
         const flat = replies[i] ?? [];
@@ -129,12 +130,12 @@ export class RedisPresenceStore implements PresenceStore {
     const all = [...entries];
     for (let start = 0; start < all.length; start += RESTORE_BATCH) {
       const batch = all.slice(start, start + RESTORE_BATCH);
+      const keys = batch.map(([userId]) => this.key(userId));
       await this.redis.run((client) =>
-        RESTORE(
-          client,
-          batch.map(([userId]) => this.key(userId)),
-          batch.map(([, entry]) => JSON.stringify(encode(entry).fields)),
-        ),
+        this.redis.eachSlot(keys, async (group) => {
+          await RESTORE(client, group.map((i) => keys[i]!), group.map((i) => JSON.stringify(encode(batch[i]![1]).fields)));
+          return [];
+        }),
       );
     }
   }

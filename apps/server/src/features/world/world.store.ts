@@ -63,12 +63,13 @@ export class RedisWorldStore implements WorldStore {
 
   async place(zoneId: string, players: readonly Player[]): Promise<void> {
     if (players.length === 0) return;
-    await this.redis.run(async (client) => {
-      const pipeline = client.pipeline();
-      pipeline.hset(this.redis.key('world', 'zone', zoneId), Object.fromEntries(players.map((player) => [player.characterId, JSON.stringify(player)])));
-      for (const player of players) pipeline.hset(this.redis.key('world', 'pos', player.characterId), zoneId, `${player.x},${player.y}`);
-      await pipeline.exec();
-    });
+    // The zone's hash and each character's positions: separate slots on a cluster, sent together.
+    await this.redis.run((client) =>
+      Promise.all([
+        client.hset(this.redis.key('world', 'zone', zoneId), Object.fromEntries(players.map((player) => [player.characterId, JSON.stringify(player)]))),
+        ...players.map((player) => client.hset(this.redis.key('world', 'pos', player.characterId), zoneId, `${player.x},${player.y}`)),
+      ]),
+    );
   }
 
   async remove(zoneId: string, characterId: string): Promise<void> {
