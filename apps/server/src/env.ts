@@ -191,7 +191,7 @@ const EnvSchema = z
       })
       .pipe(RateLimitOverrides)
       .optional(),
-    RATE_LIMIT_USER_FACTOR: z.coerce.number().min(1).max(1_000).default(2),
+    RATE_LIMIT_USER_FACTOR: z.coerce.number({ error: 'must be a number from 1 to 1000' }).min(1).max(1_000).default(2),
     RATE_LIMIT_SYNC_MS: int(10, 10_000).default(100),
     SLOW_CONSUMER_MAX_BYTES: int(16 * 1024, 1024 * 1024 * 1024).default(1024 * 1024),
     SHUTDOWN_TIMEOUT_MS: int(1_000, 120_000).default(10_000),
