@@ -61,7 +61,7 @@ describe('movement on one node', () => {
       return seen;
     });
     const positions = new Map<string, { x: number; y: number }>();
-    // 1.5 s at 20 Hz; odd players stand still.
+    // 30 steps at two per tick (20 Hz); odd players stand still.
     for (let step = 1; step <= 30; step++) {
       players.forEach((player, i) => {
         if (i % 2 === 1) return;
@@ -69,7 +69,8 @@ describe('movement on one node', () => {
         positions.set(`p${i}`, position);
         rawMove(player, { ...position, seq: step });
       });
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      // Two steps per server tick (100 ms), paced by the snapshots a standing player receives.
+      if (step % 2 === 0) await next(players[1]!, 'zone:snapshot');
     }
     await expect.poll(() => snapshots[1]!.at(-1)?.players.find((entry) => entry.characterId === 'p0')?.x).toBe(650);
     for (const [i, seen] of snapshots.entries()) {
