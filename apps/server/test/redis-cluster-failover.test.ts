@@ -140,10 +140,17 @@ describe('a room subscribed while its shard fails over', () => {
       const received: string[] = [];
       redis.sub.on('smessage', (from: string, message: string) => from === channel && received.push(message));
       const killed = own().killMasterOf(keySlot(channel));
-      // Past cluster-node-timeout (1 s): the master is failing and its slots have no master yet.
+      // Once the cluster has flagged the master as failing, its slots have no master yet.
       // Whether ioredis refuses this SSUBSCRIBE (no subscriber for the slot while it rebuilds its
       // subscriber group) or sends it late depends on timing; either way it must come to hold.
-      await new Promise((resolve) => setTimeout(resolve, 1_200));
+      const observer = own().client();
+      await expect
+        .poll(async () => {
+          const nodes = (await observer.call('CLUSTER', 'NODES').catch(() => '')) as string;
+          // The third field holds the flags: `master,fail?` (suspected) or `master,fail`.
+          return nodes.split('\n').some((line) => (line.split(' ')[2] ?? '').split(',').some((flag) => flag === 'fail' || flag === 'fail?'));
+        }, { timeout: 10_000, interval: 50 })
+        .toBe(true);
       const subscribed = redis.sub.ssubscribe(channel);
       await killed;
       await subscribed;
