@@ -146,6 +146,29 @@ describe('chat membership across nodes', () => {
     there.close();
   });
 
+  it('joins sent at once by one socket count it once per channel, and its disconnect leaves them all', async () => {
+    // Over Redis: the store's round trip is the window in which the joins overlap.
+    await using server = await startTestServer({ config: clusterConfig(redis().url) });
+    const rush = await server.connect('rush', { guilds: ['g'] });
+    await Promise.all([
+      request(rush, 'chat:join', { channelId: 'global:main', historyLimit: 0 }),
+      request(rush, 'chat:join', { channelId: 'global:main', historyLimit: 0 }),
+      request(rush, 'chat:join', { channelId: 'guild:g', historyLimit: 0 }),
+    ]);
+    const closed = new Promise((resolve) => rush.once('disconnect', resolve));
+    rush.disconnect();
+    await closed;
+    const late = await server.connect('late', { guilds: ['g'] });
+    for (const channelId of ['global:main', 'guild:g']) {
+      await expect
+        .poll(async () => {
+          const joined = await request(late, 'chat:join', { channelId, historyLimit: 0 });
+          return joined.ok && joined.data.memberCount;
+        })
+        .toBe(1);
+    }
+  });
+
   it('restores its members after Redis came back empty', async () => {
     await using a = await startTestServer({ config: clusterConfig(redis().url) });
     await joinAll(a, ['ann', 'ben'], 'global:main');

@@ -44,21 +44,37 @@ export class ChannelRoster {
 
   constructor(private readonly options: RosterOptions) {}
 
-  /** Counts a socket in (once per socket and channel) and tells the others. */
+  /**
+   * Counts a socket in (once per socket and channel) and tells the others. The channel is
+   * claimed before the store call, so two joins of one socket at once count it once, and
+   * joins of two channels at once both stay tracked.
+   */
   async join(socket: TavernSocket, channelId: string): Promise<void> {
-    const entry = this.joined.get(socket.id);
+    let entry = this.joined.get(socket.id);
     if (entry?.channels.has(channelId)) return;
+    if (!entry) this.joined.set(socket.id, (entry = { socket, channels: new Set() }));
+    entry.channels.add(channelId);
     const { userId, name } = socket.data.user;
-    const change = await this.options.store.join(channelId, { userId, name }, this.options.nodeId);
-    if (entry) entry.channels.add(channelId);
-    else this.joined.set(socket.id, { socket, channels: new Set([channelId]) });
+    let change: MembershipChange;
+    try {
+      change = await this.options.store.join(channelId, { userId, name }, this.options.nodeId);
+    } catch (error) {
+      this.forget(socket.id, channelId);
+      throw error;
+    }
     await this.announce(channelId, change, { joined: { userId, name }, except: socket.id });
   }
 
+  /** Drops a channel from a socket's tracked joins; false if it was not there. */
+  private forget(socketId: string, channelId: string): boolean {
+    const entry = this.joined.get(socketId);
+    if (!entry?.channels.delete(channelId)) return false;
+    if (entry.channels.size === 0) this.joined.delete(socketId);
+    return true;
+  }
+
   async leave(socket: TavernSocket, channelId: string): Promise<void> {
-    const entry = this.joined.get(socket.id);
-    if (!entry?.channels.delete(channelId)) return;
-    if (entry.channels.size === 0) this.joined.delete(socket.id);
+    if (!this.forget(socket.id, channelId)) return;
     const { userId } = socket.data.user;
     await this.announce(channelId, await this.options.store.leave(channelId, userId, this.options.nodeId), { left: userId });
   }
