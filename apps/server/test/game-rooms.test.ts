@@ -179,6 +179,10 @@ describe('game rooms', () => {
           const fullsBefore = copies.map((copy) => copy.fulls);
           await send(players[0]!, 'arena:fill', { roomId: first.roomId, count: 150, from: 10_000 });
           await expect.poll(() => copies.every((copy, index) => copy.fulls > fullsBefore[index]!), { timeout: 5_000 }).toBe(true);
+          // Settled first (no resync of an earlier gap still in flight to mend this one silently).
+          await expect.poll(() => handle.state.ticksLeft, { timeout: 10_000 }).toBe(0);
+          const settledView = arenaView(handle.state, { userId: 'p1', name: 'p1', seatId: '', connected: true });
+          await expect.poll(() => copies[1]!.state, { timeout: 5_000 }).toEqual(settledView);
           const gapsBefore = copies[1]!.gaps;
           copies[1]!.seq -= 1;
           await send(players[1]!, 'arena:move', { roomId: first.roomId, dx: 1, dy: 1 });
