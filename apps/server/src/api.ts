@@ -24,7 +24,7 @@ export { AppError, conflict, forbidden, fromZodError, invalid, notFound, precond
 export { characterIdOf, hasRole, type AuthUser, type TavernServer, type TavernSocket } from './transport/socket-types.js';
 export type { RealtimeService, EmitOptions } from './realtime/realtime.service.js';
 export type { RoomService, AccessPolicy } from './rooms/room.service.js';
-export { withStatus, type StatusSource } from './rooms/member-status.js';
+export { listByStatus, withStatus, type StatusSource } from './rooms/member-status.js';
 export { createRecordStore, updateOrRefuse, type IndexedRecordStore, type RecordStore, type RecordStoreOptions } from './platform/record-store.js';
 export { defineScript, defineWriteScript, type RedisConnections } from './platform/redis.js';
 export { randomId } from './platform/ids.js';

@@ -86,7 +86,8 @@ export class RealtimeService {
     const local = this.io.of('/').adapter.rooms;
     const online = new Set<string>();
     const elsewhere: string[] = [];
-    for (const userId of new Set(userIds)) {
+    for (const userId of userIds) {
+      if (online.has(userId)) continue;
       if (local.has(rooms.user(userId))) online.add(userId);
       else elsewhere.push(userId);
     }

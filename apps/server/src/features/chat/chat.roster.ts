@@ -7,16 +7,14 @@
  * once per second per channel across the cluster (a Redis lock decides which node sends it),
  * so filling a channel one join at a time is O(n), not O(n²) deliveries.
  */
-import { GLOBAL_ROOM, type chatSlice, type Member, type PresenceStatus } from '@tavern/protocol';
-import { withStatus, type EmitTo, type RedisConnections, type StatusSource, type TavernSocket } from '../../api.js';
+import { GLOBAL_ROOM, type chatSlice, type Member } from '@tavern/protocol';
+import { listByStatus, withStatus, type EmitTo, type RedisConnections, type StatusSource, type TavernSocket } from '../../api.js';
 import type { ChannelMember, ChannelMembership, MembershipChange, NodeShare } from './chat.members.js';
 
 const OCCUPANCY_INTERVAL_MS = 1_000;
 const LIST_REUSE_MS = 1_000;
 /** Large channels whose list is kept at once; beyond it (after a sweep of the stale) lists are not kept. */
 const MAX_CACHED_LISTS = 1_000;
-/** Online members first in a `chat:join` ack, then the others. */
-const STATUS_ORDER: Record<PresenceStatus, number> = { online: 0, away: 1, busy: 2, offline: 3, invisible: 4 };
 
 export interface RosterOptions {
   store: ChannelMembership;
@@ -102,9 +100,7 @@ export class ChannelRoster {
     const { members, count } = reuse ? { members: cached.members, count: await store.count(channelId) } : await store.list(channelId, listedMembers * 2);
     if (!reuse && count > largeChannelMembers) this.cacheList(channelId, members, now);
     // Statuses are always fresh: a member who just went invisible is never listed as online.
-    const withStatuses = await withStatus(this.options.statuses(), members);
-    withStatuses.sort((a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status]);
-    return { members: withStatuses.slice(0, listedMembers), memberCount: count };
+    return { members: await listByStatus(this.options.statuses(), members, listedMembers), memberCount: count };
   }
 
   private cacheList(channelId: string, members: ChannelMember[], now: number): void {

@@ -35,8 +35,7 @@ export class PresenceService {
 
   /** Presences as `viewerId` sees them (a user sees their own invisible status). */
   async list(userIds: readonly string[], viewerId: string): Promise<Presence[]> {
-    const [entries, online] = await Promise.all([this.store.get(userIds), this.onlineSet(userIds)]);
-    for (const [userId, entry] of entries) if (this.local.has(userId)) this.local.set(userId, entry);
+    const { entries, online } = await this.read(userIds);
     return userIds.map((userId) => {
       const entry = entries.get(userId);
       if (!entry) return { userId, status: 'offline', lastSeen: null };
@@ -73,10 +72,22 @@ export class PresenceService {
     this.logger.info({ users: known.size }, 'presence restored');
   }
 
-  /** Visible status per user, for member lists. */
+  /** Visible status per user, for member lists (a join ack asks for hundreds: no `Presence` objects). */
   async statuses(userIds: readonly string[]): Promise<Map<string, VisibleStatus>> {
-    const presences = await this.list(userIds, '');
-    return new Map(presences.map((presence) => [presence.userId, presence.status as VisibleStatus]));
+    const { entries, online } = await this.read(userIds);
+    const statuses = new Map<string, VisibleStatus>();
+    for (const userId of userIds) {
+      const entry = entries.get(userId);
+      statuses.set(userId, entry ? PresenceService.visible(entry, online.has(userId)) : 'offline');
+    }
+    return statuses;
+  }
+
+  /** The users' entries and which of them are online, keeping the local copies current. */
+  private async read(userIds: readonly string[]): Promise<{ entries: ReadonlyMap<string, PresenceEntry>; online: Set<string> }> {
+    const [entries, online] = await Promise.all([this.store.get(userIds), this.onlineSet(userIds)]);
+    for (const [userId, entry] of entries) if (this.local.has(userId)) this.local.set(userId, entry);
+    return { entries, online };
   }
 
   async choose(userId: string, status: ChosenStatus, activity: string | null, channels: readonly string[] = []): Promise<void> {
