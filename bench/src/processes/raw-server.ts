@@ -5,7 +5,11 @@
  * messages, no compression).
  *
  * - connect: `session:ready`, like Tavern;
- * - `chat:join`: join the room, ack; `chat:create`: a new room name, ack;
+ * - `chat:join`: join the room and ack what PROTOCOL.md's join ack carries that costs per
+ *   join: at most 100 members and `memberCount` (from a map of the channel's sockets, all
+ *   `online`); the others hear `chat:member:joined` while the channel has at most 100
+ *   members, and `chat:occupancy` at most once a second beyond that (members leave on
+ *   disconnect, announced the same way). `chat:create`: a new room name, ack;
  * - `chat:send`: build a message, `io.to(channel).emit('chat:message', message)` (the sender
  *   included, as in Tavern), ack `{ ok, data: { message } }`;
  * - `zone:enter`: join `zone:<id>`, ack a fixed zone; `character:move`: broadcast each move
@@ -44,8 +48,51 @@ const io = new Server(http, {
 let messageSeq = 0;
 let roomSeq = 0;
 
+const LARGE_CHANNEL_MEMBERS = 100;
+const LISTED_MEMBERS = 100;
+/** channelId -> its members (socket id -> the member entry its join ack and events carry). */
+const channels = new Map<string, Map<string, Member>>();
+
+interface Member {
+  userId: string;
+  name: string;
+  status: 'online';
+}
+
+/**
+ * The member a socket is in member lists: the token's `sub` and `name`, read but not verified
+ * (no auth is the point of the baseline), so that lists weigh what Tavern's do.
+ */
+function memberOf(auth: { token?: unknown }, socketId: string): Member {
+  let claims: { sub?: unknown; name?: unknown } = {};
+  try {
+    claims = JSON.parse(Buffer.from(String(auth.token).split('.')[1] ?? '', 'base64url').toString()) as typeof claims;
+  } catch {
+    // Not a JWT: the socket id stands in.
+  }
+  const userId = typeof claims.sub === 'string' ? claims.sub : socketId;
+  return { userId, name: typeof claims.name === 'string' ? claims.name : userId, status: 'online' };
+}
+/** Channels with a `chat:occupancy` due within the second. */
+const occupancyDue = new Set<string>();
+
+function announce(channelId: string, members: Map<string, Member>, socketId: string, member: Member, joined: boolean): void {
+  if (members.size > LARGE_CHANNEL_MEMBERS || channelId === 'global:main') {
+    if (occupancyDue.has(channelId)) return;
+    occupancyDue.add(channelId);
+    setTimeout(() => {
+      occupancyDue.delete(channelId);
+      io.to(channelId).emit('chat:occupancy', { channelId, count: channels.get(channelId)?.size ?? 0 });
+    }, 1_000).unref();
+    return;
+  }
+  if (joined) io.to(channelId).except(socketId).emit('chat:member:joined', { channelId, member });
+  else io.to(channelId).emit('chat:member:left', { channelId, userId: member.userId });
+}
+
 io.on('connection', (socket) => {
   let zone: string | null = null;
+  const member = memberOf(socket.handshake.auth, socket.id);
   const now = Date.now();
   socket.emit('session:ready', {
     userId: socket.id,
@@ -58,8 +105,28 @@ io.on('connection', (socket) => {
   });
 
   socket.on('chat:join', (payload: { channelId: string }, ack: Ack) => {
-    void socket.join(payload.channelId);
-    ack({ ok: true, data: { channel: { id: payload.channelId, epoch: 'raw', lastSeq: messageSeq }, members: [], history: [], lastReadSeq: 0 } });
+    const { channelId } = payload;
+    void socket.join(channelId);
+    let members = channels.get(channelId);
+    if (!members) channels.set(channelId, (members = new Map()));
+    if (!members.has(socket.id)) {
+      members.set(socket.id, member);
+      announce(channelId, members, socket.id, member, true);
+    }
+    const listed: Member[] = [];
+    for (const entry of members.values()) {
+      if (listed.length === LISTED_MEMBERS) break;
+      listed.push(entry);
+    }
+    ack({ ok: true, data: { channel: { id: channelId, epoch: 'raw', lastSeq: messageSeq }, members: listed, memberCount: members.size, history: [], lastReadSeq: 0 } });
+  });
+
+  socket.on('disconnect', () => {
+    for (const [channelId, members] of channels) {
+      if (!members.delete(socket.id)) continue;
+      if (members.size === 0) channels.delete(channelId);
+      else announce(channelId, members, socket.id, member, false);
+    }
   });
 
   socket.on('chat:create', (_payload: unknown, ack: Ack) => {
