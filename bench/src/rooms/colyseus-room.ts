@@ -19,8 +19,11 @@ export class ColyseusBenchRoom extends Room<State> {
 
   override onCreate(): void {
     this.setState(new ColyseusState({ players: new MapSchema() }));
-    this.patchRate = PATCH_MS;
+    // Tick first, then the patch interval: two 50 ms intervals fire in the order they were
+    // made, so this way a tick's changes go out at once, as in Tavern's room (its tick timer
+    // is made before its patch timer). The other way round every change would wait ~50 ms.
     this.setSimulationInterval(() => this.tick(), 1000 / TICK_HZ);
+    this.patchRate = PATCH_MS;
     this.onMessage(COLYSEUS_INPUT, (client: Client, message: unknown) => {
       if (isInput(message)) this.queues.get(client.sessionId)?.push({ dx: message.dx, dy: message.dy });
     });

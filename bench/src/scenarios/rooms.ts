@@ -8,7 +8,9 @@
  * - server CPU per player update = server utime+stime over the window / inputs the bots saw
  *   applied in it (an input is applied once, at a tick; its bot sees it in its own score);
  * - bytes per player per second = bytes the bots' TCP sockets received in the window /
- *   players / seconds (WebSocket and Socket.IO or Colyseus framing included);
+ *   players / seconds (WebSocket and Socket.IO or Colyseus framing included); the figure is
+ *   taken at the nominal input rate (bytes per input applied × the rate), since a starved
+ *   load generator sends fewer inputs and so receives fewer changes;
  * - patch latency p99 and max = input send → the first state its bot holds with it applied.
  */
 import { tallyTotal } from '../load/commands.js';
@@ -34,6 +36,8 @@ export interface RoomsRun {
   serverCoreShare: number;
   cpuUsPerUpdate: number;
   bytesPerPlayerPerSec: number;
+  /** Bytes received by all bots per input applied × the input rate: bytes per player per second at the nominal rate. */
+  bytesPerPlayerPerSecNominal: number;
   stateChangesPerPlayerPerSec: number;
   latencyP50: number;
   latencyP99: number;
@@ -94,6 +98,7 @@ async function roomsOnce(ctx: SuiteContext, system: RoomsSystem, config: { rooms
     serverCoreShare: round(cpu.coreShare),
     cpuUsPerUpdate: stats.inputsSeen > 0 ? round((cpu.cpuMs * 1000) / stats.inputsSeen, 2) : Number.NaN,
     bytesPerPlayerPerSec: round(stats.bytesReceived / count / seconds, 0),
+    bytesPerPlayerPerSecNominal: stats.inputsSeen > 0 ? round((stats.bytesReceived / stats.inputsSeen) * options.inputHz, 0) : Number.NaN,
     stateChangesPerPlayerPerSec: round(stats.stateChanges / count / seconds, 1),
     latencyP50: round(latency.percentile(50), 1),
     latencyP99: round(latency.percentile(99), 1),
@@ -116,7 +121,7 @@ export async function runRooms(ctx: SuiteContext): Promise<ScenarioResult> {
           ctx.log(`  rooms: ${config.rooms} rooms × ${config.players} players, ${options.inputHz} inputs/s each, ${system} (run ${repeat + 1}/${ctx.options.repeats})`);
           const run = await roomsOnce(ctx, system, config, repeat);
           ctx.log(
-            `    ${run.inputsAppliedPerSec} inputs applied/s, server ${Math.round(run.serverCoreShare * 100)}% of a core, ${run.cpuUsPerUpdate} µs CPU per update, ${run.bytesPerPlayerPerSec} B/s per player, latency p50 ${run.latencyP50} p99 ${run.latencyP99} max ${run.latencyMax} ms, load ${Math.round(run.loadCoreShare * 100)}%, errors ${run.errors}`,
+            `    ${run.inputsAppliedPerSec} inputs applied/s (${run.inputsSentPerSec} sent), server ${Math.round(run.serverCoreShare * 100)}% of a core, ${run.cpuUsPerUpdate} µs CPU per update, ${run.bytesPerPlayerPerSec} B/s per player (${run.bytesPerPlayerPerSecNominal} at ${options.inputHz} inputs/s), latency p50 ${run.latencyP50} p99 ${run.latencyP99} max ${run.latencyMax} ms, load ${Math.round(run.loadCoreShare * 100)}%, errors ${run.errors}`,
           );
           runs.push(run);
         }
@@ -134,7 +139,7 @@ export async function runRooms(ctx: SuiteContext): Promise<ScenarioResult> {
     const pairs = (pick: (run: RoomsRun) => number): PairedRun[] => pairRuns(ofSize('tavern'), ofSize('colyseus'), pick);
     return [
       pairedFigure(`server CPU per player update (${size})`, 'µs', pairs((run) => run.cpuUsPerUpdate), goals.roomsNoWorse, labels),
-      pairedFigure(`bytes received per player per second (${size})`, 'B/s', pairs((run) => run.bytesPerPlayerPerSec), goals.roomsNoWorse, labels),
+      pairedFigure(`bytes received per player per second at ${options.inputHz} inputs/s (${size})`, 'B/s', pairs((run) => run.bytesPerPlayerPerSecNominal), goals.roomsNoWorse, labels),
       pairedFigure(`patch latency p99 (${size})`, 'ms', pairs((run) => run.latencyP99), goals.roomsNoWorse, labels),
       pairedFigure(`patch latency max (${size})`, 'ms', pairs((run) => run.latencyMax), null, labels),
     ];
@@ -147,6 +152,12 @@ export async function runRooms(ctx: SuiteContext): Promise<ScenarioResult> {
   if (missing.length) notes.push(`in ${missing.length} run(s) more than half a second's inputs were not seen applied by the end of the window: ${missing.map((run) => `${run.system} ${run.rooms}×${run.playersPerRoom}: ${run.inputsMissing}`).join(', ')}`);
   const dropped = runs.filter((run) => run.dropped > 0);
   if (dropped.length) notes.push(`bots lost their connection or seat in ${dropped.length} run(s): ${dropped.map((run) => `${run.system} ${run.rooms}×${run.playersPerRoom}: ${run.errors}`).join('; ')}`);
+  const slow = runs.filter((run) => run.inputsSentPerSec < 0.9 * options.inputHz * run.rooms * run.playersPerRoom);
+  if (slow.length) {
+    notes.push(
+      `the bots could not keep ${options.inputHz} inputs/s each in ${slow.length} run(s) (a busy load-generator core: ${slow.map((run) => `${run.system} ${run.rooms}×${run.playersPerRoom} sent ${run.inputsSentPerSec} of ${options.inputHz * run.rooms * run.playersPerRoom}/s`).join(', ')}): their latency includes the bots' own queueing`,
+    );
+  }
   const loadBound = runs.filter((run) => run.loadCoreShare > 0.9);
   if (loadBound.length) notes.push(`the load generator used over 90% of its core in ${loadBound.length} run(s) (${loadBound.map((run) => `${run.system} ${run.rooms}×${run.playersPerRoom}`).join(', ')}): latency there includes the bots' own queueing`);
   return { id, title, status: 'ok', figures, notes, runs };
