@@ -1,8 +1,16 @@
 import { defineConfig } from 'tsup';
 
-// Three programs: the orchestrator, the load-generator worker and the raw Socket.IO server.
+// The programs: the orchestrator, the load-generator workers (chat and zones; game rooms) and
+// the servers the bench owns (raw Socket.IO, Tavern with the bench's room type, Colyseus).
 export default defineConfig({
-  entry: { cli: 'src/cli.ts', worker: 'src/load/worker.ts', 'raw-server': 'src/processes/raw-server.ts' },
+  entry: {
+    cli: 'src/cli.ts',
+    worker: 'src/load/worker.ts',
+    'rooms-worker': 'src/load/rooms-worker.ts',
+    'raw-server': 'src/processes/raw-server.ts',
+    'tavern-rooms-server': 'src/processes/tavern-rooms-server.ts',
+    'colyseus-server': 'src/processes/colyseus-server.ts',
+  },
   format: ['esm'],
   clean: true,
   sourcemap: true,

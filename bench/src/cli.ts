@@ -12,15 +12,16 @@ import { fullOptions, SCENARIOS, smokeOptions, soakOptions, type ScenarioId, typ
 import { coreLayout, describeMachine } from './machine.js';
 import { runSuite } from './suite.js';
 
-const HELP = `Tavern benchmark suite: Tavern against raw Socket.IO, real processes on 127.0.0.1.
+const HELP = `Tavern benchmark suite: Tavern against raw Socket.IO (and Colyseus for game rooms), real processes on 127.0.0.1.
 
-  pnpm bench                      the full suite (scenarios 1-5), results in bench/results/
+  pnpm bench                      the full suite (scenarios 1-5 and 7), results in bench/results/
   pnpm bench:smoke                seconds-long run with tiny sizes, results in a temp folder
   pnpm bench:soak                 connection churn and chat: a warm-up, then 10 measured minutes (scenario 6)
 
 Options (after \`pnpm bench --\`):
-  --scenarios idle,fanout,ack,zone,cluster,soak   which scenarios (default: all but soak)
-  --targets tavern,raw            which servers to measure (default both; the other column stays empty)
+  --scenarios idle,fanout,ack,zone,cluster,soak,rooms   which scenarios (default: all but soak)
+  --targets tavern,raw            which servers to measure (default both; the other column stays empty;
+                                  raw is the baseline, Colyseus in the rooms scenario)
   --repeats N                     runs per target, interleaved A B A B (default 2)
   --idle-sizes 5000,10000         idle connection counts
   --fanout-sizes 1000,5000        channel sizes for the fan-out
@@ -29,11 +30,12 @@ Options (after \`pnpm bench --\`):
   --zone ID                       zone to enter (default tavern-district)
   --zone-players N  --zone-hz H   players moving in one zone and their move rate
   --cluster-members N             channel size for the two-node scenario
+  --rooms-configs 100x8,10x64     rooms x players for the game-room scenario
   --soak-minutes M                the soak's measured window (default 10; the warm-up comes first)
   --tavern-env KEY=VALUE          extra environment for every Tavern process (repeatable)
   --out DIR                       where latest.md/json and latency.svg go
   --profile DIR                   write a V8 CPU profile (--cpu-prof) of every server process to DIR
-                                  (raw Socket.IO's in DIR/raw)
+                                  (raw Socket.IO's in DIR/raw, Colyseus's in DIR/colyseus)
   --max-minutes M                 stop everything after M minutes (default 60; soak: warm-up + window + 10)
 `;
 
@@ -48,6 +50,15 @@ const numbers = (value: string | undefined, flag: string) =>
     if (!Number.isFinite(parsed) || parsed <= 0) throw new Error(`${flag}: ${item} is not a positive number`);
     return parsed;
   });
+
+/** `500x2,100x10` as [[500, 2], [100, 10]]. */
+function pairs(value: string | undefined, flag: string, shape: string): [number, number][] | undefined {
+  return list(value)?.map((item) => {
+    const match = /^(\d+)x(\d+)$/.exec(item);
+    if (!match) throw new Error(`${flag}: ${item} is not ${shape}`);
+    return [Number(match[1]), Number(match[2])];
+  });
+}
 
 function positive(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
@@ -74,6 +85,7 @@ function parseOptions(argv: string[]): { options: SuiteOptions; maxMinutes: numb
       'zone-players': { type: 'string' },
       'zone-hz': { type: 'string' },
       'cluster-members': { type: 'string' },
+      'rooms-configs': { type: 'string' },
       'soak-minutes': { type: 'string' },
       'tavern-env': { type: 'string', multiple: true },
       out: { type: 'string' },
@@ -112,14 +124,10 @@ function parseOptions(argv: string[]): { options: SuiteOptions; maxMinutes: numb
     options.fanout.stepMs = stepSeconds * 1000;
     options.cluster.stepMs = stepSeconds * 1000;
   }
-  const ackConfigs = list(values['ack-configs']);
-  if (ackConfigs) {
-    options.ack.configs = ackConfigs.map((item) => {
-      const match = /^(\d+)x(\d+)$/.exec(item);
-      if (!match) throw new Error(`--ack-configs: ${item} is not CHANNELSxMEMBERS`);
-      return { channels: Number(match[1]), members: Number(match[2]) };
-    });
-  }
+  const ackConfigs = pairs(values['ack-configs'], '--ack-configs', 'CHANNELSxMEMBERS');
+  if (ackConfigs) options.ack.configs = ackConfigs.map(([channels, members]) => ({ channels, members }));
+  const roomsConfigs = pairs(values['rooms-configs'], '--rooms-configs', 'ROOMSxPLAYERS');
+  if (roomsConfigs) options.rooms.configs = roomsConfigs.map(([rooms, players]) => ({ rooms, players }));
   if (values.zone) options.zone.zoneId = values.zone;
   const players = positive(values['zone-players'], '--zone-players');
   if (players !== undefined) options.zone.players = Math.round(players);

@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { benchRoot } from './processes/spawn.js';
 
-export const SCENARIOS = ['idle', 'fanout', 'ack', 'zone', 'cluster', 'soak'] as const;
+export const SCENARIOS = ['idle', 'fanout', 'ack', 'zone', 'cluster', 'soak', 'rooms'] as const;
 export type ScenarioId = (typeof SCENARIOS)[number];
 
 export interface SuiteOptions {
@@ -48,6 +48,18 @@ export interface SuiteOptions {
   };
   zone: { zoneId: string; players: number; hz: number; warmupMs: number; durationMs: number; probeEvery: number };
   cluster: { members: number; deliveriesSteps: number[]; fixedDeliveries: number; stepMs: number };
+  rooms: {
+    /** Each size runs on Tavern and on Colyseus. */
+    configs: { rooms: number; players: number }[];
+    /** Inputs per second per player. */
+    inputHz: number;
+    /** Bots seated at once while the rooms fill. */
+    joinConcurrency: number;
+    warmupMs: number;
+    durationMs: number;
+    /** The bots keep playing this long after the window, so that its last inputs are seen. */
+    tailMs: number;
+  };
   soak: {
     /** The measured window; the run lasts `warmupMs` longer. */
     durationMs: number;
@@ -96,7 +108,7 @@ const STEPS = [10_000, 20_000, 30_000, 40_000, 50_000, 60_000, 70_000, 80_000, 1
 export function fullOptions(): SuiteOptions {
   return {
     mode: 'full',
-    scenarios: ['idle', 'fanout', 'ack', 'zone', 'cluster'],
+    scenarios: ['idle', 'fanout', 'ack', 'zone', 'cluster', 'rooms'],
     targets: ['tavern', 'raw'],
     repeats: 2,
     idle: { sizes: [5_000, 10_000], concurrency: 200, warmup: 100, settleMs: 500, paced: { perSec: 400, count: 1_200 } },
@@ -113,6 +125,17 @@ export function fullOptions(): SuiteOptions {
     },
     zone: { zoneId: 'tavern-district', players: 1_000, hz: 10, warmupMs: 2_000, durationMs: 5_000, probeEvery: 50 },
     cluster: { members: 1_000, deliveriesSteps: STEPS, fixedDeliveries: 20_000, stepMs: 4_000 },
+    rooms: {
+      configs: [
+        { rooms: 100, players: 8 },
+        { rooms: 10, players: 64 },
+      ],
+      inputHz: 10,
+      joinConcurrency: 20,
+      warmupMs: 2_000,
+      durationMs: 5_000,
+      tailMs: 300,
+    },
     soak: { durationMs: 10 * 60_000, sampleMs: 10_000, clients: 1_000, channels: 20, churnPerSec: 10, chatPerSec: 100, warmupMs: soakWarmupMs({ channels: 20, chatPerSec: 100 }) },
     profileDir: null,
     tavernEnv: {},
@@ -127,13 +150,14 @@ export function smokeOptions(): SuiteOptions {
   return {
     ...full,
     mode: 'smoke',
-    scenarios: ['idle', 'fanout', 'ack', 'zone', 'cluster', 'soak'],
+    scenarios: ['idle', 'fanout', 'ack', 'zone', 'cluster', 'soak', 'rooms'],
     repeats: 1,
     idle: { sizes: [40], concurrency: 20, warmup: 5, settleMs: 100, paced: { perSec: 50, count: 10 } },
     fanout: { sizes: [10], deliveriesSteps: [180], fixedDeliveries: 90, stepMs: 300, p99LimitMs: 100 },
     ack: { configs: [{ channels: 5, members: 2 }], warmupMs: 100, durationMs: 300, pacedPerSec: 20 },
     zone: { ...full.zone, players: 6, warmupMs: 250, durationMs: 300, probeEvery: 2 },
     cluster: { members: 10, deliveriesSteps: [90], fixedDeliveries: 90, stepMs: 300 },
+    rooms: { ...full.rooms, configs: [{ rooms: 2, players: 3 }], warmupMs: 300, durationMs: 500, tailMs: 200 },
     soak: { ...full.soak, durationMs: 2_000, sampleMs: 500, clients: 20, channels: 2, churnPerSec: 3, chatPerSec: 5, warmupMs: 500 },
     outDir: '',
     allowSource: true,

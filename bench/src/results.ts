@@ -16,7 +16,7 @@ export interface Figure {
   unit: string;
   /** Tavern's figure (median over repeats). */
   value: number | null;
-  /** The baseline's figure (raw Socket.IO, or one node for the two-node scenario). */
+  /** The baseline's figure (raw Socket.IO, one node for the two-node scenario, Colyseus for game rooms). */
   baseline: number | null;
   baselineLabel: string;
   valueLabel: string;
@@ -142,4 +142,6 @@ export const goals = {
   clusterExtraP50: { text: '≤ 10 ms', on: 'value', op: '<=', limit: 10 },
   /** Two nodes on their own cores give ≥ 1.5× one node's throughput (#21). */
   clusterCpuPerDelivery: { text: '≤ 1.3×', on: 'ratio', op: '<=', limit: 1.3 },
+  /** Game rooms: no worse than Colyseus on server CPU per update, bytes per player and patch latency p99 (#23). */
+  roomsNoWorse: { text: '≤ 1×', on: 'ratio', op: '<=', limit: 1 },
 } satisfies Record<string, Goal>;

@@ -58,6 +58,20 @@ describe('bench smoke run', () => {
     }
   });
 
+  it('plays the game-room scenario on Tavern and on Colyseus, every bot seated and its inputs seen applied', () => {
+    const rooms = output.result.scenarios.find((scenario) => scenario.id === 'rooms');
+    expect(rooms?.status).toBe('ok');
+    const runs = rooms?.runs as { system: string; rooms: number; playersPerRoom: number; inputsAppliedPerSec: number; bytesPerPlayerPerSec: number; latencyP99: number; dropped: number }[];
+    expect(runs.map((run) => run.system)).toEqual(['tavern', 'colyseus']);
+    for (const run of runs) {
+      expect([run.rooms, run.playersPerRoom]).toEqual([options.rooms.configs[0]?.rooms, options.rooms.configs[0]?.players]);
+      expect(run.inputsAppliedPerSec).toBeGreaterThan(0);
+      expect(run.bytesPerPlayerPerSec).toBeGreaterThan(0);
+      expect(run.latencyP99).toBeGreaterThan(0);
+      expect(run.dropped).toBe(0);
+    }
+  });
+
   it('writes latest.md and latest.json', () => {
     const markdown = readFileSync(join(options.outDir, 'latest.md'), 'utf8');
     expect(markdown).toContain('| scenario | figure | Tavern | baseline | ratio | goal | met |');

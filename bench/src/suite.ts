@@ -16,6 +16,7 @@ import { runCluster } from './scenarios/cluster.js';
 import { notRun, type SuiteContext } from './scenarios/common.js';
 import { runFanout } from './scenarios/fanout.js';
 import { runIdle } from './scenarios/idle.js';
+import { runRooms } from './scenarios/rooms.js';
 import { runSoak } from './scenarios/soak.js';
 import { runZone } from './scenarios/zone.js';
 
@@ -26,6 +27,7 @@ const RUNNERS: Record<ScenarioId, { title: string; run: (ctx: SuiteContext) => P
   zone: { title: '4. Zone snapshots', run: runZone },
   cluster: { title: '5. Two nodes over Redis against one node', run: runCluster },
   soak: { title: '6. Soak: connection churn and chat', run: runSoak },
+  rooms: { title: '7. Game rooms against Colyseus', run: runRooms },
 };
 
 /** Share of all cores busy before we start that makes the run noisy enough to say so. */

@@ -173,16 +173,6 @@ export interface WorkerCommands {
   closeAll: [Record<string, never>, null];
 }
 
-export type WorkerCommand = keyof WorkerCommands;
-
-export interface WorkerRequest {
-  id: number;
-  command: WorkerCommand;
-  args: unknown;
-}
-
-export type WorkerResponse = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: string };
-
 export function emptyTally(): ErrorTally {
   return { counts: {}, samples: [] };
 }

@@ -25,12 +25,11 @@ import {
   type SoakArgs,
   type SoakResult,
   type WorkerCommands,
-  type WorkerRequest,
-  type WorkerResponse,
   type WorkerStats,
 } from './commands.js';
 import { CHARACTER_CORRECTION, CHARACTER_ID_KEY, CHARACTER_MOVED, CHAT_MESSAGE, countOccurrences, ERROR_EVENT, RATE_LIMITED, sentAt, SESSION_ENDED, ZONE_SNAPSHOT } from './frames.js';
 import { Histogram } from './histogram.js';
+import { serveCommands, type CommandHandlers } from './ipc.js';
 import { signToken } from './token.js';
 
 const PROTOCOL_VERSION = 1;
@@ -529,7 +528,7 @@ function closeAll(): null {
   return null;
 }
 
-const handlers: { [K in keyof WorkerCommands]: (args: WorkerCommands[K][0]) => Promise<WorkerCommands[K][1]> | WorkerCommands[K][1] } = {
+const handlers: CommandHandlers<WorkerCommands> = {
   connect,
   requestAll,
   openLoop,
@@ -546,15 +545,4 @@ const handlers: { [K in keyof WorkerCommands]: (args: WorkerCommands[K][0]) => P
   closeAll,
 };
 
-process.on('message', (message: WorkerRequest) => {
-  const handler = handlers[message.command] as (args: unknown) => unknown;
-  Promise.resolve()
-    .then(() => handler(message.args))
-    .then(
-      (result) => process.send?.({ id: message.id, ok: true, result } satisfies WorkerResponse),
-      (error: unknown) =>
-        process.send?.({ id: message.id, ok: false, error: error instanceof Error ? (error.stack ?? error.message) : String(error) } satisfies WorkerResponse),
-    );
-});
-// The orchestrator went away: nothing left to do.
-process.on('disconnect', () => process.exit(0));
+serveCommands<WorkerCommands>(handlers);

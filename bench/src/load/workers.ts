@@ -1,10 +1,12 @@
 /** The orchestrator's side of a load-generator worker: a child process spoken to over IPC. */
 import type { ChildProcess } from 'node:child_process';
-import { exitOf, killChild, programArgs, spawnNode } from '../processes/spawn.js';
+import { exitOf, killChild, programArgs, spawnNode, type Program } from '../processes/spawn.js';
 import { Histogram } from './histogram.js';
-import { emptyTally, mergeTally, type WorkerCommands, type WorkerRequest, type WorkerResponse, type WorkerStats } from './commands.js';
+import { emptyTally, mergeTally, type WorkerCommands, type WorkerStats } from './commands.js';
+import type { CommandMap, IpcRequest, IpcResponse } from './ipc.js';
 
-export class Worker implements AsyncDisposable {
+/** A load-generator process: `worker` (chat, zones) with `WorkerCommands` unless another program and map are given. */
+export class Worker<C extends CommandMap<C> = WorkerCommands> implements AsyncDisposable {
   private nextId = 0;
   private readonly pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
   private exitError: Error | null = null;
@@ -13,7 +15,7 @@ export class Worker implements AsyncDisposable {
     private readonly child: ChildProcess,
     readonly name: string,
   ) {
-    child.on('message', (message: WorkerResponse) => {
+    child.on('message', (message: IpcResponse) => {
       const pending = this.pending.get(message.id);
       if (!pending) return;
       this.pending.delete(message.id);
@@ -28,20 +30,24 @@ export class Worker implements AsyncDisposable {
   }
 
   static start(name: string, cpus: string | null): Worker {
-    const child = spawnNode(programArgs('worker'), { cpus, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    return new Worker(child, name);
+    return Worker.program<WorkerCommands>('worker', name, cpus);
+  }
+
+  static program<M extends CommandMap<M>>(program: Program, name: string, cpus: string | null): Worker<M> {
+    const child = spawnNode(programArgs(program), { cpus, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    return new Worker<M>(child, name);
   }
 
   get pid(): number {
     return this.child.pid ?? 0;
   }
 
-  call<K extends keyof WorkerCommands>(command: K, args: WorkerCommands[K][0]): Promise<WorkerCommands[K][1]> {
+  call<K extends keyof C & string>(command: K, args: C[K][0]): Promise<C[K][1]> {
     if (this.exitError) return Promise.reject(this.exitError);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
-      this.child.send({ id, command, args } satisfies WorkerRequest);
+      this.pending.set(id, { resolve, reject });
+      this.child.send({ id, command, args } satisfies IpcRequest);
     });
   }
 

@@ -1,7 +1,7 @@
 /**
  * The servers under test, each a real process we own (stopped by PID): Tavern
- * (`apps/server/dist/main.js`), the raw Socket.IO baseline, and redis-server for the
- * two-node scenario.
+ * (`apps/server/dist/main.js`, or the bench's program embedding it with a room type), the
+ * raw Socket.IO and Colyseus baselines, and redis-server for the two-node scenario.
  */
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
@@ -13,9 +13,11 @@ import { hasTaskset, killChild, track, programArgs, spawnNode, tavernServerArgs,
 import { cpuMs, rssBytes } from './proc-stats.js';
 
 export type TargetKind = 'tavern' | 'raw';
+/** A target, or the baseline of the game-room scenario. */
+export type ServerKind = TargetKind | 'colyseus';
 
 export interface ServerHandle extends AsyncDisposable {
-  readonly kind: TargetKind;
+  readonly kind: ServerKind;
   readonly label: string;
   readonly url: string;
   readonly pid: number;
@@ -57,7 +59,7 @@ export interface TavernOptions {
 }
 
 function handle(
-  kind: TargetKind,
+  kind: ServerKind,
   label: string,
   child: ChildProcess,
   port: number,
@@ -82,8 +84,35 @@ function handle(
   };
 }
 
-export async function startTavern(options: TavernOptions): Promise<ServerHandle> {
-  const { args, cwd } = tavernServerArgs(options.allowSource === true);
+/**
+ * Spawns a server program, waits for the line that gives its port, and wraps it in a handle.
+ * With `profileDir` it runs under `--cpu-prof` and stops with SIGTERM so the profile is written.
+ */
+async function launch(
+  spec: { kind: ServerKind; label: string; args: string[]; cwd?: string; env: Record<string, string>; ready: RegExp; what: string },
+  options: { cpus: string | null; profileDir?: string | null | undefined },
+  heapUsed: (url: string) => Promise<number>,
+): Promise<ServerHandle> {
+  const profile = options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : [];
+  const child = spawnNode(spec.args, { cpus: options.cpus, env: spec.env, ...(spec.cwd !== undefined && { cwd: spec.cwd }), nodeArgs: profile });
+  const ready = waitForOutput(child, spec.ready, 30_000, spec.what);
+  let port: number;
+  try {
+    port = Number((await ready.match)[1]);
+  } catch (error) {
+    await killChild(child);
+    throw error;
+  }
+  const url = `http://127.0.0.1:${port}`;
+  return handle(spec.kind, spec.label, child, port, ready.output, () => heapUsed(url), options.profileDir ? 30_000 : 0);
+}
+
+/**
+ * The Tavern server: `apps/server/dist/main.js`, or with `program` one of the bench's own
+ * programs that embed Tavern (the game-room scenario's), with the same environment.
+ */
+export async function startTavern(options: TavernOptions & { program?: 'tavern-rooms-server' }): Promise<ServerHandle> {
+  const { args, cwd } = options.program ? { args: programArgs(options.program), cwd: undefined } : tavernServerArgs(options.allowSource === true);
   const env: Record<string, string> = {
     NODE_ENV: 'production',
     HOST: '127.0.0.1',
@@ -104,55 +133,34 @@ export async function startTavern(options: TavernOptions): Promise<ServerHandle>
     ...(options.nodeId !== undefined && { NODE_ID: options.nodeId }),
     ...options.env,
   };
-  const profile = options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : [];
-  const child = spawnNode(args, { cpus: options.cpus, env, cwd, nodeArgs: profile });
-  const ready = waitForOutput(child, /"port":(\d+)[^\n]*"msg":"listening"/, 30_000, 'the Tavern server');
-  let port: number;
-  try {
-    port = Number((await ready.match)[1]);
-  } catch (error) {
-    await killChild(child);
-    throw error;
-  }
-  const url = `http://127.0.0.1:${port}`;
-  return handle(
-    'tavern',
-    options.nodeId ?? 'Tavern',
-    child,
-    port,
-    ready.output,
-    async () => {
+  return launch(
+    { kind: 'tavern', label: options.nodeId ?? 'Tavern', args, ...(cwd !== undefined && { cwd }), env, ready: /"port":(\d+)[^\n]*"msg":"listening"/, what: 'the Tavern server' },
+    options,
+    async (url) => {
       const body = await (await fetch(`${url}/metrics`)).text();
       const match = /^nodejs_heap_size_used_bytes(?:\{[^}]*\})? ([0-9.e+]+)$/m.exec(body);
       return match?.[1] ? Number(match[1]) : Number.NaN;
     },
-    options.profileDir ? 30_000 : 0,
   );
 }
 
-export async function startRaw(options: { cpus: string | null; profileDir?: string | null }): Promise<ServerHandle> {
-  const profile = options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(options.profileDir, 'raw')}`] : [];
-  const child = spawnNode(programArgs('raw-server'), { cpus: options.cpus, env: { NODE_ENV: 'production' }, nodeArgs: profile });
-  const ready = waitForOutput(child, /"msg":"listening","port":(\d+)/, 30_000, 'the raw Socket.IO server');
-  let port: number;
-  try {
-    port = Number((await ready.match)[1]);
-  } catch (error) {
-    await killChild(child);
-    throw error;
-  }
-  const url = `http://127.0.0.1:${port}`;
-  return handle(
-    'raw',
-    'raw Socket.IO',
-    child,
-    port,
-    ready.output,
-    async () => {
+export function startRaw(options: { cpus: string | null; profileDir?: string | null }): Promise<ServerHandle> {
+  return launch(
+    { kind: 'raw', label: 'raw Socket.IO', args: programArgs('raw-server'), env: { NODE_ENV: 'production' }, ready: /"msg":"listening","port":(\d+)/, what: 'the raw Socket.IO server' },
+    { cpus: options.cpus, profileDir: options.profileDir ? join(options.profileDir, 'raw') : null },
+    async (url) => {
       const body = (await (await fetch(`${url}/heap`)).json()) as { heapUsed: number };
       return body.heapUsed;
     },
-    options.profileDir ? 30_000 : 0,
+  );
+}
+
+/** The Colyseus server of the game-room scenario (`src/processes/colyseus-server.ts`); it has no heap endpoint. */
+export function startColyseus(options: { cpus: string | null; profileDir?: string | null }): Promise<ServerHandle> {
+  return launch(
+    { kind: 'colyseus', label: 'Colyseus', args: programArgs('colyseus-server'), env: { NODE_ENV: 'production' }, ready: /"msg":"listening","port":(\d+)/, what: 'the Colyseus server' },
+    { cpus: options.cpus, profileDir: options.profileDir ? join(options.profileDir, 'colyseus') : null },
+    () => Promise.resolve(Number.NaN),
   );
 }
 

@@ -15,11 +15,14 @@ export const fromSource = here.endsWith('.ts');
 export const benchRoot = fromSource ? join(dirname(here), '..', '..') : join(dirname(here), '..');
 export const repoRoot = join(benchRoot, '..');
 
-export type Program = 'worker' | 'raw-server';
+export type Program = 'worker' | 'raw-server' | 'rooms-worker' | 'tavern-rooms-server' | 'colyseus-server';
 
 const SOURCES: Record<Program, string> = {
   worker: 'src/load/worker.ts',
   'raw-server': 'src/processes/raw-server.ts',
+  'rooms-worker': 'src/load/rooms-worker.ts',
+  'tavern-rooms-server': 'src/processes/tavern-rooms-server.ts',
+  'colyseus-server': 'src/processes/colyseus-server.ts',
 };
 
 let tasksetAvailable: boolean | undefined;
@@ -76,7 +79,7 @@ export function spawnNode(args: string[], options: SpawnOptions = {}): ChildProc
   );
 }
 
-/** The node arguments that run one of the bench's own programs. */
+/** The node arguments that run one of the bench's own programs (from `dist/`, or its source through tsx). */
 export function programArgs(program: Program): string[] {
   if (fromSource) return ['--conditions=@tavern/source', '--import', 'tsx', join(benchRoot, SOURCES[program])];
   return [join(benchRoot, 'dist', `${program}.js`)];

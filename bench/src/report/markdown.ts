@@ -82,6 +82,7 @@ function sizes(o: SuiteOptions): string {
   if (ran.has('ack')) parts.push(`ack path ${o.ack.configs.map((c) => `${c.channels}×${c.members}`).join(', ')}`);
   if (ran.has('zone')) parts.push(`zone ${o.zone.players} players at ${o.zone.hz} Hz in \`${o.zone.zoneId}\``);
   if (ran.has('cluster')) parts.push(`two nodes ${o.cluster.members} members`);
+  if (ran.has('rooms')) parts.push(`game rooms ${o.rooms.configs.map((c) => `${c.rooms}×${c.players}`).join(', ')} at ${o.rooms.inputHz} inputs/s per player`);
   if (ran.has('soak')) {
     parts.push(`soak ${o.soak.clients} clients in ${o.soak.channels} channels, ${o.soak.churnPerSec} reconnects/s, ${o.soak.chatPerSec} msgs/s, ${Math.round(o.soak.warmupMs / 1000)} s warm-up, ${Math.round(o.soak.durationMs / 1000)} s measured`);
   }
