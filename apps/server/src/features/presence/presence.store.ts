@@ -60,7 +60,9 @@ export class MemoryPresenceStore implements PresenceStore {
   private readonly entries = new Map<string, PresenceEntry>();
 
   async get(userIds: readonly string[]) {
-    return new Map(userIds.map((userId) => [userId, this.entries.get(userId) ?? DEFAULT_ENTRY] as const));
+    const found = new Map<string, PresenceEntry>();
+    for (const userId of userIds) found.set(userId, this.entries.get(userId) ?? DEFAULT_ENTRY);
+    return found;
   }
 
   async update(userId: string, change: Partial<PresenceEntry>): Promise<void> {
