@@ -6,7 +6,7 @@
 import { createClient, withRooms } from '@tavern/client-sdk';
 import { builtInSlices, defineContract, gameRoomSlice, type ClientPayloadOf, type CommandNameOf, type CommandResultOf, type MatchmakingMatched, type Result } from '@tavern/protocol';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { gameRoomsFeature } from '../src/features/index.js';
+import { gameRoomsFeature, matchmakingFeature } from '../src/features/index.js';
 import { presets } from '../src/presets.js';
 import { arenaRoom, duelRoom } from './support/arena-room.js';
 import { next, request as builtIn, startTestServer, type ClientSocket, type TestServer } from './support/start-test-server.js';
@@ -34,7 +34,9 @@ async function queue(players: ClientSocket[], mode: string): Promise<Matchmaking
 
 describe('matchmaking that ends in a game room', () => {
   it('seats both matched players by their own reservations; no seat without one, none with another player’s', async () => {
-    await using server = await startTestServer({ features, config: matching(duelMode) });
+    // Configured in code, as the README shows it (the room's other settings have defaults).
+    const configured = matchmakingFeature.with({ ...fastMatching, modes: { duel: { teamSize: 1, teams: 2, room: { type: 'duel' } } } });
+    await using server = await startTestServer({ features: features.map((feature) => (feature === matchmakingFeature ? configured : feature)) });
     const [ada, bo, cy] = await Promise.all(['ada', 'bo', 'cy'].map((userId) => server.connect(userId)));
     const [forAda, forBo] = await queue([ada!, bo!], 'duel');
     // One room, the same lobby as before, and each player's own reservation.

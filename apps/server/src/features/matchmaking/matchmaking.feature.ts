@@ -23,6 +23,7 @@ interface Ticket {
 }
 
 const DEFAULT_RATING = 1_000;
+const DEFAULT_RESERVATION_TTL_MS = 30_000;
 const ticketIdOf = (userId: string) => `t-${userId}`;
 
 /** KEYS: lease. ARGV: node, ms. Takes a free lease or renews our own. */
@@ -85,7 +86,7 @@ export const matchmakingFeature = defineFeature({
       let refusal: unknown;
       for (const { userId } of group) {
         try {
-          room = gameRooms.createRoom(spec.type, spec.options, { createdBy: userId, isPrivate: spec.private });
+          room = gameRooms.createRoom(spec.type, spec.options ?? {}, { createdBy: userId, isPrivate: spec.private ?? true });
           break;
         } catch (error) {
           if (!(error instanceof AppError) || error.code !== ErrorCode.LIMIT_EXCEEDED) throw error;
@@ -94,10 +95,9 @@ export const matchmakingFeature = defineFeature({
       }
       if (!room) throw refusal;
       try {
-        const expiresAt = Date.now() + spec.reservationTtlMs;
-        return new Map(
-          group.map(({ userId }) => [userId, { roomId: room.id, type: spec.type, reservation: gameRooms.reserve(room.id, userId, spec.reservationTtlMs), expiresAt }]),
-        );
+        const ttlMs = spec.reservationTtlMs ?? DEFAULT_RESERVATION_TTL_MS;
+        const expiresAt = Date.now() + ttlMs;
+        return new Map(group.map(({ userId }) => [userId, { roomId: room.id, type: spec.type, reservation: gameRooms.reserve(room.id, userId, ttlMs), expiresAt }]));
       } catch (error) {
         room.dispose(); // its reservations go with it
         throw error;

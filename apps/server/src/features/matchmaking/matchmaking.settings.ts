@@ -2,16 +2,19 @@
 import { z } from 'zod';
 import { envJson, envNumber, type SettingsSpec } from '../../api.js';
 
-/** The game room a match of a mode ends in: one room per match, a seat reserved for each player. */
+/**
+ * The game room a match of a mode ends in: one room per match, a seat reserved for each player.
+ * Its defaults are applied where it is used, so `feature.with({ modes })` may leave them out.
+ */
 const MatchRoom = z.object({
   /** A room type the server runs (`defineRoom`), usually one with `requireReservation`. */
   type: z.string().regex(/^[a-z][a-z0-9-]{0,25}$/, 'a room type is lowercase letters, digits and -, up to 26'),
   /** What the room type's `onCreate` gets, validated by its `options` schema. @default {} */
-  options: z.record(z.string().min(1).max(32), z.unknown()).default({}),
+  options: z.record(z.string().min(1).max(32), z.unknown()).optional(),
   /** How long each player's reservation holds the seat (ms); after it the seat is free again. @default 30000 */
-  reservationTtlMs: z.number().int().min(1_000).max(600_000).default(30_000),
+  reservationTtlMs: z.number().int().min(1_000).max(600_000).optional(),
   /** A private room is not in the room list. @default true */
-  private: z.boolean().default(true),
+  private: z.boolean().optional(),
 });
 
 export type MatchRoomSettings = z.output<typeof MatchRoom>;
