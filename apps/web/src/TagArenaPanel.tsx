@@ -1,5 +1,5 @@
 import type { GameRoom, GameRooms, RoomEnd } from '@tavern/client-sdk';
-import { useGameRoom } from '@tavern/client-sdk/react';
+import { useGameRoom, useServerEvent, useTavernClient } from '@tavern/client-sdk/react';
 import { useEffect, useState, type MouseEvent } from 'react';
 import type { DemoContract, TagArenaView } from '../server/tag-arena.contract.js';
 import { ARENA } from '../server/tag-arena.size.js';
@@ -11,14 +11,37 @@ const ENDED: Record<Exclude<RoomEnd, 'left'>, string> = {
   replaced: 'You play tag in another tab now.',
 };
 
+/** The matchmaking mode of the demo server whose matches end in an arena for two. */
+const TAG_DUEL = 'tag-duel';
+
 /**
- * Tag, on a game room: click in the arena to run there (the server moves you); whoever is it
- * tags someone by touching them. Everyone sees where everyone is, but only their own target.
+ * Tag, on a game room: play in the open arena, or find an opponent through matchmaking, which
+ * hands each of the two a seat reservation in a private arena. Click in the arena to run there
+ * (the server moves you); whoever is it tags someone by touching them. Everyone sees where
+ * everyone is, but only their own target.
  */
 export function TagArenaPanel({ rooms, me }: { rooms: GameRooms<DemoContract>; me: string }) {
   const [room, setRoom] = useState<GameRoom<TagArenaView, DemoContract> | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const { state, ended } = useGameRoom(room);
+  const client = useTavernClient();
+  const [ticket, setTicket] = useState<string | null>(null);
+
+  // The user holds one ticket at a time, and this panel is the demo's only way to queue.
+  useServerEvent('matchmaking:matched', (matched) => {
+    if (matched.room?.type !== 'tag-arena') return;
+    setTicket(null);
+    void rooms.joinMatch<TagArenaView>(matched).then((joined) => {
+      if (joined.ok) setRoom(joined.data);
+      else setProblem(joined.error.message);
+    });
+  });
+  const searchFailed = ({ message }: { message?: string | undefined }) => {
+    setTicket(null);
+    setProblem(message ?? 'no opponent found');
+  };
+  useServerEvent('matchmaking:expired', searchFailed);
+  useServerEvent('matchmaking:error', searchFailed);
 
   useEffect(() => {
     if (!ended) return;
@@ -43,14 +66,37 @@ export function TagArenaPanel({ rooms, me }: { rooms: GameRooms<DemoContract>; m
     });
   };
 
+  const findOpponent = async () => {
+    setProblem(null);
+    const queued = await client.request('matchmaking:join', { mode: TAG_DUEL });
+    if (queued.ok) setTicket(queued.data.ticketId);
+    else setProblem(queued.error.message);
+  };
+
+  const stopSearching = (ticketId: string) => {
+    setTicket(null);
+    void client.request('matchmaking:cancel', { ticketId });
+  };
+
   if (!room || !state) {
     return (
       <section className="panel" data-testid="tag">
         <h2>Tag arena</h2>
         <p className="hint">Run around an arena with the others; whoever is it tags someone by touching them.</p>
-        <button data-testid="tag-join" onClick={() => void play()}>
-          Play tag
-        </button>
+        {ticket ? (
+          <p data-testid="tag-searching">
+            Looking for an opponent… <button onClick={() => stopSearching(ticket)}>Cancel</button>
+          </p>
+        ) : (
+          <p>
+            <button data-testid="tag-join" onClick={() => void play()}>
+              Play tag
+            </button>{' '}
+            <button data-testid="tag-find" onClick={() => void findOpponent()}>
+              Find an opponent
+            </button>
+          </p>
+        )}
         {problem && <p className="problem">{problem}</p>}
       </section>
     );
@@ -61,7 +107,7 @@ export function TagArenaPanel({ rooms, me }: { rooms: GameRooms<DemoContract>; m
   const target = state.target && own && (own.x !== state.target.x || own.y !== state.target.y) ? state.target : null;
   const nameOf = (userId: string | null) => (userId && state.runners[userId]?.name) || 'someone';
   return (
-    <section className="panel" data-testid="tag">
+    <section className="panel" data-testid="tag" data-room={room.id}>
       <h2>
         Tag arena <small>({runners.length} playing)</small>
       </h2>

@@ -1,7 +1,8 @@
 /**
  * Two visitors in real Chromium (Debian's, through playwright-core) use the built demo page
  * and the SDK it bundles: they see each other, chat, whisper, move, form a party, play a
- * poker round and a game of tag in a game room, and one sees the other go offline. Each step leaves a screenshot in
+ * poker round and a game of tag in a game room (open, then one matchmaking made for them), and
+ * one sees the other go offline. Each step leaves a screenshot in
  * `apps/web/screenshots/` for a person to look at.
  */
 import { existsSync, mkdirSync } from 'node:fs';
@@ -160,10 +161,26 @@ describe('Tavern Square in Chromium', () => {
     await shot(bo, '06-tag-bo-is-it', { fullPage: true });
   });
 
+  it('they leave the open arena and find each other through matchmaking, in a private arena of their own', async () => {
+    const open = await ada.getByTestId('tag').getAttribute('data-room');
+    for (const page of [ada, bo]) {
+      await page.getByTestId('tag').getByRole('button', { name: 'Leave the arena' }).click();
+      await page.getByTestId('tag-find').click();
+    }
+    await ada.getByTestId('tag').filter({ hasText: '2 playing' }).waitFor({ timeout: 30_000 });
+    await bo.getByTestId('tag').filter({ hasText: '2 playing' }).waitFor({ timeout: 30_000 });
+    const matched = await ada.getByTestId('tag').getAttribute('data-room');
+    expect(matched).not.toBe(open);
+    expect(await bo.getByTestId('tag').getAttribute('data-room')).toBe(matched);
+    await ada.getByTestId('tag-status').filter({ hasText: /You are it|Bo is it/ }).waitFor();
+  });
+
   it('when one closes the page, the other sees them go offline', async () => {
     await bo.context().close();
     await person(ada, 'Bo').and(ada.locator('[data-here=no]')).waitFor();
     await person(ada, 'Bo').and(ada.locator('[data-status=offline]')).waitFor();
-    await shot(ada, '07-bo-offline');
+    await ada.locator('[data-testid=runner][data-user=Bo][opacity="0.4"]').waitFor(); // and his runner is greyed out
+    await ada.evaluate(() => window.scrollTo(0, 0)); // the arena's clicks scrolled the page
+    await shot(ada, '07-bo-offline', { fullPage: true });
   });
 });
