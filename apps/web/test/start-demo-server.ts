@@ -18,7 +18,7 @@ export async function startDemoServer(): Promise<{ url: string } & AsyncDisposab
     features: { presence: { graceMs: 1_000 } },
   });
   const httpServer = createServer();
-  const tavern = await createRealtimeServer(httpServer, { config, logger: createLogger({ level: config.logLevel, nodeId: config.nodeId }), features: demoFeatures });
+  const tavern = await createRealtimeServer(httpServer, { config, logger: createLogger({ level: config.logLevel, nodeId: config.nodeId }), features: demoFeatures() });
   await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
   const { port } = httpServer.address() as AddressInfo;
   return {
