@@ -101,6 +101,22 @@ describe('matchmaking that ends in a game room', () => {
     expect((await builtIn(ada!, 'matchmaking:join', { mode: 'arena' })).ok).toBe(true);
   });
 
+  it('a match room counts against the rooms of a player who has one to spare; with none, the tickets fail', async () => {
+    const config = { features: { ...matching(duelMode).features, 'game-rooms': { maxRoomsPerUser: 1 } } };
+    await using server = await startTestServer({ features, config });
+    const [ada, bo, cy, di] = await Promise.all(['ada', 'bo', 'cy', 'di'].map((userId) => server.connect(userId)));
+    // Ada, whose ticket is the oldest, runs a room of her own already: the match's room is Bo's.
+    expect((await request(ada!, 'room:create', { type: 'arena' })).ok).toBe(true);
+    const [forAda] = await queue([ada!, bo!], 'duel');
+    expect((await request(ada!, 'room:join', { roomId: forAda!.room!.roomId, reservation: forAda!.room!.reservation })).ok).toBe(true);
+    // Bo's quota is used by that room now; Cy and Di both run one too: no room for their match.
+    expect((await request(cy!, 'room:create', { type: 'arena' })).ok).toBe(true);
+    expect((await request(di!, 'room:create', { type: 'arena' })).ok).toBe(true);
+    const failed = [cy!, di!].map((player) => next(player, 'matchmaking:error', 10_000));
+    for (const player of [cy!, di!]) expect((await builtIn(player, 'matchmaking:join', { mode: 'duel' })).ok).toBe(true);
+    for (const error of await Promise.all(failed)) expect(error.message).toBe('no game room for the match: at most 1 rooms per user');
+  });
+
   it('a mode that ends in a room on a server without game rooms stops start-up', async () => {
     await expect(startTestServer({ features: presets.lobby, config: matching(duelMode) })).rejects.toThrow(/mode duel ends in a duel room, but the server runs no gameRoomsFeature/);
   });
