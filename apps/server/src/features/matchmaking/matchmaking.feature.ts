@@ -123,15 +123,21 @@ export const matchmakingFeature = defineFeature({
           return;
         }
       }
-      const lobbies = services.get('lobbies');
-      const lobbyId = await lobbies.createWith(group.map(({ userId, name }) => ({ userId, name })), { mode, maxPlayers: group.length });
-      const players: Member[] = await withStatus(services.find('presence'), group.map(({ userId, name }) => ({ userId, name })));
+      const roomId = seats?.get(group[0]!.userId)?.roomId;
+      let lobbyId: string;
+      let players: Member[];
+      try {
+        lobbyId = await services.get('lobbies').createWith(group.map(({ userId, name }) => ({ userId, name })), { mode, maxPlayers: group.length });
+        players = await withStatus(services.find('presence'), group.map(({ userId, name }) => ({ userId, name })));
+      } catch (error) {
+        if (roomId) services.get('gameRooms').find(roomId)?.dispose(); // nobody will hear of it
+        throw error;
+      }
       for (const ticket of group) {
         lastStatus.delete(ticket.ticketId);
         const room = seats?.get(ticket.userId);
         emitTo(rooms.user(ticket.userId), 'matchmaking:matched', { ticketId: ticket.ticketId, lobbyId, players, ...(room && { room }) });
       }
-      const roomId = seats?.get(group[0]!.userId)?.roomId;
       log.info({ mode, lobbyId, ...(roomId && { roomId }), players: group.map((ticket) => ticket.userId) }, 'matched');
     }
 
