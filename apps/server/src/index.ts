@@ -11,7 +11,7 @@
 export * from './api.js';
 export { createRealtimeServer, type RealtimeServer, type RealtimeServerOptions } from './create-realtime-server.js';
 export { resolveConfig, DEFAULT_RATE_LIMIT, type ConfigOverrides } from './config.js';
-export { loadConfig, loadEnvironment, EnvError, serverEnvNames, type Environment } from './env.js';
+export { loadConfig, loadDotEnv, loadEnvironment, EnvError, serverEnvNames, type Environment } from './env.js';
 export { createLogger } from './platform/logger.js';
 export { contractOf } from './features/compose.js';
 export * from './features/index.js';

@@ -1,3 +1,4 @@
+import type { GameRooms } from '@tavern/client-sdk';
 import { useServerEvent, useTavernClient } from '@tavern/client-sdk/react';
 import { useState } from 'react';
 import { ChatPanel } from './ChatPanel.js';
@@ -7,13 +8,15 @@ import { Notifications } from './Notifications.js';
 import { PartyPanel } from './PartyPanel.js';
 import { PeoplePanel } from './PeoplePanel.js';
 import { PokerPanel } from './PokerPanel.js';
+import { TagArenaPanel } from './TagArenaPanel.js';
+import type { DemoContract } from '../server/tag-arena.contract.js';
 import { useZone } from './use-zone.js';
 import { ZoneCanvas } from './ZoneCanvas.js';
 
 const ZONE_ID = 'tavern-district';
 const STATUSES = ['online', 'away', 'busy', 'invisible'] as const;
 
-export function Square({ identity, onLeave }: { identity: Identity; onLeave: () => void }) {
+export function Square({ identity, rooms, onLeave }: { identity: Identity; rooms: GameRooms<DemoContract>; onLeave: () => void }) {
   const client = useTavernClient();
   const view = useZone(ZONE_ID, identity.userId);
   const [whisperTo, setWhisperTo] = useState<string | null>(null);
@@ -59,6 +62,7 @@ export function Square({ identity, onLeave }: { identity: Identity; onLeave: () 
           <PeoplePanel view={view} onWhisper={setWhisperTo} />
           <PartyPanel me={identity.userId} />
           <PokerPanel name={identity.name} me={identity.userId} />
+          <TagArenaPanel rooms={rooms} me={identity.userId} />
         </aside>
       </main>
     </div>

@@ -1,7 +1,8 @@
 /**
  * Two visitors in real Chromium (Debian's, through playwright-core) use the built demo page
  * and the SDK it bundles: they see each other, chat, whisper, move, form a party, play a
- * poker round, and one sees the other go offline. Each step leaves a screenshot in
+ * poker round and a game of tag in a game room (open, then one matchmaking made for them), and
+ * one sees the other go offline. Each step leaves a screenshot in
  * `apps/web/screenshots/` for a person to look at.
  */
 import { existsSync, mkdirSync } from 'node:fs';
@@ -53,8 +54,8 @@ async function visit(name: string): Promise<Page> {
   return page;
 }
 
-async function shot(page: Page, step: string): Promise<void> {
-  await page.screenshot({ path: join(SHOTS, `${step}.png`) });
+async function shot(page: Page, step: string, options: { fullPage?: boolean } = {}): Promise<void> {
+  await page.screenshot({ path: join(SHOTS, `${step}.png`), ...options });
 }
 
 function person(page: Page, name: string) {
@@ -136,10 +137,50 @@ describe('Tavern Square in Chromium', () => {
     await shot(bo, '05-poker-revealed');
   });
 
+  it('they play tag in a game room: Ada is it, runs into Bo, and Bo sees that he is it now', async () => {
+    await ada.getByTestId('tag-join').click();
+    await ada.getByTestId('tag-status').filter({ hasText: 'You are it' }).waitFor();
+    await bo.getByTestId('tag-join').click();
+    await bo.getByTestId('tag-status').filter({ hasText: 'Ada is it' }).waitFor();
+    const boOnAdasPage = ada.locator('[data-testid=runner][data-user=Bo]');
+    await boOnAdasPage.waitFor();
+    // Ada clicks where Bo stands: the server runs her there, and her touch tags him.
+    const arena = ada.getByTestId('arena');
+    const box = (await arena.boundingBox())!;
+    const [x, y] = [Number(await boOnAdasPage.getAttribute('data-x')), Number(await boOnAdasPage.getAttribute('data-y'))];
+    await arena.click({ position: { x: (x / 480) * box.width, y: (y / 300) * box.height } });
+    await bo.getByTestId('tag-status').filter({ hasText: 'You are it' }).waitFor({ timeout: 30_000 });
+    await bo.getByTestId('tag-last').filter({ hasText: 'Ada tagged Bo' }).waitFor();
+    await bo.locator('[data-testid=tag-score][data-user=Ada][data-tags="1"]').waitFor();
+    await ada.locator('[data-testid=runner][data-user=Bo][data-it=yes]').waitFor();
+    // Ada runs off to the left edge; Bo sees her go, but never where she is heading.
+    await arena.click({ position: { x: box.width * 0.1, y: box.height * 0.5 } });
+    await ada.getByTestId('arena-target').waitFor();
+    await bo.waitForFunction((start) => Number(document.querySelector('[data-testid=runner][data-user=Ada]')?.getAttribute('data-x')) < start - 100, x);
+    expect(await bo.getByTestId('arena-target').count()).toBe(0);
+    await shot(bo, '06-tag-bo-is-it', { fullPage: true });
+  });
+
+  it('they leave the open arena and find each other through matchmaking, in a private arena of their own', async () => {
+    const open = await ada.getByTestId('tag').getAttribute('data-room');
+    for (const page of [ada, bo]) {
+      await page.getByTestId('tag').getByRole('button', { name: 'Leave the arena' }).click();
+      await page.getByTestId('tag-find').click();
+    }
+    await ada.getByTestId('tag').filter({ hasText: '2 playing' }).waitFor({ timeout: 30_000 });
+    await bo.getByTestId('tag').filter({ hasText: '2 playing' }).waitFor({ timeout: 30_000 });
+    const matched = await ada.getByTestId('tag').getAttribute('data-room');
+    expect(matched).not.toBe(open);
+    expect(await bo.getByTestId('tag').getAttribute('data-room')).toBe(matched);
+    await ada.getByTestId('tag-status').filter({ hasText: /You are it|Bo is it/ }).waitFor();
+  });
+
   it('when one closes the page, the other sees them go offline', async () => {
     await bo.context().close();
     await person(ada, 'Bo').and(ada.locator('[data-here=no]')).waitFor();
     await person(ada, 'Bo').and(ada.locator('[data-status=offline]')).waitFor();
-    await shot(ada, '06-bo-offline');
+    await ada.locator('[data-testid=runner][data-user=Bo][opacity="0.4"]').waitFor(); // and his runner is greyed out
+    await ada.evaluate(() => window.scrollTo(0, 0)); // the arena's clicks scrolled the page
+    await shot(ada, '07-bo-offline', { fullPage: true });
   });
 });

@@ -13,6 +13,9 @@
  * room.onChange((state) => render(state));
  * await room.send('arena:move', { dx: 1, dy: 0 }); // roomId is added
  * await room.leave();
+ *
+ * // Matchmaking that ends in a room: the match carries your seat reservation.
+ * client.on('matchmaking:matched', (matched) => void rooms.joinMatch<DuelView>(matched));
  */
 import type {
   BuiltInContract,
@@ -20,6 +23,7 @@ import type {
   CommandNameOf,
   CommandResultOf,
   EventSource,
+  MatchmakingMatched,
   Result,
   RoomJoined,
   RoomLeft,
@@ -202,6 +206,22 @@ export class GameRooms<K extends EventSource = BuiltInContract> {
   /** Takes a seat in a room by id (a private room, or a reservation from matchmaking). */
   join<State = unknown>(roomId: string, options: { reservation?: string } = {}): Promise<Result<GameRoom<State, K>>> {
     return this.seat<State>('room:join', { roomId, ...options });
+  }
+
+  /**
+   * Takes the seat reserved for you by a match (`matchmaking:matched` of a mode that ends in a
+   * game room). `PRECONDITION_FAILED` when the match has no room; `FORBIDDEN` from the server
+   * once the reservation expired.
+   *
+   * @example
+   * client.on('matchmaking:matched', async (matched) => {
+   *   const joined = await client.rooms.joinMatch<DuelView>(matched);
+   *   if (joined.ok) play(joined.data);
+   * });
+   */
+  joinMatch<State = unknown>(matched: Pick<MatchmakingMatched, 'room'>): Promise<Result<GameRoom<State, K>>> {
+    if (!matched.room) return Promise.resolve({ ok: false, error: { code: ErrorCode.PRECONDITION_FAILED, message: 'this match has no game room: its mode makes a lobby only' } });
+    return this.join<State>(matched.room.roomId, { reservation: matched.room.reservation });
   }
 
   /** Joins the fullest public room of `type` matching `filter` with a free seat, or creates one. */

@@ -1,7 +1,8 @@
-/** Matchmaking tickets; a match makes a lobby. */
+/** Matchmaking tickets; a match makes a lobby, and a game room where the mode has one. */
 import { z } from 'zod';
-import { Empty, Id, Member } from './common.js';
+import { Empty, Id, Member, Timestamp } from './common.js';
 import { command, defineSlice, event } from './define.js';
+import { RoomType } from './game-rooms.js';
 
 export const MatchmakingJoinPayload = z.object({ mode: Id, region: Id.optional() });
 export const MatchmakingJoinResult = z.object({ ticketId: Id });
@@ -15,7 +16,20 @@ export const MatchmakingStatus = z.object({
   relaxationLevel: z.number().int().nonnegative(),
   estimatedWaitMs: z.number().int().nonnegative().optional(),
 });
-export const MatchmakingMatched = z.object({ ticketId: Id, lobbyId: Id, players: z.array(Member) });
+/**
+ * The game room made for a match (modes configured with a room type): the receiver's own seat
+ * reservation, for `room:join { roomId, reservation }` before `expiresAt`.
+ */
+export const MatchedRoom = z.object({ roomId: Id, type: RoomType, reservation: Id, expiresAt: Timestamp });
+export type MatchedRoom = z.infer<typeof MatchedRoom>;
+export const MatchmakingMatched = z.object({
+  ticketId: Id,
+  lobbyId: Id,
+  players: z.array(Member),
+  /** Only for a mode configured with a room type: a seat reserved for this player alone. */
+  room: MatchedRoom.optional(),
+});
+export type MatchmakingMatched = z.infer<typeof MatchmakingMatched>;
 export const MatchmakingTicketEvent = z.object({ ticketId: Id, message: z.string().optional() });
 export const MatchmakingCancelled = z.object({ ticketId: Id });
 
@@ -26,7 +40,7 @@ export const matchmakingCommands = {
 
 export const matchmakingServerEvents = {
   'matchmaking:status': event(MatchmakingStatus, 'Progress of a ticket, every 5 s.'),
-  'matchmaking:matched': event(MatchmakingMatched, 'A match was found, with the lobby to join.'),
+  'matchmaking:matched': event(MatchmakingMatched, 'A match was found, with the lobby to join and, where the mode makes a game room, your seat reservation in it.'),
   'matchmaking:expired': event(MatchmakingTicketEvent, 'The ticket expired without a match.'),
   'matchmaking:error': event(MatchmakingTicketEvent, 'The ticket failed.'),
   'matchmaking:cancelled': event(MatchmakingCancelled, 'The ticket was cancelled.'),
@@ -35,7 +49,7 @@ export const matchmakingServerEvents = {
 export const matchmakingSlice = defineSlice({
   id: 'matchmaking',
   title: 'Matchmaking',
-  description: 'Matchmaking tickets; a match makes a lobby.',
+  description: 'Matchmaking tickets; a match makes a lobby, and a game room with a seat reserved for each player where the mode has a room type.',
   commands: matchmakingCommands,
   serverEvents: matchmakingServerEvents,
 });

@@ -3,11 +3,14 @@
  * rating window that widens over time. Exactly one node runs the matcher at a time: it holds
  * a lease in Redis and renews it every tick; when it dies, another node takes the lease
  * after `leaseMs`. A ticket is taken out of the queue by compare-and-set before its player
- * is put in a match, so no player is ever matched twice.
+ * is put in a match, so no player is ever matched twice. A mode configured with a room type
+ * ends each match in a game room made for it, with a seat reserved for each player; every
+ * player's `matchmaking:matched` carries their own reservation. The room runs on the node
+ * that runs the matcher.
  */
-import { ErrorCode, matchmakingSlice, rooms, type Member } from '@tavern/protocol';
+import { ErrorCode, matchmakingSlice, rooms, type MatchedRoom, type Member } from '@tavern/protocol';
 import { AppError, conflict, createRecordStore, defineFeature, defineScript, notFound, withStatus } from '../../api.js';
-import { matchmakingSettings } from './matchmaking.settings.js';
+import { matchmakingSettings, type MatchRoomSettings } from './matchmaking.settings.js';
 
 interface Ticket {
   ticketId: string;
@@ -20,6 +23,7 @@ interface Ticket {
 }
 
 const DEFAULT_RATING = 1_000;
+const DEFAULT_RESERVATION_TTL_MS = 30_000;
 const ticketIdOf = (userId: string) => `t-${userId}`;
 
 /** KEYS: lease. ARGV: node, ms. Takes a free lease or renews our own. */
@@ -71,15 +75,70 @@ export const matchmakingFeature = defineFeature({
       return true;
     }
 
+    /**
+     * Makes the match's game room and reserves a seat in it for each player. The room counts
+     * against the rooms of one of its players (the first who has one to spare), like a room
+     * that player made.
+     */
+    function openRoom(group: readonly Ticket[], spec: MatchRoomSettings): Map<string, MatchedRoom> {
+      const gameRooms = services.get('gameRooms');
+      let room: ReturnType<typeof gameRooms.createRoom> | undefined;
+      let refusal: unknown;
+      for (const { userId } of group) {
+        try {
+          room = gameRooms.createRoom(spec.type, spec.options ?? {}, { createdBy: userId, isPrivate: spec.private ?? true });
+          break;
+        } catch (error) {
+          if (!(error instanceof AppError) || error.code !== ErrorCode.LIMIT_EXCEEDED) throw error;
+          refusal = error;
+        }
+      }
+      if (!room) throw refusal;
+      try {
+        const ttlMs = spec.reservationTtlMs ?? DEFAULT_RESERVATION_TTL_MS;
+        const expiresAt = Date.now() + ttlMs;
+        return new Map(group.map(({ userId }) => [userId, { roomId: room.id, type: spec.type, reservation: gameRooms.reserve(room.id, userId, ttlMs), expiresAt }]));
+      } catch (error) {
+        room.dispose(); // its reservations go with it
+        throw error;
+      }
+    }
+
     async function match(group: readonly Ticket[], mode: string): Promise<void> {
-      const lobbies = services.get('lobbies');
-      const lobbyId = await lobbies.createWith(group.map(({ userId, name }) => ({ userId, name })), { mode, maxPlayers: group.length });
-      const players: Member[] = await withStatus(services.find('presence'), group.map(({ userId, name }) => ({ userId, name })));
+      const roomSpec = modeOf(mode)?.room;
+      let seats: Map<string, MatchedRoom> | null = null;
+      if (roomSpec) {
+        try {
+          seats = openRoom(group, roomSpec);
+        } catch (error) {
+          // The players are out of the queue: tell them the ticket failed rather than leave them waiting.
+          const known = error instanceof AppError && error.code !== ErrorCode.INTERNAL;
+          if (known) log.warn({ mode, type: roomSpec.type, err: error }, 'no room for a match');
+          else log.error({ mode, type: roomSpec.type, err: error }, 'making the room for a match failed');
+          const message = known ? `no game room for the match: ${error.message}` : 'no game room for the match';
+          for (const ticket of group) {
+            lastStatus.delete(ticket.ticketId);
+            emitTo(rooms.user(ticket.userId), 'matchmaking:error', { ticketId: ticket.ticketId, message });
+          }
+          return;
+        }
+      }
+      const roomId = seats?.get(group[0]!.userId)?.roomId;
+      let lobbyId: string;
+      let players: Member[];
+      try {
+        lobbyId = await services.get('lobbies').createWith(group.map(({ userId, name }) => ({ userId, name })), { mode, maxPlayers: group.length });
+        players = await withStatus(services.find('presence'), group.map(({ userId, name }) => ({ userId, name })));
+      } catch (error) {
+        if (roomId) services.get('gameRooms').find(roomId)?.dispose(); // nobody will hear of it
+        throw error;
+      }
       for (const ticket of group) {
         lastStatus.delete(ticket.ticketId);
-        emitTo(rooms.user(ticket.userId), 'matchmaking:matched', { ticketId: ticket.ticketId, lobbyId, players });
+        const room = seats?.get(ticket.userId);
+        emitTo(rooms.user(ticket.userId), 'matchmaking:matched', { ticketId: ticket.ticketId, lobbyId, players, ...(room && { room }) });
       }
-      log.info({ mode, lobbyId, players: group.map((ticket) => ticket.userId) }, 'matched');
+      log.info({ mode, lobbyId, ...(roomId && { roomId }), players: group.map((ticket) => ticket.userId) }, 'matched');
     }
 
     async function tick(): Promise<void> {
@@ -160,6 +219,10 @@ export const matchmakingFeature = defineFeature({
         },
       },
       start() {
+        // A mode that ends in a room needs the game rooms running: a composition mistake, found at start-up.
+        for (const [name, mode] of Object.entries(settings.modes)) {
+          if (mode.room && !services.find('gameRooms')) throw new Error(`matchmaking mode ${name} ends in a ${mode.room.type} room, but the server runs no gameRoomsFeature`);
+        }
         timer = setInterval(() => {
           if (running) return;
           running = true;
