@@ -61,6 +61,22 @@ describe('chat membership in memory', () => {
     expect(joined.data.members.every((member) => member.status === 'online')).toBe(true);
   });
 
+  it('a large channel reuses whom it lists for a second, but never the status it shows', async () => {
+    await using server = await startTestServer({ config: small });
+    const sockets = await joinAll(server, ['m0', 'm1', 'm2', 'm3', 'm4'], 'global:main');
+    // The last join listed m0..m4 and keeps that pick; m0 hides and m1 steps away right after.
+    expect((await request(sockets[0]!, 'presence:set', { status: 'invisible' })).ok).toBe(true);
+    expect((await request(sockets[1]!, 'presence:set', { status: 'away' })).ok).toBe(true);
+    const late = await server.connect('late');
+    const joined = await request(late, 'chat:join', { channelId: 'global:main', historyLimit: 0 });
+    if (!joined.ok) throw new Error(joined.error.message);
+    const statusOf = new Map(joined.data.members.map((member) => [member.userId, member.status]));
+    expect(statusOf.get('m0')).toBe('offline');
+    expect(statusOf.get('m1')).toBe('away');
+    // Online first, whatever order the pick was made in.
+    expect(joined.data.members.findIndex((member) => member.status !== 'online')).toBe(joined.data.members.filter((member) => member.status === 'online').length);
+  });
+
   it('a small channel hears one joined per user and a left when its last socket goes, disconnect included', async () => {
     await using server = await startTestServer({ config: small });
     const [watcher] = await joinAll(server, ['watcher'], 'global:main');

@@ -35,8 +35,8 @@ export interface RosterOptions {
 export class ChannelRoster {
   /** socketId -> channels it joined with `chat:join`. */
   private readonly joined = new Map<string, { socket: TavernSocket; channels: Set<string> }>();
-  /** Large channels' member lists, reused for `LIST_REUSE_MS`. */
-  private readonly listed = new Map<string, { members: ChannelMember[]; until: number }>();
+  /** Large channels' listed members (picked from a sample by status), reused for `LIST_REUSE_MS`. */
+  private readonly listed = new Map<string, { members: readonly ChannelMember[]; until: number }>();
   /** Channels with an occupancy announcement due, and its timer. */
   private readonly pending = new Map<string, NodeJS.Timeout>();
 
@@ -88,22 +88,27 @@ export class ChannelRoster {
    * At most `listedMembers` members with the status others may see, online first, and the
    * total. Picked from a sample twice that size (all of a channel up to it), so that in a
    * large channel the online members are likely, not certain, to fill the list: a constant
-   * cost, where sorting the whole channel would grow with it. In a large channel the sample is
-   * reused for up to a second (a join storm reads it once, not once per join); the count and
-   * the statuses are always fresh.
+   * cost, where sorting the whole channel would grow with it. In a large channel the members
+   * picked are reused for up to a second (a join storm reads the store and the sample's
+   * statuses once, not once per join); the count and the statuses shown are always fresh, so
+   * a member who just went invisible is never listed as online.
    */
   async list(channelId: string): Promise<{ members: Member[]; memberCount: number }> {
     const { listedMembers, largeChannelMembers, store } = this.options;
+    const statuses = this.options.statuses();
     const now = Date.now();
     const cached = this.listed.get(channelId);
-    const reuse = cached !== undefined && cached.until > now;
-    const { members, count } = reuse ? { members: cached.members, count: await store.count(channelId) } : await store.list(channelId, listedMembers * 2);
-    if (!reuse && count > largeChannelMembers) this.cacheList(channelId, members, now);
-    // Statuses are always fresh: a member who just went invisible is never listed as online.
-    return { members: await listByStatus(this.options.statuses(), members, listedMembers), memberCount: count };
+    if (cached !== undefined && cached.until > now) {
+      const [members, count] = await Promise.all([listByStatus(statuses, cached.members, listedMembers), store.count(channelId)]);
+      return { members, memberCount: count };
+    }
+    const { members: sample, count } = await store.list(channelId, listedMembers * 2);
+    const members = await listByStatus(statuses, sample, listedMembers);
+    if (count > largeChannelMembers) this.cacheList(channelId, members, now);
+    return { members, memberCount: count };
   }
 
-  private cacheList(channelId: string, members: ChannelMember[], now: number): void {
+  private cacheList(channelId: string, members: readonly ChannelMember[], now: number): void {
     if (this.listed.size >= MAX_CACHED_LISTS) {
       for (const [id, entry] of this.listed) if (entry.until <= now) this.listed.delete(id);
       if (this.listed.size >= MAX_CACHED_LISTS) return;
