@@ -38,6 +38,9 @@ function seated<R>(result: { ok: true; data: R } | { ok: false; error: { code: s
   return result.data;
 }
 
+/** `room:list` is rate-limited (2/s): a poll of it asks at a pace under that, for as long as a slow machine needs. */
+const LIST_POLL = { interval: 600, timeout: 30_000 };
+
 const codeOf = (result: Result<unknown>) => (result.ok ? 'ok' : result.error.code);
 
 /** Drops the client's transport for real: the server sees a closed connection. */
@@ -138,7 +141,7 @@ describe.each(REDIS_BACKENDS)('game rooms across nodes (%s)', (backend) => {
     const bo = player(b.url, () => b.token('bo'));
     const ranked = seated(await ada.rooms.create('arena', { options: { mode: 'ranked' } }));
     const hidden = seated(await ada.rooms.create('arena', { options: { mode: 'ranked' }, private: true }));
-    await expect.poll(async () => seated(await bo.rooms.list({ type: 'arena' })).rooms.map((listed) => [listed.roomId, listed.players])).toEqual([[ranked.id, 1]]);
+    await expect.poll(async () => seated(await bo.rooms.list({ type: 'arena' })).rooms.map((listed) => [listed.roomId, listed.players]), LIST_POLL).toEqual([[ranked.id, 1]]);
     expect(seated(await bo.rooms.list({ type: 'arena', filter: { mode: 'casual' } })).rooms).toEqual([]);
     expect(seated(await bo.rooms.list({ type: 'arena' })).rooms[0]).toMatchObject({ type: 'arena', metadata: { mode: 'ranked' }, maxPlayers: 3 });
 
@@ -149,7 +152,7 @@ describe.each(REDIS_BACKENDS)('game rooms across nodes (%s)', (backend) => {
     const cy = player(b.url, () => b.token('cy'));
     const auto = seated(await cy.rooms.joinOrCreate('arena', { filter: { mode: 'ranked' } }));
     expect(auto.id).toBe(ranked.id);
-    await expect.poll(async () => seated(await bo.rooms.list({ type: 'arena' })).rooms[0]?.players).toBe(2);
+    await expect.poll(async () => seated(await bo.rooms.list({ type: 'arena' })).rooms[0]?.players, LIST_POLL).toBe(2);
 
     const client = redis().client();
     const ttl = 60_000; // GAME_ROOMS_REGISTRY_TTL_MS's default, above 3 node TTLs of these nodes
@@ -158,10 +161,35 @@ describe.each(REDIS_BACKENDS)('game rooms across nodes (%s)', (backend) => {
       expect(left).toBeGreaterThan(0);
       expect(left).toBeLessThanOrEqual(ttl);
     }
+    // A Redis that lost the checkpoint (of a room whose state did not change) gets it again.
+    await client.del(`tavern:groom:ckpt:${ranked.id}`);
+    await expect.poll(() => client.exists(`tavern:groom:ckpt:${ranked.id}`), { timeout: 10_000 }).toBe(1);
     // A closed room leaves the registry at once.
     await Promise.all([ada.rooms.get(ranked.id)!.leave(), cy.rooms.get(ranked.id)!.leave()]);
-    await expect.poll(async () => seated(await bo.rooms.list({ type: 'arena' })).rooms, { timeout: 10_000 }).toEqual([]);
+    await expect.poll(async () => seated(await bo.rooms.list({ type: 'arena' })).rooms, LIST_POLL).toEqual([]);
     await expect.poll(() => client.exists(`tavern:groom:entry:${ranked.id}`), { timeout: 10_000 }).toBe(0);
+  });
+
+  it('lets the entry and checkpoint of a dead node\'s room expire when no surviving node can restore it', { timeout: 60_000 }, async () => {
+    const url = redis().url;
+    // B does not run the ticker type: nothing refreshes the room once its node is gone.
+    await using b = await startTestServer({ config: clusterConfig(url), features: [...presets.chat, gameRoomsFeature, arenaRoom] });
+    await using owner = await startServerProcess(
+      { REDIS_URL: url, REDIS_KEY_PREFIX: 'tavern:', FEATURES: 'chat', NODE_HEARTBEAT_MS: '500', NODE_TTL_MS: '2000', GAME_ROOMS_REGISTRY_TTL_MS: '1000' },
+      { entry: ROOM_NODE },
+    );
+    const frank = player(owner.url, () => owner.token('frank'));
+    const gina = player(b.url, () => b.token('gina'));
+    const created = seated(await frank.rooms.create('ticker'));
+    await expect.poll(async () => seated(await gina.rooms.list({ type: 'ticker' })).rooms.map((listed) => listed.roomId), LIST_POLL).toContain(created.id);
+    const client = redis().client();
+    // Three node TTLs, however short the setting.
+    expect(await client.pttl(`tavern:groom:entry:${created.id}`)).toBeGreaterThan(1_000);
+    owner.kill('SIGKILL');
+    await owner.exited;
+    await expect.poll(async () => seated(await gina.rooms.list({ type: 'ticker' })).rooms.map((listed) => listed.roomId), LIST_POLL).not.toContain(created.id);
+    for (const key of [`tavern:groom:entry:${created.id}`, `tavern:groom:ckpt:${created.id}`]) await expect.poll(() => client.exists(key), { timeout: 30_000 }).toBe(0);
+    expect(codeOf(await gina.rooms.join(created.id))).toBe('NOT_FOUND');
   });
 
   it('restores the room of a SIGKILLed node on one surviving node from its checkpoint; its players carry on', { timeout: 120_000 }, async () => {
@@ -242,6 +270,7 @@ describe.each(REDIS_BACKENDS)('game rooms across nodes (%s)', (backend) => {
     expect(carol.rooms.get(fragile.id)).toBeUndefined();
     // The registry names the restored room (and no more the lost one) to every node.
     const erin = player(c.url, () => c.token('erin'));
-    await expect.poll(async () => seated(await erin.rooms.list({})).rooms.map((listed) => [listed.roomId, listed.players])).toEqual([[created.id, 2]]);
+    const listed = async () => seated(await erin.rooms.list({})).rooms.filter((entry) => entry.roomId === created.id || entry.roomId === fragile.id);
+    await expect.poll(async () => (await listed()).map((entry) => [entry.roomId, entry.players]), LIST_POLL).toEqual([[created.id, 2]]);
   });
 });

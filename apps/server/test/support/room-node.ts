@@ -6,15 +6,17 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRealtimeServer } from '../../src/create-realtime-server.js';
-import { loadEnvironment } from '../../src/env.js';
+import { loadConfig, loadEnvironment } from '../../src/env.js';
 import { gameRoomsFeature } from '../../src/features/index.js';
 import { createLogger } from '../../src/platform/logger.js';
 import { arenaRoom, fragileTickerRoom, tickerRoom } from './arena-room.js';
 
-const { config, features } = loadEnvironment();
+const features = [...loadEnvironment().features, gameRoomsFeature, arenaRoom, tickerRoom, fragileTickerRoom];
+// Read again with the rooms' features, so that their variables (GAME_ROOMS_*) count.
+const config = loadConfig(process.env, features);
 const logger = createLogger({ level: config.logLevel, nodeId: config.nodeId, format: 'json' });
 const httpServer = createServer();
-await createRealtimeServer(httpServer, { config, logger, features: [...features, gameRoomsFeature, arenaRoom, tickerRoom, fragileTickerRoom] });
+await createRealtimeServer(httpServer, { config, logger, features });
 httpServer.listen(config.port, config.host, () => {
   logger.info({ port: (httpServer.address() as AddressInfo).port }, 'listening');
 });

@@ -82,9 +82,10 @@ export class RoomDirectory {
   /**
    * Saves a room this node runs: its entry (fenced: false when another node has taken the room
    * over, which this node must then stop running), its checkpoint (or only its expiry, when the
-   * checkpoint did not change since the last save), the index and this node's set.
+   * checkpoint did not change since the last save and is still there: a Redis that lost its
+   * data gets it whole again), the index and this node's set.
    */
-  async save(entry: RoomEntry, checkpoint: string | null): Promise<boolean> {
+  async save(entry: RoomEntry, checkpoint: { json: string; changed: boolean }): Promise<boolean> {
     const { roomId } = entry;
     const expiresAt = Date.now() + this.ttlMs;
     return this.redis.run(async (client) => {
@@ -93,7 +94,7 @@ export class RoomDirectory {
       const ckptKey = this.key('ckpt', roomId);
       const ownedKey = this.key('owned', this.nodeId);
       await Promise.all([
-        checkpoint === null ? client.pexpire(ckptKey, this.ttlMs) : client.set(ckptKey, checkpoint, 'PX', this.ttlMs),
+        (checkpoint.changed ? Promise.resolve(0) : client.pexpire(ckptKey, this.ttlMs)).then((kept): Promise<unknown> => (kept === 1 ? Promise.resolve() : client.set(ckptKey, checkpoint.json, 'PX', this.ttlMs))),
         entry.isPrivate ? client.zrem(this.key('index'), roomId) : client.zadd(this.key('index'), expiresAt, roomId),
         client.sadd(ownedKey, roomId).then(() => client.pexpire(ownedKey, this.ttlMs)),
         client.sadd(this.key('owners'), this.nodeId),

@@ -631,8 +631,8 @@ export class GameRoomService {
     };
   }
 
-  /** The room's checkpoint as JSON, or null when it holds what the last save held. */
-  private checkpointOf(room: GameRoom): string | null {
+  /** The room's checkpoint as JSON, and whether it holds anything else than the last save held. */
+  private checkpointOf(room: GameRoom): { json: string; changed: boolean } {
     const cluster = this.cluster!;
     const restorable = room.type.limits.checkpointMs > 0 && !this.oversized.has(room.id);
     const seats: SavedSeat[] = [...room.seats.values()].map(({ player, seq, connection }) => ({
@@ -644,7 +644,7 @@ export class GameRoomService {
       socketId: connection?.socketId ?? null,
     }));
     const body = JSON.stringify([restorable ? room.state : null, seats, room.metadata, room.locked]);
-    if (this.lastSaved.get(room.id) === body) return null;
+    const changed = this.lastSaved.get(room.id) !== body;
     this.lastSaved.set(room.id, body);
     const checkpoint: Checkpoint = {
       roomId: room.id,
@@ -660,7 +660,7 @@ export class GameRoomService {
       savedAt: this.now(),
     };
     const json = JSON.stringify(checkpoint);
-    if (json.length <= cluster.maxCheckpointBytes || !restorable) return json;
+    if (json.length <= cluster.maxCheckpointBytes || !restorable) return { json, changed };
     this.oversized.add(room.id);
     this.logger.warn({ roomId: room.id, type: room.type.type, bytes: json.length, max: cluster.maxCheckpointBytes }, 'room checkpoint too large: the room is no longer restorable');
     return this.checkpointOf(room);
