@@ -170,6 +170,30 @@ describe.each(REDIS_BACKENDS)('game rooms across nodes (%s)', (backend) => {
     await expect.poll(() => client.exists(`tavern:groom:entry:${ranked.id}`), { timeout: 10_000 }).toBe(0);
   });
 
+  it('counts the rooms and seats of a user over every node', async () => {
+    const strict = [...presets.chat, gameRoomsFeature.with({ maxRoomsPerUser: 1, maxSeatsPerUser: 2 }), arenaRoom];
+    await using a = await startTestServer({ config: clusterConfig(redis().url), features: strict });
+    await using b = await startTestServer({ config: clusterConfig(redis().url), features: strict });
+    const onA = player(a.url, () => a.token('hal'));
+    const onB = player(b.url, () => b.token('hal'));
+    const ivy = player(b.url, () => b.token('ivy'));
+    const mine = seated(await onA.rooms.create('arena'));
+    expect(codeOf(await onB.rooms.create('arena'))).toBe('LIMIT_EXCEEDED');
+    const ivys = seated(await ivy.rooms.create('arena'));
+    seated(await onB.rooms.join(ivys.id)); // a second seat: on B, in a room of B
+    const jay = player(a.url, () => a.token('jay'));
+    const jays = seated(await jay.rooms.create('arena'));
+    expect(codeOf(await onA.rooms.join(jays.id))).toBe('LIMIT_EXCEEDED');
+    expect(jay.rooms.get(jays.id)).toBeDefined();
+    // A seat given up counts no more, wherever it was.
+    seated(await onB.rooms.get(ivys.id)!.leave());
+    expect(await onA.rooms.join(jays.id)).toMatchObject({ ok: true });
+    expect(arenaHandles.get(jays.id)!.players.map((seat) => seat.userId).sort()).toEqual(['hal', 'jay']);
+    // And a room closed no longer counts against its creator: hal creates again, on B.
+    seated(await onA.rooms.get(mine.id)!.leave());
+    await expect.poll(async () => codeOf(await onB.rooms.create('arena', { private: true })), { interval: 1_100, timeout: 30_000 }).toBe('ok');
+  });
+
   it('lets the entry and checkpoint of a dead node\'s room expire when no surviving node can restore it', { timeout: 60_000 }, async () => {
     const url = redis().url;
     // B does not run the ticker type: nothing refreshes the room once its node is gone.

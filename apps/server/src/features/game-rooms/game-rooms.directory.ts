@@ -12,11 +12,16 @@
  *   p groom:owned:<nodeId>   set of the room ids a node runs (its restorers read it), same expiry
  *   p groom:owners           set of the nodes that run rooms (one small member per node)
  *   p groom:lock:<roomId>    the node restoring the room, NX with an expiry
+ *   p groom:user:<userId>:seats / :created   set of the rooms a user sits in / created, on any
+ *                            node: the per-user quotas (members whose entry is gone are pruned)
  * Every command touches one key, so this runs on a Redis Cluster as it is.
  */
 import { RoomListing, RoomMetadata } from '@tavern/protocol';
 import { z } from 'zod';
 import { defineScript, type RedisConnections } from '../../api.js';
+
+/** Which of a user's rooms a quota counts: those they sit in, or those they created. */
+export type UserRooms = 'seats' | 'created';
 
 export const RoomEntry = RoomListing.extend({ owner: z.string(), isPrivate: z.boolean(), available: z.boolean() });
 export type RoomEntry = z.infer<typeof RoomEntry>;
@@ -134,6 +139,35 @@ export class RoomDirectory {
         .filter((entry): entry is RoomEntry => entry !== null && !entry.isPrivate && matches(entry))
         .slice(0, limit);
     });
+  }
+
+  /**
+   * The live rooms (with a registry entry) of any node that `userId` holds a seat in, or
+   * created; members whose room is gone are pruned on the way.
+   */
+  async userRooms(kind: UserRooms, userId: string): Promise<string[]> {
+    return this.redis.run(async (client) => {
+      const key = this.key('user', userId, kind);
+      const ids = await client.smembers(key);
+      const live = await Promise.all(ids.map((roomId) => client.exists(this.key('entry', roomId))));
+      const gone = ids.filter((_, i) => live[i] === 0);
+      if (gone.length > 0) await client.srem(key, ...gone);
+      return ids.filter((_, i) => live[i] === 1);
+    });
+  }
+
+  /** Counts a room against a user's quota, for at most `ttlMs` (the room's lifetime). */
+  async addUserRoom(kind: UserRooms, userId: string, roomId: string, ttlMs: number): Promise<void> {
+    const key = this.key('user', userId, kind);
+    await this.redis.run(async (client) => {
+      await client.sadd(key, roomId);
+      // Never shorter than it was: the set also holds the user's other rooms.
+      if ((await client.pttl(key)) < ttlMs) await client.pexpire(key, ttlMs);
+    });
+  }
+
+  async removeUserRoom(kind: UserRooms, userId: string, roomId: string): Promise<void> {
+    await this.redis.run((client) => client.srem(this.key('user', userId, kind), roomId));
   }
 
   /** The nodes that run (or ran) rooms. */

@@ -11,7 +11,7 @@ import { AppError, fromZodError, notFound, randomId, type AuthUser, type Logger 
 import { GameRoom, type Seat, type SeatConnection } from './game-room.js';
 import { NodeUnreachable, type Call, type CallOp, type Dropped, type Frame, type RoomBus } from './game-rooms.bus.js';
 import type { AnyRoomType, RoomHandle } from './game-rooms.define.js';
-import type { Checkpoint, RoomDirectory, RoomEntry, SavedSeat } from './game-rooms.directory.js';
+import type { Checkpoint, RoomDirectory, RoomEntry, SavedSeat, UserRooms } from './game-rooms.directory.js';
 
 export interface GameRoomLimits {
   maxRooms: number;
@@ -149,11 +149,14 @@ export class GameRoomService {
     room.start(initial);
     this.rooms.set(room.id, room);
     this.startCheckpoints(room);
+    this.countAcross('created', createdBy, room, true);
     return room.handle;
   }
 
   async create(caller: Caller, typeName: string, options: unknown, isPrivate: boolean): Promise<RoomJoined> {
     if (this.typeOf(typeName).limits.requireReservation) throw new AppError(ErrorCode.FORBIDDEN, `${typeName} rooms are made by the server (matchmaking), joined by reservation`);
+    await this.assertQuotaAcross('seats', caller.user.userId);
+    await this.assertQuotaAcross('created', caller.user.userId);
     this.assertSeatQuota(caller.user.userId);
     const handle = this.createRoom(typeName, options, { createdBy: caller.user.userId, isPrivate });
     const room = this.roomOf(handle.id);
@@ -215,6 +218,7 @@ export class GameRoomService {
   /** Gives the caller a seat in `room` (a new one, or the one kept for them). */
   private async seat(caller: Caller, room: GameRoom, reservationId: string | undefined): Promise<RoomJoined> {
     const { userId } = caller.user;
+    if (!room.seats.has(userId)) await this.assertQuotaAcross('seats', userId);
     const kept = room.seats.get(userId);
     if (kept) {
       const previous = kept.connection;
@@ -245,6 +249,7 @@ export class GameRoomService {
     const seat: Seat = { player, connection: caller.connection, seq: 0, baseline: undefined, graceTimer: null };
     room.addSeat(seat);
     this.indexSeat(userId, room.id);
+    this.countAcross('seats', userId, room, true);
     try {
       await this.hooks?.joinSocket(caller.connection.socketId, room.id);
     } catch (error) {
@@ -252,6 +257,34 @@ export class GameRoomService {
       throw error;
     }
     return room.joined(seat, false);
+  }
+
+  /**
+   * Over Redis, the quota of seats (or rooms created) per user over every node; while the
+   * registry is unreachable each node counts its own (`assertSeatQuota`, `createRoom`).
+   */
+  private async assertQuotaAcross(kind: UserRooms, userId: string): Promise<void> {
+    if (!this.cluster) return;
+    let rooms: string[];
+    try {
+      rooms = await this.cluster.directory.userRooms(kind, userId);
+    } catch (error) {
+      if (error instanceof AppError) return;
+      throw error;
+    }
+    const [max, what] = kind === 'seats' ? [this.limits.maxSeatsPerUser, 'seats'] : [this.limits.maxRoomsPerUser, 'rooms'];
+    if (rooms.length >= max) throw new AppError(ErrorCode.LIMIT_EXCEEDED, `at most ${max} ${what} per user`);
+  }
+
+  /** Counts (or stops counting) a room against a user's quota over every node; in the background. */
+  private countAcross(kind: UserRooms, userId: string, room: GameRoom, add: boolean): void {
+    const directory = this.cluster?.directory;
+    if (!directory) return;
+    const ttlMs = Math.max(1, room.type.limits.maxLifetimeMs - (this.now() - room.createdAt));
+    (add ? directory.addUserRoom(kind, userId, room.id, ttlMs) : directory.removeUserRoom(kind, userId, room.id)).catch((error: unknown) => {
+      // Unreachable registry: a stale member is pruned once its room's entry is gone.
+      this.logger.debug({ err: error, userId, roomId: room.id, kind }, 'per-user room count not updated');
+    });
   }
 
   private assertSeatQuota(userId: string): void {
@@ -409,6 +442,8 @@ export class GameRoomService {
         if (seat.connection) this.hooks?.leaveSocket(seat.connection.socketId, room.id);
       }
       for (const [id, reservation] of this.reservations) if (reservation.roomId === room.id) this.dropReservation(id);
+      for (const seat of room.seats.values()) this.countAcross('seats', seat.player.userId, room, false);
+      this.countAcross('created', room.createdBy, room, false);
       this.rooms.delete(room.id);
       this.stopCheckpoints(room.id);
       if (!this.cluster) return;
@@ -419,7 +454,10 @@ export class GameRoomService {
       this.removals.add(removal);
       void removal.finally(() => this.removals.delete(removal));
     },
-    seatReleased: (room: GameRoom, userId: string) => this.unindexSeat(userId, room.id),
+    seatReleased: (room: GameRoom, userId: string) => {
+      this.unindexSeat(userId, room.id);
+      this.countAcross('seats', userId, room, false);
+    },
     seatsChanged: (room: GameRoom) => this.saveSoon(room),
     error: (room: GameRoom, where: string, error: unknown) => this.logger.error({ err: error, roomId: room.id, type: room.type.type }, `room ${where} threw`),
   };
