@@ -5,9 +5,9 @@ import { envNumber, type SettingsSpec } from '../../api.js';
 const schema = z.object({
   /** Rooms this node runs at once; a create beyond it is refused `LIMIT_EXCEEDED`. */
   maxRooms: z.number().int().min(1).max(100_000).default(1_000),
-  /** Rooms one user may have created that still run; beyond it `LIMIT_EXCEEDED`. */
+  /** Rooms one user may have created that still run (on any node, over Redis); beyond it `LIMIT_EXCEEDED`. */
   maxRoomsPerUser: z.number().int().min(1).max(1_000).default(3),
-  /** Seats one user may hold at once (kept seats of dropped connections included). */
+  /** Seats one user may hold at once (kept seats of dropped connections included; on any node, over Redis). */
   maxSeatsPerUser: z.number().int().min(1).max(1_000).default(5),
   /** Unclaimed seat reservations this node keeps at once. */
   maxReservations: z.number().int().min(1).max(1_000_000).default(10_000),
