@@ -413,7 +413,7 @@ export class GameRoomService {
     }
     for (const roomId of [...(this.remoteBySocket.get(socketId) ?? [])]) {
       const owner = this.remoteSeats.get(roomId)?.get(userId)?.owner;
-      this.forgetRemoteSeat(roomId, userId, false);
+      this.forgetRemoteSeat(roomId, userId, false, socketId);
       if (owner) this.cluster?.bus.dropped(owner, { roomId, userId, socketId });
     }
   }
@@ -536,11 +536,14 @@ export class GameRoomService {
     this.hooks?.leaveSocket(socketId, roomId);
   }
 
-  /** This node's socket no longer holds its seat in a remote room (left, replaced, closed, or the socket closed). */
-  private forgetRemoteSeat(roomId: string, userId: string, leaveSocket: boolean): void {
+  /**
+   * This node's socket no longer holds its seat in a remote room (left, replaced, closed, or the
+   * socket closed); with `socketId`, only if the seat is still that socket's (not a newer one's).
+   */
+  private forgetRemoteSeat(roomId: string, userId: string, leaveSocket: boolean, socketId?: string): void {
     const seats = this.remoteSeats.get(roomId);
     const seat = seats?.get(userId);
-    if (!seats || !seat) return;
+    if (!seats || !seat || (socketId !== undefined && seat.socketId !== socketId)) return;
     seats.delete(userId);
     if (seats.size === 0) this.remoteSeats.delete(roomId);
     this.unindexSeat(userId, roomId);
@@ -607,7 +610,7 @@ export class GameRoomService {
     for (const frame of frames) {
       const connection = this.hooks?.localConnection(frame.socketId);
       if (!connection) {
-        this.forgetRemoteSeat(frame.roomId, frame.userId, false);
+        this.forgetRemoteSeat(frame.roomId, frame.userId, false, frame.socketId);
         this.cluster?.bus.dropped(from, { roomId: frame.roomId, userId: frame.userId, socketId: frame.socketId });
         continue;
       }
@@ -615,7 +618,7 @@ export class GameRoomService {
       // A room restored elsewhere: its new node is where this seat's commands go now.
       if (seat && seat.socketId === frame.socketId) seat.owner = from;
       (connection.send as (event: string, data: unknown) => void)(frame.event, frame.data);
-      if ((frame.event === 'room:left' || frame.event === 'room:closed') && seat?.socketId === frame.socketId) this.forgetRemoteSeat(frame.roomId, frame.userId, true);
+      if (frame.event === 'room:left' || frame.event === 'room:closed') this.forgetRemoteSeat(frame.roomId, frame.userId, true, frame.socketId);
     }
   }
 
