@@ -154,6 +154,24 @@ describe.each(REDIS_BACKENDS)('game rooms across nodes (%s)', (backend) => {
     expect(arenaHandles.get(created.id)!.players.find((seat) => seat.userId === 'bo')?.connected).toBe(true);
   });
 
+  it("keeps the seat of a player whose node was SIGKILLed for the grace period, as a drop", { timeout: 60_000 }, async () => {
+    await using a = await startTestServer({ config: clusterConfig(redis().url), features });
+    await using seatNode = await startServerProcess({ REDIS_URL: redis().url, REDIS_KEY_PREFIX: 'tavern:', FEATURES: 'chat' }, { entry: ROOM_NODE });
+    const ada = player(a.url, () => a.token('ada'));
+    const kim = player(seatNode.url, () => seatNode.token('kim'));
+    const created = seated(await ada.rooms.create<ArenaView>('arena'));
+    seated(await kim.rooms.join(created.id));
+    const handle = arenaHandles.get(created.id)!;
+    expect(handle.players.find((seat) => seat.userId === 'kim')?.connected).toBe(true);
+    const dropped = new Promise<string>((resolve) => arenaSeats.on('dropped', (roomId: string, userId: string) => roomId === created.id && resolve(userId)));
+    seatNode.kill('SIGKILL');
+    await seatNode.exited;
+    // No disconnect reaches A; the next frame for kim finds no node to take it.
+    seated(await ada.rooms.get<ArenaView>(created.id)!.send('arena:move', { dx: 1, dy: 0 }));
+    expect(await dropped).toBe('kim');
+    expect(handle.players.find((seat) => seat.userId === 'kim')?.connected).toBe(false);
+  });
+
   it("lists every node's public rooms with their players, autojoins across nodes, and lets the registry entries expire", async () => {
     await using a = await startTestServer({ config: clusterConfig(redis().url), features });
     await using b = await startTestServer({ config: clusterConfig(redis().url), features });
