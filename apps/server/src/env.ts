@@ -169,6 +169,8 @@ const EnvSchema = z
     REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9_.:-]{1,32}$/).default('tavern:'),
     REDIS_REQUIRED: bool.default(false),
     REDIS_STARTUP_WAIT_MS: int(0, 600_000).default(5_000),
+    NODE_HEARTBEAT_MS: int(100, 60_000).default(5_000),
+    NODE_TTL_MS: int(300, 600_000).default(15_000),
     MAX_MESSAGE_BYTES: int(1_024, 16 * 1024 * 1024).default(64 * 1024),
     MAX_PAYLOAD_DEPTH: int(2, 256).default(32),
     MAX_ROOMS_PER_SOCKET: int(1, 10_000).default(128),
@@ -217,6 +219,9 @@ const EnvSchema = z
     }
     if (configured > 1) {
       ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'set only one of JWT_SECRET, JWT_PUBLIC_KEY(_FILE), JWKS_URL' });
+    }
+    if (env.NODE_TTL_MS <= env.NODE_HEARTBEAT_MS) {
+      ctx.addIssue({ code: 'custom', path: ['NODE_TTL_MS'], message: `must be longer than NODE_HEARTBEAT_MS (${env.NODE_HEARTBEAT_MS}), or a live node looks dead between two heartbeats` });
     }
     if (configured === 0 && env.NODE_ENV === 'production') {
       ctx.addIssue({
@@ -384,6 +389,7 @@ function parse(source: NodeJS.ProcessEnv, features: readonly AnyFeature[]): { co
       slowConsumerMaxBytes: env.SLOW_CONSUMER_MAX_BYTES,
     },
     shutdown: { timeoutMs: env.SHUTDOWN_TIMEOUT_MS },
+    cluster: { heartbeatMs: env.NODE_HEARTBEAT_MS, nodeTtlMs: env.NODE_TTL_MS },
     validateOutgoing: env.NODE_ENV !== 'production',
     hooks: {
       connect: env.HOOK_CONNECT_URL ? { url: env.HOOK_CONNECT_URL, timeoutMs: env.HOOK_TIMEOUT_MS, fail: env.HOOK_CONNECT_FAIL } : null,

@@ -3,7 +3,8 @@
  * `GameRoom` whose `state` is the player's copy of their view, kept equal to the server's by
  * the full state of the join and the numbered patches after it. A gap in the numbers makes
  * it ask `room:sync`; after a reconnect it takes its seat back with `room:join` (within the
- * room type's grace period; after it the room reports `onLeft('expired')`).
+ * room type's grace period; after it the room reports `onLeft('expired')`), trying again while
+ * the room's node is unreachable, as when it died and the room is restored on another node.
  *
  * @example
  * const rooms = new GameRooms(client);
@@ -36,6 +37,10 @@ import type {
 import { ErrorCode } from '@tavern/protocol/codes';
 import type { TavernClient } from './create-client.js';
 import { applyRoomPatch } from './room-patch.js';
+
+/** How many times a rejoin is tried again while the room is being restored on another node (about 30 s). */
+const REJOIN_RETRIES = 60;
+const REJOIN_RETRY_MS = 500;
 
 /** Why a room ended for this client: it left, its kept seat expired, another connection of the user took the seat, or the room closed. */
 export type RoomEnd = 'left' | 'expired' | 'replaced' | 'closed';
@@ -144,14 +149,20 @@ export class GameRoom<State = unknown, K extends EventSource = BuiltInContract> 
     });
   }
 
-  /** @internal After a reconnect: take the seat back. */
-  async rejoin(): Promise<void> {
+  /**
+   * @internal After a reconnect: take the seat back. While the room's node is unreachable
+   * (`UNAVAILABLE`: it died and the room is being restored on another node) it tries again
+   * after the `retryAfterMs` the server gives, for up to `REJOIN_RETRIES` tries.
+   */
+  async rejoin(attempt = 0): Promise<void> {
     if (this.ended) return;
     this.awaitingFull = true;
     const result = await this.rooms.untyped.request('room:join', { roomId: this.id, rejoin: true });
     if (result.ok) this.receiveFull(result.data as RoomJoined, (result.data as RoomJoined).seatId);
     else if (result.error.code === ErrorCode.NOT_FOUND || result.error.code === ErrorCode.FORBIDDEN) this.end('expired');
-    else this.awaitingFull = false;
+    else if (result.error.code === ErrorCode.UNAVAILABLE && attempt < REJOIN_RETRIES) {
+      setTimeout(() => void this.rejoin(attempt + 1), result.error.retryAfterMs ?? REJOIN_RETRY_MS);
+    } else this.awaitingFull = false;
   }
 
   /** @internal */
@@ -229,7 +240,7 @@ export class GameRooms<K extends EventSource = BuiltInContract> {
     return this.seat<State>('room:autojoin', { type, ...options });
   }
 
-  /** The public rooms of the node this client is connected to. */
+  /** The public rooms of every node of the cluster (of the one node without Redis). */
   list(query: { type?: string; filter?: RoomMetadata; available?: boolean; limit?: number } = {}): Promise<Result<{ rooms: RoomListing[] }>> {
     return this.untyped.request('room:list', query) as Promise<Result<{ rooms: RoomListing[] }>>;
   }

@@ -1,7 +1,8 @@
 /**
  * Authoritative game rooms: a room type's logic runs on the server at a fixed tick and owns
  * the state; each player holds a copy kept in sync by a full state on join and small JSON
- * Patches (RFC 6902) after it, numbered per player. A room lives on the node that made it.
+ * Patches (RFC 6902) after it, numbered per player. A room runs on one node; over Redis its
+ * players may be connected to any node, and a room whose node dies is restored on another.
  */
 import { z } from 'zod';
 import { Cursor, Empty, Id, Seq, Timestamp } from './common.js';
@@ -92,7 +93,8 @@ export type RoomPatch = z.infer<typeof RoomPatch>;
 export const RoomLeftReason = z.enum(['replaced']);
 export const RoomLeft = z.object({ roomId: Id, reason: RoomLeftReason });
 export type RoomLeft = z.infer<typeof RoomLeft>;
-export const RoomClosedReason = z.enum(['disposed', 'empty', 'lifetime', 'shutdown']);
+/** `lost`: the room's node died and the room could not be restored (its type keeps no checkpoints, or the checkpoint was unusable). */
+export const RoomClosedReason = z.enum(['disposed', 'empty', 'lifetime', 'shutdown', 'lost']);
 export const RoomClosed = z.object({ roomId: Id, reason: RoomClosedReason });
 export type RoomClosed = z.infer<typeof RoomClosed>;
 
@@ -102,7 +104,7 @@ export const gameRoomCommands = {
     rateLimit: { ratePerSec: 1, burst: 5 },
   }),
   'room:join': command(RoomJoinPayload, RoomJoined, {
-    description: "Takes a seat in a room by id (or takes back your kept seat); the room's `onJoin` may refuse it. `NOT_FOUND` for a room not on this node.",
+    description: "Takes a seat in a room by id (or takes back your kept seat); the room's `onJoin` may refuse it. `NOT_FOUND` for a room that does not exist (on any node of the cluster); `UNAVAILABLE` while the room's node is unreachable (it is being restored: retry).",
     rateLimit: { ratePerSec: 2, burst: 10 },
   }),
   'room:autojoin': command(RoomAutojoinPayload, RoomJoined, {
@@ -111,7 +113,7 @@ export const gameRoomCommands = {
   }),
   'room:leave': command(RoomIdPayload, Empty, { description: 'Gives up your seat (a consented leave: the seat is not kept).' }),
   'room:list': command(RoomListPayload, z.object({ rooms: z.array(RoomListing) }), {
-    description: 'Lists the public rooms on this node, filtered by type, metadata and free seats; private rooms are never listed.',
+    description: 'Lists the public rooms of every node, filtered by type, metadata and free seats; private rooms are never listed.',
     rateLimit: { ratePerSec: 2, burst: 5 },
   }),
   'room:sync': command(RoomIdPayload, RoomState, {
@@ -131,7 +133,7 @@ export const gameRoomSlice = defineSlice({
   id: 'game-rooms',
   title: 'Game rooms',
   description:
-    "Authoritative rooms (opt-in: served by a server that runs `gameRoomsFeature` with room types from `defineRoom`): the studio's game logic runs on the server at a fixed tick and owns the state; each player gets the full state of their own view on join, then numbered JSON Patches. A dropped player keeps the seat for the room type's grace period. A room lives on the node that created it, and its players must connect to that node (no routing across nodes yet); the room list shows that node's rooms.",
+    "Authoritative rooms (opt-in: served by a server that runs `gameRoomsFeature` with room types from `defineRoom`): the studio's game logic runs on the server at a fixed tick and owns the state; each player gets the full state of their own view on join, then numbered JSON Patches. A dropped player keeps the seat for the room type's grace period. A room runs on the node that created it; over Redis its players may be connected to any node (their commands reach the room's node, its patches reach them), the room list covers every node, and a room whose node dies is restored on another node from its last checkpoint (the players get a full `room:state`, or take their seat back with `room:join` after a reconnect), or closed with `lost`.",
   commands: gameRoomCommands,
   serverEvents: gameRoomServerEvents,
 });

@@ -52,6 +52,19 @@ export class ConnectionRegistry {
     });
   }
 
+  /**
+   * Which of `nodeIds` stopped heart-beating (their key expired, or a reap removed them). Empty
+   * while this node's own view may be stale: without Redis, or right after an outage, when every
+   * node's heartbeat may have lapsed (the same guard the reaper keeps). For state a dead node
+   * owned without sockets, which `onReaped` never reports (the game rooms it ran).
+   */
+  async deadNodes(nodeIds: readonly string[]): Promise<string[]> {
+    const others = nodeIds.filter((nodeId) => nodeId !== this.nodeId);
+    if (!this.redis || others.length === 0 || this.healthySince === 0 || Date.now() - this.healthySince < this.config.cluster.nodeTtlMs) return [];
+    const live = new Set(await this.store.liveNodes());
+    return others.filter((nodeId) => !live.has(nodeId));
+  }
+
   /** Called with the sockets of nodes that died without saying goodbye. */
   onReaped(listener: (entries: SocketEntry[]) => void | Promise<void>): void {
     this.reapListeners.push(listener);

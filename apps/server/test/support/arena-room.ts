@@ -44,7 +44,7 @@ export const arenaSlice = defineSlice({
 });
 
 export const arenaHandles = new Map<string, RoomHandle<ArenaState>>();
-/** Emits `released` (roomId, userId) when an arena seat is gone for good. */
+/** Emits `released` (roomId, userId) when an arena seat is gone for good, `dropped` when its connection dropped. */
 export const arenaSeats = new EventEmitter();
 
 export const arenaView = (state: ArenaState, player: RoomPlayer) => ({
@@ -81,6 +81,7 @@ export const arenaRoom = defineRoom({
     } else {
       const seat = room.state.players[player.userId];
       if (seat) seat.connected = false;
+      arenaSeats.emit('dropped', room.id, player.userId);
     }
   },
   onTick(room) {
@@ -143,3 +144,59 @@ export function serviceProbe(): { feature: ReturnType<typeof defineFeature>; ser
     },
   };
 }
+
+export const TickerState = z.object({ tick: z.number().int(), moves: z.record(z.string(), z.number().int()), restores: z.number().int() });
+export type TickerState = z.infer<typeof TickerState>;
+
+export const tickerSlice = defineSlice({
+  id: 'ticker',
+  title: 'Ticker',
+  description: 'A test room that ticks all the time: what a restore loses is counted in ticks.',
+  commands: {
+    'ticker:move': command(z.object({ roomId: Id, by: z.number().int().min(1).max(10) }), z.object({ moves: z.number() }), {
+      description: 'Adds to your count of moves.',
+      rateLimit: { ratePerSec: 100, burst: 200 },
+    }),
+  },
+});
+
+/** Every ticker's handle on this process, the restored ones too (set by onRestore). */
+export const tickerHandles = new Map<string, RoomHandle<TickerState>>();
+
+const tickerDefinition = {
+  state: TickerState,
+  slice: tickerSlice,
+  onCreate(room: Omit<RoomHandle<TickerState>, 'state'>) {
+    tickerHandles.set(room.id, room as RoomHandle<TickerState>);
+    return { tick: 0, moves: {}, restores: 0 };
+  },
+  onJoin(room: RoomHandle<TickerState>, player: RoomPlayer) {
+    room.state.moves[player.userId] ??= 0;
+  },
+  onTick(room: RoomHandle<TickerState>) {
+    room.state.tick += 1;
+  },
+  onMessage: {
+    'ticker:move': (room: RoomHandle<TickerState>, player: RoomPlayer, { by }: { by: number }) => ({ moves: (room.state.moves[player.userId] = (room.state.moves[player.userId] ?? 0) + by) }),
+  },
+};
+
+/** Ticks at 20 Hz, checkpointed every second; a restore counts itself in `restores`. */
+export const tickerRoom = defineRoom({
+  type: 'ticker',
+  ...tickerDefinition,
+  limits: { maxPlayers: 4, tickHz: 20, patchIntervalMs: 50, graceMs: 60_000, emptyTtlMs: 60_000, checkpointMs: 1_000 },
+  onRestore(room, saved) {
+    tickerHandles.set(room.id, room);
+    return { ...saved, restores: saved.restores + 1 };
+  },
+});
+
+/** The same without checkpoints: its node's death closes it (`room:closed` `lost`). */
+export const fragileTickerRoom = defineRoom({
+  type: 'fragile-ticker',
+  ...tickerDefinition,
+  slice: defineSlice({ id: 'fragile-ticker', title: 'Fragile ticker', description: 'A ticker without checkpoints.', commands: {} }),
+  onMessage: {},
+  limits: { maxPlayers: 4, tickHz: 20, graceMs: 60_000, emptyTtlMs: 60_000, checkpointMs: 0 },
+});

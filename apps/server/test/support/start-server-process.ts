@@ -1,6 +1,6 @@
 /**
- * A Tavern server in its own Node process (`src/main.ts` run through tsx, so no build is
- * needed), for what an in-process server cannot show: SIGTERM, SIGKILL, exit codes.
+ * A Tavern server in its own Node process (`src/main.ts`, or another `entry`, run through tsx,
+ * so no build is needed), for what an in-process server cannot show: SIGTERM, SIGKILL, exit codes.
  * The process is stopped by its PID on dispose.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -30,9 +30,12 @@ export interface ServerProcess extends AsyncDisposable {
   rssMb(): number;
 }
 
-export async function startServerProcess(env: Record<string, string> = {}): Promise<ServerProcess> {
+/** A node with the test room types (test/support/room-node.ts), for `entry`. */
+export const ROOM_NODE = 'test/support/room-node.ts';
+
+export async function startServerProcess(env: Record<string, string> = {}, { entry = 'src/main.ts' }: { entry?: string } = {}): Promise<ServerProcess> {
   const secret = env['JWT_SECRET'] ?? TEST_JWT_SECRET;
-  const child: ChildProcess = spawn(process.execPath, ['--conditions=@tavern/source', '--import', 'tsx', 'src/main.ts'], {
+  const child: ChildProcess = spawn(process.execPath, ['--conditions=@tavern/source', '--import', 'tsx', entry], {
     cwd: serverRoot,
     env: {
       PATH: process.env['PATH'] ?? '',

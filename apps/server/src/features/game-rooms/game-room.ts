@@ -13,6 +13,8 @@ import type { AnyRoomType, RoomHandle, RoomPlayer } from './game-rooms.define.js
 /** How a room reaches the socket of a seat. */
 export interface SeatConnection {
   readonly socketId: string;
+  /** The node the socket is connected to; null: this one. */
+  readonly nodeId: string | null;
   send(event: 'room:patch', data: RoomPatch): void;
   send(event: 'room:state', data: RoomState): void;
   send(event: 'room:closed', data: RoomClosed): void;
@@ -34,6 +36,8 @@ export interface GameRoomEvents {
   closed(room: GameRoom, reason: RoomClosed['reason']): void;
   /** A seat is gone for good (left, or its grace ran out). */
   seatReleased(room: GameRoom, userId: string): void;
+  /** A seat was taken, dropped, taken back or released: the room's checkpoint is due. */
+  seatsChanged(room: GameRoom): void;
   error(room: GameRoom, where: string, error: unknown): void;
 }
 
@@ -87,10 +91,13 @@ export class GameRoom {
     };
   }
 
-  /** Starts the tick and patch loops, and the empty-room and lifetime timers. */
-  start(initialState: unknown): void {
+  /**
+   * Starts the tick and patch loops, and the empty-room and lifetime timers. A restored room
+   * (`where` is `onRestore`) keeps the lifetime left since its `createdAt`.
+   */
+  start(initialState: unknown, where: 'onCreate' | 'onRestore' = 'onCreate'): void {
     this.state = initialState;
-    this.checkState('onCreate');
+    this.checkState(where);
     this.sharedBaseline = structuredClone(this.state);
     const { tickHz, patchIntervalMs, maxLifetimeMs } = this.type.limits;
     if (this.type.onTick && tickHz > 0) {
@@ -99,7 +106,7 @@ export class GameRoom {
     }
     this.patchTimer = setInterval(() => this.flush(), patchIntervalMs);
     this.patchTimer.unref();
-    this.lifetimeTimer = setTimeout(() => this.close('lifetime'), maxLifetimeMs);
+    this.lifetimeTimer = setTimeout(() => this.close('lifetime'), Math.max(0, maxLifetimeMs - (Date.now() - this.createdAt)));
     this.lifetimeTimer.unref();
     this.armEmptyTimer();
   }
@@ -209,6 +216,26 @@ export class GameRoom {
     this.flush();
     this.seats.set(seat.player.userId, seat);
     this.clearEmptyTimer();
+    this.events.seatsChanged(this);
+  }
+
+  /**
+   * A restored room's seat: sent the full state when its connection lives on, kept for the
+   * grace period otherwise. Call after `start`.
+   */
+  restoreSeat(seat: Seat): void {
+    this.clearEmptyTimer();
+    const connection = seat.connection;
+    if (!connection) {
+      this.seats.set(seat.player.userId, seat);
+      this.drop(seat);
+      return;
+    }
+    // What changed so far goes to the seats restored before; this one starts from its full state.
+    this.flush();
+    this.seats.set(seat.player.userId, seat);
+    seat.seq += 1;
+    connection.send('room:state', this.snapshotFor(seat));
   }
 
   /** The connection of a seat dropped: keep the seat for the grace period, then release it. */
@@ -226,6 +253,7 @@ export class GameRoom {
     } catch (error) {
       this.events.error(this, 'onLeave', error);
     }
+    this.events.seatsChanged(this);
   }
 
   /** Gives a kept seat a new connection. */
@@ -235,6 +263,7 @@ export class GameRoom {
     seat.graceTimer = null;
     seat.connection = connection;
     seat.player.connected = true;
+    this.events.seatsChanged(this);
   }
 
   /** The seat is gone: a consented leave, or the grace of a dropped one ran out. */
@@ -251,6 +280,7 @@ export class GameRoom {
       this.events.error(this, 'onLeave', error);
     }
     this.armEmptyTimer();
+    this.events.seatsChanged(this);
   }
 
   private armEmptyTimer(): void {
@@ -267,6 +297,16 @@ export class GameRoom {
   private clearEmptyTimer(): void {
     if (this.emptyTimer) clearTimeout(this.emptyTimer);
     this.emptyTimer = null;
+  }
+
+  /** Stops the room without a word to its seats or its logic: it runs on another node now. */
+  abandon(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const timer of [this.tickTimer, this.patchTimer, this.lifetimeTimer]) if (timer) clearInterval(timer);
+    this.clearEmptyTimer();
+    for (const seat of this.seats.values()) if (seat.graceTimer) clearTimeout(seat.graceTimer);
+    this.seats.clear();
   }
 
   close(reason: RoomClosed['reason']): void {

@@ -4,6 +4,13 @@
  * through the dispatcher like every event (validated, rate-limited, one ack), and reach
  * `onMessage` with the room and the sender's seat. Every message payload carries `roomId`.
  *
+ * Over Redis a room runs on the node that created it and its players may be connected to any
+ * node: their messages reach this node's handlers, its patches reach them. Every
+ * `limits.checkpointMs` (and on every seat change) the room's state and seats are saved; when
+ * its node dies another node restores it from that checkpoint, so the state must survive JSON
+ * and parse with `state` (restoring is the default; `onRestore` adjusts what comes back,
+ * `checkpointMs: 0` opts out and the players are told `room:closed` `lost`).
+ *
  * @example
  * export const counterRoom = defineRoom({
  *   type: 'counter',
@@ -14,6 +21,7 @@
  *   onJoin: (room, player) => { if (room.players.length > 3) throw new AppError('FORBIDDEN', 'full'); },
  *   onMessage: { 'counter:add': (room, player, { by }) => ({ count: (room.state.count += by) }) },
  *   view: (state) => ({ count: state.count }), // the secret never leaves the server
+ *   onRestore: (room, saved) => ({ ...saved, secret: randomId() }), // on another node, after a node died
  * });
  */
 import { ErrorCode, type ClientEventNameOf, type CommandNameOf, type CommandResultOf, type ParsedPayloadOf, type RoomMetadata, type SignalNameOf, type Slice } from '@tavern/protocol';
@@ -70,6 +78,13 @@ export interface RoomLimits {
   maxMessageBytes: number;
   /** Joins need a seat reservation (`GameRoomService.reserve`). @default false */
   requireReservation: boolean;
+  /**
+   * Over Redis: how often the room's checkpoint (its state, seats and their sequence numbers) is
+   * saved, besides on every seat change, so that another node restores the room if this one
+   * dies. 0: no checkpoints; the room is not restored, its players get `room:closed` `lost`.
+   * @default 1000
+   */
+  checkpointMs: number;
 }
 
 const DEFAULT_LIMITS: RoomLimits = {
@@ -81,6 +96,7 @@ const DEFAULT_LIMITS: RoomLimits = {
   maxLifetimeMs: 4 * 3600 * 1000,
   maxMessageBytes: 4096,
   requireReservation: false,
+  checkpointMs: 1_000,
 };
 
 type MessageHandlers<S extends Slice, State> = { [E in CommandNameOf<S>]: (room: RoomHandle<State>, player: RoomPlayer, payload: ParsedPayloadOf<S, E>) => CommandResultOf<S, E> } & {
@@ -108,6 +124,17 @@ export interface RoomTypeDefinition<State, S extends Slice, Options> {
   onTick?(room: RoomHandle<State>, deltaMs: number): void;
   onDispose?(room: RoomHandle<State>): void;
   /**
+   * The room is restored on this node from its last checkpoint, its node having died (over Redis,
+   * unless `limits.checkpointMs` is 0). `saved` is the checkpointed state, parsed by `state`; the
+   * returned state is what the room runs on (the default: `saved` as it is). The seats come back
+   * as they were: those of players connected to a live node stay connected (they get the full
+   * state), those of the dead node's players are kept for `graceMs` (`onLeave` runs for them with
+   * `final: false`). What happened after the checkpoint is lost, at most `checkpointMs` of it.
+   * Use it to re-create what the logic keeps outside the state (timers, references); throw to
+   * refuse the restore (the players get `room:closed` `lost`).
+   */
+  onRestore?(room: RoomHandle<State>, saved: State): State;
+  /**
    * What `player` may see of the state; the default is all of it. Only the view is ever sent
    * to the player, as full state or patches.
    */
@@ -126,6 +153,9 @@ export interface AnyRoomType {
   readonly onTick?: (room: RoomHandle<unknown>, deltaMs: number) => void;
   readonly onDispose?: (room: RoomHandle<unknown>) => void;
   readonly view?: (state: unknown, player: RoomPlayer) => unknown;
+  readonly onRestore?: (room: RoomHandle<unknown>, saved: unknown) => unknown;
+  /** The handlers of the type's own messages, by event: what a message forwarded from another node runs. */
+  readonly messages: Readonly<Record<string, (room: RoomHandle<unknown>, player: RoomPlayer, payload: unknown) => unknown>>;
 }
 
 export type RoomFeature<S extends Slice> = FeatureDefinition<S, Record<never, never>, readonly []> & { readonly room: AnyRoomType };
@@ -144,7 +174,11 @@ export function defineRoom<State, const S extends Slice = Slice<Record<never, ne
     if (!(payload instanceof z.ZodObject) || !Object.hasOwn(payload.shape, 'roomId')) throw new Error(`room type ${definition.type}: the payload of ${event} has no roomId`);
   }
   // The handlers see their own State; the service keeps every type alike.
-  const hooks = definition as unknown as Pick<AnyRoomType, 'onCreate' | 'onJoin' | 'onLeave' | 'onTick' | 'onDispose' | 'view'>;
+  const hooks = definition as unknown as Pick<AnyRoomType, 'onCreate' | 'onJoin' | 'onLeave' | 'onTick' | 'onDispose' | 'view' | 'onRestore'>;
+  const handlers = definition.onMessage as Record<string, (room: RoomHandle<unknown>, player: RoomPlayer, payload: unknown) => unknown>;
+  for (const event of Object.keys(slice?.clientEvents ?? {})) {
+    if (!handlers[event]) throw new Error(`room type ${definition.type} declares ${event} but onMessage has no handler for it`);
+  }
   const room: AnyRoomType = {
     type: definition.type,
     state: definition.state,
@@ -156,13 +190,15 @@ export function defineRoom<State, const S extends Slice = Slice<Record<never, ne
     ...(hooks.onTick && { onTick: hooks.onTick.bind(definition) }),
     ...(hooks.onDispose && { onDispose: hooks.onDispose.bind(definition) }),
     ...(hooks.view && { view: hooks.view.bind(definition) }),
+    ...(hooks.onRestore && { onRestore: hooks.onRestore.bind(definition) }),
+    messages: Object.fromEntries(Object.keys(slice?.clientEvents ?? {}).map((event) => [event, handlers[event]!.bind(definition.onMessage)])),
   };
-  const { maxPlayers, tickHz, patchIntervalMs, graceMs, emptyTtlMs, maxLifetimeMs, maxMessageBytes } = room.limits;
+  const { maxPlayers, tickHz, patchIntervalMs, graceMs, emptyTtlMs, maxLifetimeMs, maxMessageBytes, checkpointMs } = room.limits;
   const positive = { maxPlayers, patchIntervalMs, emptyTtlMs, maxLifetimeMs, maxMessageBytes };
   for (const [key, value] of Object.entries(positive)) if (!Number.isInteger(value) || value < 1) throw new Error(`room type ${definition.type}: ${key} must be a positive integer`);
   if (!(tickHz >= 0 && tickHz <= 1000) || !(graceMs >= 0)) throw new Error(`room type ${definition.type}: tickHz must be 0..1000 and graceMs at least 0`);
+  if (!Number.isInteger(checkpointMs) || (checkpointMs !== 0 && checkpointMs < 100)) throw new Error(`room type ${definition.type}: checkpointMs must be 0 (no checkpoints) or at least 100`);
 
-  const handlers = definition.onMessage as Record<string, (room: RoomHandle<unknown>, player: RoomPlayer, payload: unknown) => unknown>;
   const feature = defineFeature({
     name: `room-${definition.type}`,
     ...(slice && { slice }),
@@ -171,11 +207,9 @@ export function defineRoom<State, const S extends Slice = Slice<Record<never, ne
       service.register(room);
       const routed: Record<string, unknown> = {};
       for (const event of Object.keys(slice?.clientEvents ?? {})) {
-        const handler = handlers[event];
-        if (!handler) throw new Error(`room type ${definition.type} declares ${event} but onMessage has no handler for it`);
         routed[event] = (ctx: Parameters<GameRoomService['message']>[0], payload: { roomId: string }) => {
           if (JSON.stringify(payload).length > maxMessageBytes) throw new AppError(ErrorCode.LIMIT_EXCEEDED, `a ${definition.type} message is at most ${maxMessageBytes} bytes`);
-          return service.message(ctx, room, payload.roomId, (handle, player) => handler(handle, player, payload));
+          return service.message(ctx, room, payload.roomId, event, payload);
         };
       }
       return { handlers: routed } as never;
