@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fullOptions, SCENARIOS, smokeOptions, soakOptions, type ScenarioId, type SuiteOptions } from './options.js';
 import { coreLayout, describeMachine } from './machine.js';
+import type { RedisKind } from './processes/redis.js';
 import { runSuite } from './suite.js';
 
 const HELP = `Tavern benchmark suite: Tavern against raw Socket.IO (and Colyseus for game rooms), real processes on 127.0.0.1.
@@ -30,6 +31,8 @@ Options (after \`pnpm bench --\`):
   --zone ID                       zone to enter (default tavern-district)
   --zone-players N  --zone-hz H   players moving in one zone and their move rate
   --cluster-members N             channel size for the two-node scenario
+  --cluster-redis single,cluster  what its nodes share: one redis-server, a Redis Cluster, or both (default)
+  --cluster-replicas N            replicas per master of that Redis Cluster (3 masters; default 1)
   --rooms-configs 100x8,10x64     rooms x players for the game-room scenario
   --soak-minutes M                the soak's measured window (default 10; the warm-up comes first)
   --tavern-env KEY=VALUE          extra environment for every Tavern process (repeatable)
@@ -85,6 +88,8 @@ function parseOptions(argv: string[]): { options: SuiteOptions; maxMinutes: numb
       'zone-players': { type: 'string' },
       'zone-hz': { type: 'string' },
       'cluster-members': { type: 'string' },
+      'cluster-redis': { type: 'string' },
+      'cluster-replicas': { type: 'string' },
       'rooms-configs': { type: 'string' },
       'soak-minutes': { type: 'string' },
       'tavern-env': { type: 'string', multiple: true },
@@ -135,6 +140,16 @@ function parseOptions(argv: string[]): { options: SuiteOptions; maxMinutes: numb
   if (hz !== undefined) options.zone.hz = hz;
   const clusterMembers = positive(values['cluster-members'], '--cluster-members');
   if (clusterMembers !== undefined) options.cluster.members = Math.max(3, Math.round(clusterMembers));
+  const clusterRedis = list(values['cluster-redis']);
+  if (clusterRedis) {
+    for (const kind of clusterRedis) if (kind !== 'single' && kind !== 'cluster') throw new Error(`--cluster-redis: unknown kind ${kind} (single, cluster)`);
+    options.cluster.redis = clusterRedis as RedisKind[];
+  }
+  const replicas = values['cluster-replicas'];
+  if (replicas !== undefined) {
+    if (!/^\d+$/.test(replicas)) throw new Error(`--cluster-replicas: ${replicas} is not a whole number`);
+    options.cluster.shape.replicas = Number(replicas);
+  }
   const soakMinutes = positive(values['soak-minutes'], '--soak-minutes');
   if (soakMinutes !== undefined) options.soak.durationMs = soakMinutes * 60_000;
   for (const pair of values['tavern-env'] ?? []) {

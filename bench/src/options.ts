@@ -4,6 +4,7 @@
  * is bounded: fixed counts, fixed step durations, and a per-request timeout.
  */
 import { join } from 'node:path';
+import type { RedisClusterShape, RedisKind } from './processes/redis.js';
 import { benchRoot } from './processes/spawn.js';
 
 export const SCENARIOS = ['idle', 'fanout', 'ack', 'zone', 'cluster', 'soak', 'rooms'] as const;
@@ -47,7 +48,16 @@ export interface SuiteOptions {
     pacedPerSec: number;
   };
   zone: { zoneId: string; players: number; hz: number; warmupMs: number; durationMs: number; probeEvery: number };
-  cluster: { members: number; deliveriesSteps: number[]; fixedDeliveries: number; stepMs: number };
+  cluster: {
+    members: number;
+    deliveriesSteps: number[];
+    fixedDeliveries: number;
+    stepMs: number;
+    /** What the nodes share: one redis-server, a Redis Cluster, or each in turn (`--cluster-redis`). */
+    redis: RedisKind[];
+    /** The Redis Cluster's masters and replicas per master (`--cluster-replicas`). */
+    shape: RedisClusterShape;
+  };
   rooms: {
     /** Each size runs on Tavern and on Colyseus. */
     configs: { rooms: number; players: number }[];
@@ -124,7 +134,7 @@ export function fullOptions(): SuiteOptions {
       pacedPerSec: 1_500,
     },
     zone: { zoneId: 'tavern-district', players: 1_000, hz: 10, warmupMs: 2_000, durationMs: 5_000, probeEvery: 50 },
-    cluster: { members: 1_000, deliveriesSteps: STEPS, fixedDeliveries: 20_000, stepMs: 4_000 },
+    cluster: { members: 1_000, deliveriesSteps: STEPS, fixedDeliveries: 20_000, stepMs: 4_000, redis: ['single', 'cluster'], shape: { masters: 3, replicas: 1 } },
     rooms: {
       configs: [
         { rooms: 100, players: 8 },
@@ -156,7 +166,7 @@ export function smokeOptions(): SuiteOptions {
     fanout: { sizes: [10], deliveriesSteps: [180], fixedDeliveries: 90, stepMs: 300, p99LimitMs: 100 },
     ack: { configs: [{ channels: 5, members: 2 }], warmupMs: 100, durationMs: 300, pacedPerSec: 20 },
     zone: { ...full.zone, players: 6, warmupMs: 250, durationMs: 300, probeEvery: 2 },
-    cluster: { members: 10, deliveriesSteps: [90], fixedDeliveries: 90, stepMs: 300 },
+    cluster: { ...full.cluster, members: 10, deliveriesSteps: [90], fixedDeliveries: 90, stepMs: 300 },
     rooms: { ...full.rooms, configs: [{ rooms: 2, players: 3 }], warmupMs: 300, durationMs: 500, tailMs: 200 },
     soak: { ...full.soak, durationMs: 2_000, sampleMs: 500, clients: 20, channels: 2, churnPerSec: 3, chatPerSec: 5, warmupMs: 500 },
     outDir: '',

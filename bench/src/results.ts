@@ -35,8 +35,16 @@ export interface ScenarioResult {
   reason?: string;
   figures: Figure[];
   notes: string[];
+  /** Tables of their own after the figures (the scale-out table of scenario 5), already formatted. */
+  tables?: ReportTable[];
   /** Every measured run, for latest.json. */
   runs: unknown[];
+}
+
+export interface ReportTable {
+  title: string;
+  header: string[];
+  rows: string[][];
 }
 
 /** One point of the latency-against-send-rate chart. */

@@ -72,6 +72,23 @@ describe('bench smoke run', () => {
     }
   });
 
+  it('runs one, two and three nodes over one Redis and over a Redis Cluster, counting every redis-server', () => {
+    const cluster = output.result.scenarios.find((scenario) => scenario.id === 'cluster');
+    if (cluster?.status === 'skipped') return;
+    const runs = cluster?.runs as { redis: string; nodes: number; cpuUsPerDelivery: number; redisProcesses: { role: string; pid: number }[] }[];
+    const { masters, replicas } = options.cluster.shape;
+    for (const kind of ['single', 'cluster']) {
+      const of = runs.filter((run) => run.redis === kind);
+      expect(of.map((run) => run.nodes).sort()).toEqual([1, 2, 3]);
+      for (const run of of) {
+        expect(run.cpuUsPerDelivery).toBeGreaterThan(0);
+        const roles = run.redisProcesses.map((process) => process.role).sort();
+        expect(roles).toEqual(kind === 'single' ? ['redis'] : [...Array<string>(masters).fill('master'), ...Array<string>(masters * replicas).fill('replica')]);
+      }
+    }
+    expect(cluster?.tables?.map((table) => table.rows.length)).toEqual([3, 3]);
+  });
+
   it('writes latest.md and latest.json', () => {
     const markdown = readFileSync(join(options.outDir, 'latest.md'), 'utf8');
     expect(markdown).toContain('| scenario | figure | Tavern | baseline | ratio | goal | met |');

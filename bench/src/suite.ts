@@ -25,7 +25,7 @@ const RUNNERS: Record<ScenarioId, { title: string; run: (ctx: SuiteContext) => P
   fanout: { title: '2. Room fan-out', run: runFanout },
   ack: { title: '3. Chat ack path', run: runAck },
   zone: { title: '4. Zone snapshots', run: runZone },
-  cluster: { title: '5. Two nodes over Redis against one node', run: runCluster },
+  cluster: { title: '5. One, two and three nodes over Redis and a Redis Cluster', run: runCluster },
   soak: { title: '6. Soak: connection churn and chat', run: runSoak },
   rooms: { title: '7. Game rooms against Colyseus', run: runRooms },
 };

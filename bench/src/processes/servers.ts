@@ -1,15 +1,12 @@
 /**
  * The servers under test, each a real process we own (stopped by PID): Tavern
  * (`apps/server/dist/main.js`, or the bench's program embedding it with a room type), the
- * raw Socket.IO and Colyseus baselines, and redis-server for the two-node scenario.
+ * raw Socket.IO and Colyseus baselines. Redis, single or cluster, is in `redis.ts`.
  */
 import type { ChildProcess } from 'node:child_process';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { hasTaskset, killChild, track, programArgs, spawnNode, tavernServerArgs, waitForOutput } from './spawn.js';
+import { killChild, programArgs, spawnNode, tavernServerArgs, waitForOutput } from './spawn.js';
 import { cpuMs, rssBytes } from './proc-stats.js';
 
 export type TargetKind = 'tavern' | 'raw';
@@ -175,54 +172,4 @@ export function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
-}
-
-function ping(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    let reply = '';
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(1_000, () => done(false));
-    socket.once('error', () => done(false));
-    socket.on('data', (chunk) => {
-      reply += chunk.toString();
-      if (reply.includes('\r\n')) done(reply.startsWith('+PONG'));
-    });
-    socket.once('connect', () => socket.write('PING\r\n'));
-  });
-}
-
-export interface RedisHandle extends AsyncDisposable {
-  readonly url: string;
-  readonly pid: number;
-  stop(): Promise<void>;
-}
-
-/** A throw-away redis-server on a free port (no persistence), stopped by PID. */
-export async function startRedisServer(cpus: string | null): Promise<RedisHandle> {
-  const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'tavern-bench-redis-'));
-  const command = ['redis-server', '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--loglevel', 'warning'];
-  const pinned = cpus && hasTaskset() ? ['taskset', '-c', cpus, ...command] : command;
-  const [file, ...rest] = pinned as [string, ...string[]];
-  const child = track(spawn(file, rest, { stdio: ['ignore', 'pipe', 'pipe'] }));
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-8_000)));
-  child.stderr?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-8_000)));
-  const stop = async () => {
-    await killChild(child);
-    rmSync(dir, { recursive: true, force: true });
-  };
-  const deadline = Date.now() + 10_000;
-  while (!(await ping(port))) {
-    if (child.exitCode !== null || Date.now() > deadline) {
-      await stop();
-      throw new Error(`redis-server did not start on port ${port}:\n${output}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return { url: `redis://127.0.0.1:${port}`, pid: child.pid ?? 0, stop, [Symbol.asyncDispose]: stop };
 }

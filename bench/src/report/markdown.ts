@@ -47,6 +47,16 @@ export function renderMarkdown(result: SuiteResult, chartFile: string | null): s
     }
   }
   lines.push('');
+  for (const scenario of result.scenarios) {
+    for (const table of scenario.status === 'ok' ? (scenario.tables ?? []) : []) {
+      lines.push(`## ${scenario.title}: ${table.title}`);
+      lines.push('');
+      lines.push(`| ${table.header.map(escape).join(' | ')} |`);
+      lines.push(`|${table.header.map(() => '---').join('|')}|`);
+      for (const row of table.rows) lines.push(`| ${row.map(escape).join(' | ')} |`);
+      lines.push('');
+    }
+  }
   const skipped = result.scenarios.filter((scenario) => scenario.status !== 'ok');
   if (skipped.length) {
     lines.push('## Not measured');
@@ -81,7 +91,11 @@ function sizes(o: SuiteOptions): string {
   if (ran.has('fanout')) parts.push(`fan-out ${o.fanout.sizes.join(', ')} members, ${o.fanout.stepMs / 1000} s steps`);
   if (ran.has('ack')) parts.push(`ack path ${o.ack.configs.map((c) => `${c.channels}×${c.members}`).join(', ')}`);
   if (ran.has('zone')) parts.push(`zone ${o.zone.players} players at ${o.zone.hz} Hz in \`${o.zone.zoneId}\``);
-  if (ran.has('cluster')) parts.push(`two nodes ${o.cluster.members} members`);
+  if (ran.has('cluster')) {
+    const cluster = `a Redis Cluster of ${o.cluster.shape.masters} masters with ${o.cluster.shape.replicas} replica(s) each`;
+    const over = o.cluster.redis.map((kind) => (kind === 'single' ? 'one redis-server' : cluster)).join(' and over ');
+    parts.push(`1-3 nodes ${o.cluster.members} members over ${over}`);
+  }
   if (ran.has('rooms')) parts.push(`game rooms ${o.rooms.configs.map((c) => `${c.rooms}×${c.players}`).join(', ')} at ${o.rooms.inputHz} inputs/s per player`);
   if (ran.has('soak')) {
     parts.push(`soak ${o.soak.clients} clients in ${o.soak.channels} channels, ${o.soak.churnPerSec} reconnects/s, ${o.soak.chatPerSec} msgs/s, ${Math.round(o.soak.warmupMs / 1000)} s warm-up, ${Math.round(o.soak.durationMs / 1000)} s measured`);

@@ -14,7 +14,6 @@ import { tallyTotal } from '../load/commands.js';
 import { Histogram } from '../load/histogram.js';
 import { collectStats, resetAll, Worker } from '../load/workers.js';
 import type { ServerHandle, TargetKind } from '../processes/servers.js';
-import { cpuMs } from '../processes/proc-stats.js';
 import { goals, pairedFigure, pairRuns, type ChartSeries, type PairedRun, type ScenarioResult } from '../results.js';
 import {
   assertAlive,
@@ -51,8 +50,12 @@ export interface StepResult {
   retried?: boolean;
   loadCoreShare: number;
   serverCoreShare: number;
-  /** CPU µs per delivered message, summed over every server and `cpuPids` process (Redis). */
+  /** CPU µs per delivered message, summed over every server and `otherCpuMs` process (Redis). */
   cpuUsPerDelivery: number;
+  /** CPU ms of each `otherCpuMs` process over the step, in its order. */
+  otherCpuMs: number[];
+  /** How long the step's CPU was metered (the sends and the wait for the last deliveries). */
+  wallMs: number;
 }
 
 export interface FanoutRun {
@@ -80,8 +83,8 @@ export interface FanoutPlan {
   p99LimitMs: number;
   /** Servers whose CPU is reported and which must stay alive. */
   servers: readonly ServerHandle[];
-  /** Other processes whose CPU counts towards `cpuUsPerDelivery` (Redis). */
-  cpuPids?: readonly number[];
+  /** CPU ms so far of other processes that count towards `cpuUsPerDelivery` (Redis), each. */
+  otherCpuMs?: () => Promise<number[]>;
   /** Groups that must receive a first message before measuring (cross-node subscriptions). */
   warmGroups: readonly string[];
   tag: string;
@@ -146,7 +149,8 @@ export async function runFanoutPlan(ctx: SuiteContext, plan: FanoutPlan, workers
     const sendRate = deliveriesPerSec / receivers;
     await resetAll([members]);
     const cpu = plan.servers.map((server) => ({ server, start: server.cpuMs(), at: performance.now() }));
-    const others = (plan.cpuPids ?? []).map((pid) => ({ pid, start: cpuMs(pid) }));
+    const othersAtStart = (await plan.otherCpuMs?.()) ?? [];
+    const startedAt = performance.now();
     const sent: SendResult = await sender.call('openLoop', {
       client: 0,
       channelId,
@@ -171,7 +175,9 @@ export async function runFanoutPlan(ctx: SuiteContext, plan: FanoutPlan, workers
       }
     }
     const serverCoreShare = Math.max(...cpu.map(({ server, start, at }) => (server.cpuMs() - start) / (performance.now() - at)));
-    const totalCpuMs = cpu.reduce((sum, { server, start }) => sum + server.cpuMs() - start, 0) + others.reduce((sum, { pid, start }) => sum + cpuMs(pid) - start, 0);
+    const wallMs = performance.now() - startedAt;
+    const otherCpuMs = ((await plan.otherCpuMs?.()) ?? []).map((used, i) => round(used - (othersAtStart[i] ?? Number.NaN), 3));
+    const totalCpuMs = cpu.reduce((sum, { server, start }) => sum + server.cpuMs() - start, 0) + otherCpuMs.reduce((sum, used) => sum + used, 0);
     for (const server of plan.servers) assertAlive(server);
     const errorCount = sent.failed + sent.unacked + tallyTotal(stats.errors);
     const p99 = pct(stats.all, 99);
@@ -200,6 +206,8 @@ export async function runFanoutPlan(ctx: SuiteContext, plan: FanoutPlan, workers
       loadCoreShare: round(stats.maxWorkerCoreShare),
       serverCoreShare: round(serverCoreShare),
       cpuUsPerDelivery: stats.chatMessages > 0 ? round((totalCpuMs * 1000) / stats.chatMessages, 2) : Number.NaN,
+      otherCpuMs,
+      wallMs: round(wallMs, 0),
     };
   };
 
