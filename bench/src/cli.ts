@@ -19,7 +19,7 @@ const HELP = `Tavern benchmark suite: Tavern against raw Socket.IO, real process
   pnpm bench:soak                 connection churn and chat: a warm-up, then 10 measured minutes (scenario 6)
 
 Options (after \`pnpm bench --\`):
-  --scenarios idle,fanout,ack,zone,cluster,soak   which scenarios (default: all but soak)
+  --scenarios idle,fanout,ack,zone,cluster,soak,seeds   which scenarios (default: all but soak)
   --targets tavern,raw            which servers to measure (default both; the other column stays empty)
   --repeats N                     runs per target, interleaved A B A B (default 2)
   --idle-sizes 5000,10000         idle connection counts
@@ -30,6 +30,15 @@ Options (after \`pnpm bench --\`):
   --zone-players N  --zone-hz H   players moving in one zone and their move rate
   --cluster-members N             channel size for the two-node scenario
   --soak-minutes M                the soak's measured window (default 10; the warm-up comes first)
+  --seeds-connections N           seeds scenario: connections, in rooms of --seeds-room-size (default 10000, 10)
+  --seeds-room-size N
+  --seeds-chat-rate R             chat:send per second in the measured window (default 1000)
+  --seeds-seconds S               the measured window (default 60), after --seeds-warmup-seconds (default 15)
+  --seeds-warmup-seconds S
+  --seeds-ramp 1000,1500,none     chat rates of the ramp after the window (none: no ramp), --seeds-ramp-seconds each (15)
+  --seeds-ramp-seconds S
+  --seeds-redis                   Tavern over a fresh redis-server instead of in memory
+  --seeds-trace-gc                both servers with --trace-gc; mark-compact lines kept per window in latest.json
   --tavern-env KEY=VALUE          extra environment for every Tavern process (repeatable)
   --out DIR                       where latest.md/json and latency.svg go
   --profile DIR                   write a V8 CPU profile (--cpu-prof) of every server process to DIR
@@ -75,6 +84,15 @@ function parseOptions(argv: string[]): { options: SuiteOptions; maxMinutes: numb
       'zone-hz': { type: 'string' },
       'cluster-members': { type: 'string' },
       'soak-minutes': { type: 'string' },
+      'seeds-connections': { type: 'string' },
+      'seeds-room-size': { type: 'string' },
+      'seeds-chat-rate': { type: 'string' },
+      'seeds-seconds': { type: 'string' },
+      'seeds-warmup-seconds': { type: 'string' },
+      'seeds-ramp': { type: 'string' },
+      'seeds-ramp-seconds': { type: 'string' },
+      'seeds-redis': { type: 'boolean' },
+      'seeds-trace-gc': { type: 'boolean' },
       'tavern-env': { type: 'string', multiple: true },
       out: { type: 'string' },
       profile: { type: 'string' },
@@ -129,6 +147,22 @@ function parseOptions(argv: string[]): { options: SuiteOptions; maxMinutes: numb
   if (clusterMembers !== undefined) options.cluster.members = Math.max(3, Math.round(clusterMembers));
   const soakMinutes = positive(values['soak-minutes'], '--soak-minutes');
   if (soakMinutes !== undefined) options.soak.durationMs = soakMinutes * 60_000;
+  const seeds = options.seeds;
+  const roomSize = positive(values['seeds-room-size'], '--seeds-room-size');
+  if (roomSize !== undefined) seeds.roomSize = Math.max(2, Math.round(roomSize));
+  const seedsConnections = positive(values['seeds-connections'], '--seeds-connections');
+  if (seedsConnections !== undefined) seeds.connections = Math.max(seeds.roomSize, Math.round(seedsConnections));
+  const chatRate = positive(values['seeds-chat-rate'], '--seeds-chat-rate');
+  if (chatRate !== undefined) seeds.chatPerSec = chatRate;
+  const seedsSeconds = positive(values['seeds-seconds'], '--seeds-seconds');
+  if (seedsSeconds !== undefined) seeds.durationMs = seedsSeconds * 1000;
+  const seedsWarmup = positive(values['seeds-warmup-seconds'], '--seeds-warmup-seconds');
+  if (seedsWarmup !== undefined) seeds.warmupMs = seedsWarmup * 1000;
+  if (values['seeds-ramp'] !== undefined) seeds.rampChatPerSec = values['seeds-ramp'] === 'none' ? [] : (numbers(values['seeds-ramp'], '--seeds-ramp') ?? []);
+  const rampSeconds = positive(values['seeds-ramp-seconds'], '--seeds-ramp-seconds');
+  if (rampSeconds !== undefined) seeds.rampStepMs = rampSeconds * 1000;
+  if (values['seeds-redis']) seeds.redis = true;
+  if (values['seeds-trace-gc']) seeds.traceGc = true;
   for (const pair of values['tavern-env'] ?? []) {
     const at = pair.indexOf('=');
     if (at <= 0) throw new Error(`--tavern-env: ${pair} is not KEY=VALUE`);

@@ -54,6 +54,8 @@ export interface TavernOptions {
   allowSource?: boolean;
   /** Write a V8 CPU profile (`--cpu-prof`) into this folder; the server then stops with SIGTERM. */
   profileDir?: string | null;
+  /** Extra node arguments (the seeds scenario's probe). */
+  nodeArgs?: string[];
 }
 
 function handle(
@@ -105,7 +107,7 @@ export async function startTavern(options: TavernOptions): Promise<ServerHandle>
     ...options.env,
   };
   const profile = options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : [];
-  const child = spawnNode(args, { cpus: options.cpus, env, cwd, nodeArgs: profile });
+  const child = spawnNode(args, { cpus: options.cpus, env, cwd, nodeArgs: [...profile, ...(options.nodeArgs ?? [])] });
   const ready = waitForOutput(child, /"port":(\d+)[^\n]*"msg":"listening"/, 30_000, 'the Tavern server');
   let port: number;
   try {
@@ -130,9 +132,13 @@ export async function startTavern(options: TavernOptions): Promise<ServerHandle>
   );
 }
 
-export async function startRaw(options: { cpus: string | null; profileDir?: string | null }): Promise<ServerHandle> {
+export async function startRaw(options: { cpus: string | null; profileDir?: string | null; nodeArgs?: string[]; env?: Record<string, string> }): Promise<ServerHandle> {
   const profile = options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(options.profileDir, 'raw')}`] : [];
-  const child = spawnNode(programArgs('raw-server'), { cpus: options.cpus, env: { NODE_ENV: 'production' }, nodeArgs: profile });
+  const child = spawnNode(programArgs('raw-server'), {
+    cpus: options.cpus,
+    env: { NODE_ENV: 'production', ...options.env },
+    nodeArgs: [...profile, ...(options.nodeArgs ?? [])],
+  });
   const ready = waitForOutput(child, /"msg":"listening","port":(\d+)/, 30_000, 'the raw Socket.IO server');
   let port: number;
   try {
