@@ -38,6 +38,7 @@ Options (after \`pnpm bench --\`):
   --seeds-ramp 1000,1500,none     chat rates of the ramp after the window (none: no ramp), --seeds-ramp-seconds each (15)
   --seeds-ramp-seconds S
   --seeds-redis                   Tavern over a fresh redis-server instead of in memory
+  --seeds-prefill N               chat messages per room sent before the warm-up (Tavern only; default 0)
   --seeds-trace-gc                both servers with --trace-gc; mark-compact lines kept per window in latest.json
   --tavern-env KEY=VALUE          extra environment for every Tavern process (repeatable)
   --out DIR                       where latest.md/json and latency.svg go
@@ -92,6 +93,7 @@ function parseOptions(argv: string[]): { options: SuiteOptions; maxMinutes: numb
       'seeds-ramp': { type: 'string' },
       'seeds-ramp-seconds': { type: 'string' },
       'seeds-redis': { type: 'boolean' },
+      'seeds-prefill': { type: 'string' },
       'seeds-trace-gc': { type: 'boolean' },
       'tavern-env': { type: 'string', multiple: true },
       out: { type: 'string' },
@@ -162,6 +164,8 @@ function parseOptions(argv: string[]): { options: SuiteOptions; maxMinutes: numb
   const rampSeconds = positive(values['seeds-ramp-seconds'], '--seeds-ramp-seconds');
   if (rampSeconds !== undefined) seeds.rampStepMs = rampSeconds * 1000;
   if (values['seeds-redis']) seeds.redis = true;
+  const prefill = positive(values['seeds-prefill'], '--seeds-prefill');
+  if (prefill !== undefined) seeds.prefillPerRoom = Math.round(prefill);
   if (values['seeds-trace-gc']) seeds.traceGc = true;
   for (const pair of values['tavern-env'] ?? []) {
     const at = pair.indexOf('=');

@@ -78,6 +78,12 @@ export interface SuiteOptions {
     /** Chat rates of the ramp after the measured window (the other rates stay); empty: no ramp. */
     rampChatPerSec: number[];
     rampStepMs: number;
+    /**
+     * Chat messages per room sent before the warm-up (closed loop), so that the window runs
+     * with a retained history (the default retention is 1,000 per channel). Tavern only: the
+     * raw server keeps nothing.
+     */
+    prefillPerRoom: number;
     /** Both servers with `--trace-gc` (mark-compact lines only), kept per window. */
     traceGc: boolean;
   };
@@ -150,6 +156,7 @@ export function fullOptions(): SuiteOptions {
       redis: false,
       rampChatPerSec: [1_000, 1_500, 2_000, 3_000, 4_000],
       rampStepMs: 15_000,
+      prefillPerRoom: 0,
       traceGc: false,
     },
     profileDir: null,
@@ -185,6 +192,7 @@ export function smokeOptions(): SuiteOptions {
       durationMs: 1_500,
       rampChatPerSec: [20, 40],
       rampStepMs: 500,
+      prefillPerRoom: 10,
     },
     outDir: '',
     allowSource: true,

@@ -165,6 +165,20 @@ export interface MixResult {
   elapsedMs: number;
 }
 
+/** Fills the chat history before the seeds mix: `perClient` sends from each member, `concurrency` in flight. */
+export interface FillArgs {
+  perClient: number;
+  concurrency: number;
+  tag: string;
+  timeoutMs: number;
+}
+export interface FillResult {
+  acked: number;
+  failed: number;
+  errors: ErrorTally;
+  elapsedMs: number;
+}
+
 /** What the seeds mix's clients received since the last reset (chat messages are in `stats`). */
 export interface MixStats {
   typing: HistogramData;
@@ -209,6 +223,7 @@ export interface WorkerCommands {
   closeAll: [Record<string, never>, null];
   mix: [MixArgs, MixResult];
   mixStats: [Record<string, never>, MixStats];
+  fill: [FillArgs, FillResult];
 }
 
 export type WorkerCommand = keyof WorkerCommands;

@@ -6,7 +6,7 @@
  */
 import type { EioClient } from './eio-client.js';
 import { startsWith } from './eio-client.js';
-import { emptyTally, tally, type ClientSpec, type MixArgs, type MixResult, type MixStats } from './commands.js';
+import { emptyTally, tally, type ClientSpec, type FillArgs, type FillResult, type MixArgs, type MixResult, type MixStats } from './commands.js';
 import { Histogram } from './histogram.js';
 
 const TYPING = Buffer.from('42["chat:typing"');
@@ -99,6 +99,34 @@ export class SeedsMix {
     if (sent === undefined) this.unmatched++;
     else histogram.record(this.host.now() - sent);
     return true;
+  }
+
+  /** Sends `perClient` messages from every member, round-robin, `concurrency` at a time. */
+  async fill(args: FillArgs): Promise<FillResult> {
+    const clients = this.host.clients();
+    const specs = this.host.specs();
+    const members = clients.map((_, index) => index).filter((index) => specs[index]?.channelId !== undefined);
+    const errors = emptyTally();
+    const total = members.length * args.perClient;
+    let next = 0;
+    let acked = 0;
+    let failed = 0;
+    const started = performance.now();
+    const lane = async () => {
+      while (next < total) {
+        const n = next++;
+        const index = members[n % members.length] as number;
+        const frame = this.host.chatFrame(specs[index]?.channelId as string, this.host.now(), `${args.tag}-${index}`, n);
+        const result = await (clients[index] as EioClient).requestRaw(frame, false, args.timeoutMs);
+        if (result.ok) acked++;
+        else {
+          failed++;
+          tally(errors, result.code ?? 'UNKNOWN', result.message ?? '');
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(args.concurrency, total) }, lane));
+    return { acked, failed, errors, elapsedMs: performance.now() - started };
   }
 
   async run(args: MixArgs): Promise<MixResult> {

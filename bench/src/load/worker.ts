@@ -557,6 +557,7 @@ const handlers: { [K in keyof WorkerCommands]: (args: WorkerCommands[K][0]) => P
     return mix.run(args);
   },
   mixStats: () => mix.stats(),
+  fill: (args) => mix.fill(args),
 };
 
 process.on('message', (message: WorkerRequest) => {

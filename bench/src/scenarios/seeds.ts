@@ -100,6 +100,8 @@ export interface SeedsRun {
   backend: 'memory' | 'redis';
   connectMs: number;
   joinMs: number;
+  /** History sent before the warm-up (`--seeds-prefill`), Tavern only. */
+  prefill: { messages: number; elapsedMs: number } | null;
   window: SeedsWindow;
   ramp: SeedsWindow[];
   /** Highest ramp chat rate that held every target (0 when none did, NaN without a ramp). */
@@ -177,7 +179,7 @@ export async function runSeeds(ctx: SuiteContext): Promise<ScenarioResult> {
     figures.push(pairedFigure('highest chat rate holding every target (ramp)', '/s', pairs((run) => run.maxHoldingChatPerSec), HOLDING_RATE));
   }
   const notes: string[] = [
-    `${connections / seeds.roomSize} rooms of ${seeds.roomSize} (${[...new Set(runs.map((run) => run.channelKind))].join(', ')} channels), Tavern ${seeds.redis ? 'over Redis' : 'in memory'}; per second: ${seeds.chatPerSec} chat:send, ${seeds.typingPerSec} chat:typing signals (starts held ${seeds.typingHoldMs} ms, then stopped), ${seeds.presencePerSec} presence:set, ${seeds.readPerSec} chat:read; ${seeds.warmupMs / 1000} s warm-up, ${seeds.durationMs / 1000} s measured`,
+    `${connections / seeds.roomSize} rooms of ${seeds.roomSize} (${[...new Set(runs.map((run) => run.channelKind))].join(', ')} channels), Tavern ${seeds.redis ? 'over Redis' : 'in memory'}; per second: ${seeds.chatPerSec} chat:send, ${seeds.typingPerSec} chat:typing signals (starts held ${seeds.typingHoldMs} ms, then stopped), ${seeds.presencePerSec} presence:set, ${seeds.readPerSec} chat:read; ${seeds.prefillPerRoom > 0 ? `${Math.ceil(seeds.prefillPerRoom / seeds.roomSize) * seeds.roomSize} messages per room sent to Tavern first (its history), then ` : ''}${seeds.warmupMs / 1000} s warm-up, ${seeds.durationMs / 1000} s measured`,
     `targets (p99): chat ${SEEDS_TARGETS.chat} ms, typing ${SEEDS_TARGETS.typing} ms, presence ${SEEDS_TARGETS.presence} ms, receipts ${SEEDS_TARGETS.receipts} ms, max event-loop delay ${SEEDS_TARGETS.eldMax} ms; event-loop delay and GC from monitorEventLoopDelay and PerformanceObserver inside each server process`,
   ];
   for (const run of runs) {
@@ -358,6 +360,17 @@ async function seedsOnce(ctx: SuiteContext, target: TargetKind, connections: num
       return window;
     };
 
+    let prefill: SeedsRun['prefill'] = null;
+    if (target === 'tavern' && seeds.prefillPerRoom > 0) {
+      const perClient = Math.ceil(seeds.prefillPerRoom / seeds.roomSize);
+      const fills = await Promise.all(workers.map((worker) => worker.call('fill', { perClient, concurrency: 50, tag: `${tag}-fill`, timeoutMs: requestTimeoutMs })));
+      const acked = fills.reduce((sum, fill) => sum + fill.acked, 0);
+      const failed = fills.reduce((sum, fill) => sum + fill.failed, 0);
+      const elapsedMs = Math.max(...fills.map((fill) => fill.elapsedMs));
+      if (failed > 0) throw new Error(`${server.label}: ${failed} of the prefill's sends failed: ${fills.map((fill) => describeErrors(fill.errors)).join('; ')}`);
+      prefill = { messages: acked, elapsedMs: round(elapsedMs, 0) };
+      ctx.log(`    prefilled ${acked} messages (${perClient * seeds.roomSize} per room) in ${Math.round(elapsedMs / 1000)} s`);
+    }
     const warmStart = Date.now();
     await measure(seeds.chatPerSec, seeds.warmupMs);
     const windowStart = Date.now();
@@ -384,6 +397,7 @@ async function seedsOnce(ctx: SuiteContext, target: TargetKind, connections: num
       backend: redis ? 'redis' : 'memory',
       connectMs: round(connectMs, 0),
       joinMs: round(joinMs, 0),
+      prefill,
       window,
       ramp,
       maxHoldingChatPerSec: seeds.rampChatPerSec.length === 0 ? Number.NaN : held.length ? Math.max(...held) : 0,
