@@ -14,7 +14,7 @@ import { runSuite } from './suite.js';
 
 const HELP = `Tavern benchmark suite: Tavern against raw Socket.IO, real processes on 127.0.0.1.
 
-  pnpm bench                      the full suite (scenarios 1-5), results in bench/results/
+  pnpm bench                      the full suite (scenarios 1-5 and 7), results in bench/results/
   pnpm bench:smoke                seconds-long run with tiny sizes, results in a temp folder
   pnpm bench:soak                 connection churn and chat: a warm-up, then 10 measured minutes (scenario 6)
 
@@ -33,6 +33,7 @@ Options (after \`pnpm bench --\`):
   --seeds-connections N           seeds scenario: connections, in rooms of --seeds-room-size (default 10000, 10)
   --seeds-room-size N
   --seeds-chat-rate R             chat:send per second in the measured window (default 1000)
+  --seeds-rates C,T,P,R           chat:send, chat:typing, presence:set, chat:read per second (default 1000,200,20,100)
   --seeds-seconds S               the measured window (default 60), after --seeds-warmup-seconds (default 15)
   --seeds-warmup-seconds S
   --seeds-ramp 1000,1500,none     chat rates of the ramp after the window (none: no ramp), --seeds-ramp-seconds each (15)
@@ -88,6 +89,7 @@ function parseOptions(argv: string[]): { options: SuiteOptions; maxMinutes: numb
       'seeds-connections': { type: 'string' },
       'seeds-room-size': { type: 'string' },
       'seeds-chat-rate': { type: 'string' },
+      'seeds-rates': { type: 'string' },
       'seeds-seconds': { type: 'string' },
       'seeds-warmup-seconds': { type: 'string' },
       'seeds-ramp': { type: 'string' },
@@ -154,6 +156,12 @@ function parseOptions(argv: string[]): { options: SuiteOptions; maxMinutes: numb
   if (roomSize !== undefined) seeds.roomSize = Math.max(2, Math.round(roomSize));
   const seedsConnections = positive(values['seeds-connections'], '--seeds-connections');
   if (seedsConnections !== undefined) seeds.connections = Math.max(seeds.roomSize, Math.round(seedsConnections));
+  const rates = numbers(values['seeds-rates'], '--seeds-rates');
+  if (rates) {
+    const [chat, typing, presence, read] = rates;
+    if (read === undefined || rates.length !== 4) throw new Error('--seeds-rates: four rates, chat,typing,presence,read');
+    Object.assign(seeds, { chatPerSec: chat, typingPerSec: typing, presencePerSec: presence, readPerSec: read });
+  }
   const chatRate = positive(values['seeds-chat-rate'], '--seeds-chat-rate');
   if (chatRate !== undefined) seeds.chatPerSec = chatRate;
   const seedsSeconds = positive(values['seeds-seconds'], '--seeds-seconds');
