@@ -27,7 +27,7 @@ const RUNNERS: Record<ScenarioId, { title: string; run: (ctx: SuiteContext) => P
   zone: { title: '4. Zone snapshots', run: runZone },
   cluster: { title: '5. Two nodes over Redis against one node', run: runCluster },
   soak: { title: '6. Soak: connection churn and chat', run: runSoak },
-  seeds: { title: '7. Seeds: 10k players, mixed chat load', run: runSeeds },
+  seeds: { title: '7. Seeds: the mixed chat load', run: runSeeds },
 };
 
 /** Share of all cores busy before we start that makes the run noisy enough to say so. */

@@ -173,6 +173,9 @@ export class SeedsMix {
         const channelId = spec.channelId as string;
         this.typingUntil[index] = now + args.typingHoldMs + 100;
         this.sentAt.set(`${spec.userId}:typing`, now);
+        // Until its stop goes out: a stop the server sends by itself (its 5-s expiry, when this
+        // worker's timer ran that late) is counted as unmatched, not timed against an old stop.
+        this.sentAt.delete(`${spec.userId}:idle`);
         client.emitRaw(JSON.stringify(['chat:typing', { channelId, typing: true }]));
         sent.typing++;
         const stop = setTimeout(() => {

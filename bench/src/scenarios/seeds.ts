@@ -139,7 +139,7 @@ const mb = (bytes: number) => round(bytes / 1_048_576, 1);
 
 export async function runSeeds(ctx: SuiteContext): Promise<ScenarioResult> {
   const id = 'seeds';
-  const title = '7. Seeds: 10k players, mixed chat load';
+  const title = '7. Seeds: the mixed chat load';
   const { seeds } = ctx.options;
   const runs: SeedsRun[] = [];
   const connections = Math.max(seeds.roomSize, Math.floor(fitConnections(ctx, seeds.connections + 1, 'seeds scenario') / seeds.roomSize) * seeds.roomSize);
