@@ -15,12 +15,12 @@ import { runSuite } from './suite.js';
 
 const HELP = `Tavern benchmark suite: Tavern against raw Socket.IO (and Colyseus for game rooms), real processes on 127.0.0.1.
 
-  pnpm bench                      the full suite (scenarios 1-5 and 7), results in bench/results/
+  pnpm bench                      the full suite (scenarios 1-5, 7 and 8), results in bench/results/
   pnpm bench:smoke                seconds-long run with tiny sizes, results in a temp folder
   pnpm bench:soak                 connection churn and chat: a warm-up, then 10 measured minutes (scenario 6)
 
 Options (after \`pnpm bench --\`):
-  --scenarios idle,fanout,ack,zone,cluster,soak,rooms   which scenarios (default: all but soak)
+  --scenarios idle,fanout,ack,zone,cluster,soak,rooms,seeds   which scenarios (default: all but soak)
   --targets tavern,raw            which servers to measure (default both; the other column stays empty;
                                   raw is the baseline, Colyseus in the rooms scenario)
   --repeats N                     runs per target, interleaved A B A B (default 2)
@@ -35,6 +35,17 @@ Options (after \`pnpm bench --\`):
   --cluster-replicas N            replicas per master of that Redis Cluster (3 masters; default 1)
   --rooms-configs 100x8,10x64     rooms x players for the game-room scenario
   --soak-minutes M                the soak's measured window (default 10; the warm-up comes first)
+  --seeds-connections N           seeds scenario: connections, in rooms of --seeds-room-size (default 10000, 10)
+  --seeds-room-size N
+  --seeds-chat-rate R             chat:send per second in the measured window (default 1000)
+  --seeds-rates C,T,P,R           chat:send, chat:typing, presence:set, chat:read per second (default 1000,200,20,100)
+  --seeds-seconds S               the measured window (default 60), after --seeds-warmup-seconds (default 15)
+  --seeds-warmup-seconds S
+  --seeds-ramp 1000,1500,none     chat rates of the ramp after the window (none: no ramp), --seeds-ramp-seconds each (15)
+  --seeds-ramp-seconds S
+  --seeds-redis                   Tavern over a fresh redis-server instead of in memory
+  --seeds-prefill N               chat messages per room sent before the warm-up (Tavern only; default 0)
+  --seeds-trace-gc                both servers with --trace-gc; mark-compact lines kept per window in latest.json
   --tavern-env KEY=VALUE          extra environment for every Tavern process (repeatable)
   --out DIR                       where latest.md/json and latency.svg go
   --profile DIR                   write a V8 CPU profile (--cpu-prof) of every server process to DIR
@@ -92,6 +103,17 @@ function parseOptions(argv: string[]): { options: SuiteOptions; maxMinutes: numb
       'cluster-replicas': { type: 'string' },
       'rooms-configs': { type: 'string' },
       'soak-minutes': { type: 'string' },
+      'seeds-connections': { type: 'string' },
+      'seeds-room-size': { type: 'string' },
+      'seeds-chat-rate': { type: 'string' },
+      'seeds-rates': { type: 'string' },
+      'seeds-seconds': { type: 'string' },
+      'seeds-warmup-seconds': { type: 'string' },
+      'seeds-ramp': { type: 'string' },
+      'seeds-ramp-seconds': { type: 'string' },
+      'seeds-redis': { type: 'boolean' },
+      'seeds-prefill': { type: 'string' },
+      'seeds-trace-gc': { type: 'boolean' },
       'tavern-env': { type: 'string', multiple: true },
       out: { type: 'string' },
       profile: { type: 'string' },
@@ -152,6 +174,30 @@ function parseOptions(argv: string[]): { options: SuiteOptions; maxMinutes: numb
   }
   const soakMinutes = positive(values['soak-minutes'], '--soak-minutes');
   if (soakMinutes !== undefined) options.soak.durationMs = soakMinutes * 60_000;
+  const seeds = options.seeds;
+  const roomSize = positive(values['seeds-room-size'], '--seeds-room-size');
+  if (roomSize !== undefined) seeds.roomSize = Math.max(2, Math.round(roomSize));
+  const seedsConnections = positive(values['seeds-connections'], '--seeds-connections');
+  if (seedsConnections !== undefined) seeds.connections = Math.max(seeds.roomSize, Math.round(seedsConnections));
+  const rates = numbers(values['seeds-rates'], '--seeds-rates');
+  if (rates) {
+    const [chat, typing, presence, read] = rates;
+    if (read === undefined || rates.length !== 4) throw new Error('--seeds-rates: four rates, chat,typing,presence,read');
+    Object.assign(seeds, { chatPerSec: chat, typingPerSec: typing, presencePerSec: presence, readPerSec: read });
+  }
+  const chatRate = positive(values['seeds-chat-rate'], '--seeds-chat-rate');
+  if (chatRate !== undefined) seeds.chatPerSec = chatRate;
+  const seedsSeconds = positive(values['seeds-seconds'], '--seeds-seconds');
+  if (seedsSeconds !== undefined) seeds.durationMs = seedsSeconds * 1000;
+  const seedsWarmup = positive(values['seeds-warmup-seconds'], '--seeds-warmup-seconds');
+  if (seedsWarmup !== undefined) seeds.warmupMs = seedsWarmup * 1000;
+  if (values['seeds-ramp'] !== undefined) seeds.rampChatPerSec = values['seeds-ramp'] === 'none' ? [] : (numbers(values['seeds-ramp'], '--seeds-ramp') ?? []);
+  const rampSeconds = positive(values['seeds-ramp-seconds'], '--seeds-ramp-seconds');
+  if (rampSeconds !== undefined) seeds.rampStepMs = rampSeconds * 1000;
+  if (values['seeds-redis']) seeds.redis = true;
+  const prefill = positive(values['seeds-prefill'], '--seeds-prefill');
+  if (prefill !== undefined) seeds.prefillPerRoom = Math.round(prefill);
+  if (values['seeds-trace-gc']) seeds.traceGc = true;
   for (const pair of values['tavern-env'] ?? []) {
     const at = pair.indexOf('=');
     if (at <= 0) throw new Error(`--tavern-env: ${pair} is not KEY=VALUE`);

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { RedisClusterShape, RedisKind } from './processes/redis.js';
 import { benchRoot } from './processes/spawn.js';
 
-export const SCENARIOS = ['idle', 'fanout', 'ack', 'zone', 'cluster', 'soak', 'rooms'] as const;
+export const SCENARIOS = ['idle', 'fanout', 'ack', 'zone', 'cluster', 'soak', 'rooms', 'seeds'] as const;
 export type ScenarioId = (typeof SCENARIOS)[number];
 
 export interface SuiteOptions {
@@ -81,6 +81,34 @@ export interface SuiteOptions {
     /** Before the window: long enough for every bounded store to reach its bound (see `soakWarmupMs`). */
     warmupMs: number;
   };
+  /** Scenario 8 (issue 22): the seeds' mixed load on N connections in rooms of `roomSize`. */
+  seeds: {
+    connections: number;
+    roomSize: number;
+    chatPerSec: number;
+    /** Typing signals per second (a start and, `typingHoldMs` later, its stop). */
+    typingPerSec: number;
+    typingHoldMs: number;
+    presencePerSec: number;
+    readPerSec: number;
+    warmupMs: number;
+    durationMs: number;
+    /** Load-generator processes; each holds whole rooms. */
+    workers: number;
+    /** Tavern over a fresh redis-server instead of in memory. */
+    redis: boolean;
+    /** Chat rates of the ramp after the measured window (the other rates stay); empty: no ramp. */
+    rampChatPerSec: number[];
+    rampStepMs: number;
+    /**
+     * Chat messages per room sent before the warm-up (closed loop), so that the window runs
+     * with a retained history (the default retention is 1,000 per channel). Tavern only: the
+     * raw server keeps nothing.
+     */
+    prefillPerRoom: number;
+    /** Both servers with `--trace-gc` (mark-compact lines only), kept per window. */
+    traceGc: boolean;
+  };
   /** Write a CPU profile of every server process (Tavern and raw) into this folder (`--profile DIR`). */
   profileDir: string | null;
   /** Extra environment for every Tavern process (`--tavern-env KEY=VALUE`). */
@@ -118,7 +146,7 @@ const STEPS = [10_000, 20_000, 30_000, 40_000, 50_000, 60_000, 70_000, 80_000, 1
 export function fullOptions(): SuiteOptions {
   return {
     mode: 'full',
-    scenarios: ['idle', 'fanout', 'ack', 'zone', 'cluster', 'rooms'],
+    scenarios: ['idle', 'fanout', 'ack', 'zone', 'cluster', 'rooms', 'seeds'],
     targets: ['tavern', 'raw'],
     repeats: 2,
     idle: { sizes: [5_000, 10_000], concurrency: 200, warmup: 100, settleMs: 500, paced: { perSec: 400, count: 1_200 } },
@@ -147,6 +175,23 @@ export function fullOptions(): SuiteOptions {
       tailMs: 300,
     },
     soak: { durationMs: 10 * 60_000, sampleMs: 10_000, clients: 1_000, channels: 20, churnPerSec: 10, chatPerSec: 100, warmupMs: soakWarmupMs({ channels: 20, chatPerSec: 100 }) },
+    seeds: {
+      connections: 10_000,
+      roomSize: 10,
+      chatPerSec: 1_000,
+      typingPerSec: 200,
+      typingHoldMs: 1_000,
+      presencePerSec: 20,
+      readPerSec: 100,
+      warmupMs: 15_000,
+      durationMs: 60_000,
+      workers: 2,
+      redis: false,
+      rampChatPerSec: [1_000, 1_500, 2_000, 3_000, 4_000],
+      rampStepMs: 15_000,
+      prefillPerRoom: 0,
+      traceGc: false,
+    },
     profileDir: null,
     tavernEnv: {},
     outDir: join(benchRoot, 'results'),
@@ -160,7 +205,7 @@ export function smokeOptions(): SuiteOptions {
   return {
     ...full,
     mode: 'smoke',
-    scenarios: ['idle', 'fanout', 'ack', 'zone', 'cluster', 'soak', 'rooms'],
+    scenarios: ['idle', 'fanout', 'ack', 'zone', 'cluster', 'soak', 'rooms', 'seeds'],
     repeats: 1,
     idle: { sizes: [40], concurrency: 20, warmup: 5, settleMs: 100, paced: { perSec: 50, count: 10 } },
     fanout: { sizes: [10], deliveriesSteps: [180], fixedDeliveries: 90, stepMs: 300, p99LimitMs: 100 },
@@ -169,6 +214,20 @@ export function smokeOptions(): SuiteOptions {
     cluster: { ...full.cluster, members: 10, deliveriesSteps: [90], fixedDeliveries: 90, stepMs: 300 },
     rooms: { ...full.rooms, configs: [{ rooms: 2, players: 3 }], warmupMs: 300, durationMs: 500, tailMs: 200 },
     soak: { ...full.soak, durationMs: 2_000, sampleMs: 500, clients: 20, channels: 2, churnPerSec: 3, chatPerSec: 5, warmupMs: 500 },
+    seeds: {
+      ...full.seeds,
+      connections: 40,
+      chatPerSec: 20,
+      typingPerSec: 10,
+      typingHoldMs: 200,
+      presencePerSec: 4,
+      readPerSec: 6,
+      warmupMs: 300,
+      durationMs: 1_500,
+      rampChatPerSec: [20, 40],
+      rampStepMs: 500,
+      prefillPerRoom: 10,
+    },
     outDir: '',
     allowSource: true,
     requestTimeoutMs: 20_000,

@@ -89,6 +89,19 @@ describe('bench smoke run', () => {
     expect(cluster?.tables?.map((table) => table.rows.length)).toEqual([3, 3]);
   });
 
+  it('runs the seeds mix on both servers, timing every kind of event and reading each server probe', () => {
+    const seeds = output.result.scenarios.find((scenario) => scenario.id === 'seeds');
+    if (seeds?.status === 'skipped') return;
+    const runs = seeds?.runs as { target: string; window: { latency: Record<string, { count: number }>; eldMaxMs: number; rssEndMb: number }; ramp: unknown[] }[];
+    expect(runs.map((run) => run.target)).toEqual(['Tavern', 'raw Socket.IO']);
+    for (const run of runs) {
+      for (const kind of ['chat', 'ack', 'typing', 'presence', 'receipts']) expect(run.window.latency[kind]?.count, `${run.target} ${kind}`).toBeGreaterThan(0);
+      expect(run.window.eldMaxMs).toBeGreaterThan(0);
+      expect(run.window.rssEndMb).toBeGreaterThan(0);
+      expect(run.ramp.length).toBeGreaterThan(0);
+    }
+  });
+
   it('writes latest.md and latest.json', () => {
     const markdown = readFileSync(join(options.outDir, 'latest.md'), 'utf8');
     expect(markdown).toContain('| scenario | figure | Tavern | baseline | ratio | goal | met |');

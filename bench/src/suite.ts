@@ -18,6 +18,7 @@ import { runFanout } from './scenarios/fanout.js';
 import { runIdle } from './scenarios/idle.js';
 import { runRooms } from './scenarios/rooms.js';
 import { runSoak } from './scenarios/soak.js';
+import { runSeeds } from './scenarios/seeds.js';
 import { runZone } from './scenarios/zone.js';
 
 const RUNNERS: Record<ScenarioId, { title: string; run: (ctx: SuiteContext) => Promise<ScenarioResult> }> = {
@@ -28,6 +29,7 @@ const RUNNERS: Record<ScenarioId, { title: string; run: (ctx: SuiteContext) => P
   cluster: { title: '5. One, two and three nodes over Redis and a Redis Cluster', run: runCluster },
   soak: { title: '6. Soak: connection churn and chat', run: runSoak },
   rooms: { title: '7. Game rooms against Colyseus', run: runRooms },
+  seeds: { title: '8. Seeds: the mixed chat load', run: runSeeds },
 };
 
 /** Share of all cores busy before we start that makes the run noisy enough to say so. */

@@ -138,6 +138,56 @@ export interface CreateRoomsResult {
   errors: ErrorTally;
 }
 
+/**
+ * The seeds scenario's mixed load over every client of a worker (each a member of its
+ * `channelId`): `chat:send`, `chat:typing` starts (each stopped `typingHoldMs` later, so two
+ * signals), `presence:set` (away and back) and `chat:read`, each kind at its own total rate
+ * (open loop), from random clients.
+ */
+export interface MixArgs {
+  durationMs: number;
+  chatPerSec: number;
+  /** Typing signals per second, starts and stops together. */
+  typingPerSec: number;
+  typingHoldMs: number;
+  presencePerSec: number;
+  readPerSec: number;
+  drainMs: number;
+  tag: string;
+}
+export interface MixResult {
+  sent: { chat: number; typing: number; presence: number; read: number };
+  acked: { chat: number; presence: number; read: number };
+  failed: number;
+  unacked: number;
+  errors: ErrorTally;
+  ack: { chat: HistogramData; presence: HistogramData; read: HistogramData };
+  elapsedMs: number;
+}
+
+/** Fills the chat history before the seeds mix: `perClient` sends from each member, `concurrency` in flight. */
+export interface FillArgs {
+  perClient: number;
+  concurrency: number;
+  tag: string;
+  timeoutMs: number;
+}
+export interface FillResult {
+  acked: number;
+  failed: number;
+  errors: ErrorTally;
+  elapsedMs: number;
+}
+
+/** What the seeds mix's clients received since the last reset (chat messages are in `stats`). */
+export interface MixStats {
+  typing: HistogramData;
+  presence: HistogramData;
+  receipts: HistogramData;
+  /** Events whose sender this worker did not see (no latency recorded). */
+  unmatched: number;
+}
+
 export interface WorkerStats {
   /** chat:message latencies (send timestamp in the content -> arrival), per client group. */
   latency: Record<string, HistogramData>;
@@ -171,6 +221,9 @@ export interface WorkerCommands {
   reset: [Record<string, never>, null];
   stats: [Record<string, never>, WorkerStats];
   closeAll: [Record<string, never>, null];
+  mix: [MixArgs, MixResult];
+  mixStats: [Record<string, never>, MixStats];
+  fill: [FillArgs, FillResult];
 }
 
 export function emptyTally(): ErrorTally {

@@ -30,6 +30,7 @@ import {
 import { CHARACTER_CORRECTION, CHARACTER_ID_KEY, CHARACTER_MOVED, CHAT_MESSAGE, countOccurrences, ERROR_EVENT, RATE_LIMITED, sentAt, SESSION_ENDED, ZONE_SNAPSHOT } from './frames.js';
 import { Histogram } from './histogram.js';
 import { serveCommands, type CommandHandlers } from './ipc.js';
+import { SeedsMix } from './mix.js';
 import { signToken } from './token.js';
 
 const PROTOCOL_VERSION = 1;
@@ -112,6 +113,9 @@ let specs: ClientSpec[] = [];
 let zones: (ZoneInfo | null)[] = [];
 let groups: Histogram[] = [];
 let groupNames: string[] = [];
+/** The seeds scenario's mix; it reads chat seqs only once a mix has run (other scenarios pay nothing). */
+const mix = new SeedsMix({ clients: () => clients, specs: () => specs, now: () => nowMs(), chatFrame: (...args) => chatFrame(...args) });
+let mixActive = false;
 
 const sink: ClientSink = {
   onEvent(client, frame) {
@@ -121,6 +125,9 @@ const sink: ClientSink = {
       stats.chatMessagesByGroup.set(group, (stats.chatMessagesByGroup.get(group) ?? 0) + 1);
       const sent = sentAt(frame);
       if (sent > 0) groups[client.index]?.record(nowMs() - sent);
+      if (mixActive) mix.onChatMessage(client.index, frame);
+    } else if (mixActive && mix.onEvent(frame)) {
+      // typing, presence or a read receipt, timed by the mix
     } else if (startsWith(frame, ZONE_SNAPSHOT)) {
       stats.snapshots++;
       if (specs[client.index]?.probe) {
@@ -539,10 +546,17 @@ const handlers: CommandHandlers<WorkerCommands> = {
   soak,
   reset: () => {
     stats.reset();
+    mix.reset();
     return null;
   },
   stats: () => stats.snapshot(clients.filter((client) => client.open).length),
   closeAll,
+  mix: (args) => {
+    mixActive = true;
+    return mix.run(args);
+  },
+  mixStats: () => mix.stats(),
+  fill: (args) => mix.fill(args),
 };
 
 serveCommands<WorkerCommands>(handlers);

@@ -14,7 +14,11 @@
  *   included, as in Tavern), ack `{ ok, data: { message } }`;
  * - `zone:enter`: join `zone:<id>`, ack a fixed zone; `character:move`: broadcast each move
  *   to the zone at once (`character:moved`, volatile), the per-move fan-out Tavern's
- *   snapshots replace.
+ *   snapshots replace;
+ * - the seeds scenario's mix, with Tavern's fan-out shapes: `chat:typing` to the channel but
+ *   the sender (volatile), `presence:set` → `presence:changed` to `presence:<userId>` and the
+ *   socket's channels then ack, `chat:read` → the receipt to the channel then ack. The user id
+ *   is the token's `sub`, read (not verified) the first time one of these needs it.
  *
  * `GET /heap` answers `{ rss, heapUsed }`. Prints `{"msg":"listening","port":N}` when ready.
  */
@@ -44,6 +48,18 @@ const io = new Server(http, {
   connectTimeout: 10_000,
   cors: { origin: true, credentials: true },
 });
+
+/** The `sub` of the handshake's token, unverified (the baseline has no auth), or the socket id. */
+function userIdOf(auth: unknown, fallback: string): string {
+  const token = (auth as { token?: unknown } | undefined)?.token;
+  if (typeof token !== 'string') return fallback;
+  try {
+    const claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { sub?: unknown };
+    return typeof claims.sub === 'string' ? claims.sub : fallback;
+  } catch {
+    return fallback;
+  }
+}
 
 let messageSeq = 0;
 let roomSeq = 0;
@@ -149,6 +165,26 @@ io.on('connection', (socket) => {
     };
     io.to(payload.channelId).emit('chat:message', message);
     ack({ ok: true, data: { message } });
+  });
+
+  let userId: string | null = null;
+  const user = () => (userId ??= userIdOf(socket.handshake.auth, socket.id));
+
+  socket.on('chat:typing', (payload: { channelId: string; typing: boolean }) => {
+    const id = user();
+    socket.to(payload.channelId).volatile.emit('chat:typing', { channelId: payload.channelId, userId: id, name: id, typing: payload.typing });
+  });
+
+  socket.on('presence:set', (payload: { status: string }, ack: Ack) => {
+    const id = user();
+    const channels = [...socket.rooms].filter((room) => room !== socket.id);
+    io.to([`presence:${id}`, ...channels]).emit('presence:changed', { userId: id, status: payload.status, lastSeen: null });
+    ack({ ok: true, data: { status: payload.status } });
+  });
+
+  socket.on('chat:read', (payload: { channelId: string; seq: number }, ack: Ack) => {
+    io.to(payload.channelId).emit('chat:read', { channelId: payload.channelId, userId: user(), seq: payload.seq });
+    ack({ ok: true, data: {} });
   });
 
   socket.on('zone:enter', (payload: { zoneId: string }, ack: Ack) => {

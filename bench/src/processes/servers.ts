@@ -53,6 +53,8 @@ export interface TavernOptions {
   allowSource?: boolean;
   /** Write a V8 CPU profile (`--cpu-prof`) into this folder; the server then stops with SIGTERM. */
   profileDir?: string | null;
+  /** Extra node arguments (the seeds scenario's probe). */
+  nodeArgs?: string[];
 }
 
 function handle(
@@ -87,11 +89,11 @@ function handle(
  */
 async function launch(
   spec: { kind: ServerKind; label: string; args: string[]; cwd?: string; env: Record<string, string>; ready: RegExp; what: string },
-  options: { cpus: string | null; profileDir?: string | null | undefined },
+  options: { cpus: string | null; profileDir?: string | null | undefined; nodeArgs?: string[] | undefined },
   heapUsed: (url: string) => Promise<number>,
 ): Promise<ServerHandle> {
   const profile = options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : [];
-  const child = spawnNode(spec.args, { cpus: options.cpus, env: spec.env, ...(spec.cwd !== undefined && { cwd: spec.cwd }), nodeArgs: profile });
+  const child = spawnNode(spec.args, { cpus: options.cpus, env: spec.env, ...(spec.cwd !== undefined && { cwd: spec.cwd }), nodeArgs: [...profile, ...(options.nodeArgs ?? [])] });
   const ready = waitForOutput(child, spec.ready, 30_000, spec.what);
   let port: number;
   try {
@@ -141,10 +143,10 @@ export async function startTavern(options: TavernOptions & { program?: 'tavern-r
   );
 }
 
-export function startRaw(options: { cpus: string | null; profileDir?: string | null }): Promise<ServerHandle> {
+export function startRaw(options: { cpus: string | null; profileDir?: string | null; nodeArgs?: string[]; env?: Record<string, string> }): Promise<ServerHandle> {
   return launch(
-    { kind: 'raw', label: 'raw Socket.IO', args: programArgs('raw-server'), env: { NODE_ENV: 'production' }, ready: /"msg":"listening","port":(\d+)/, what: 'the raw Socket.IO server' },
-    { cpus: options.cpus, profileDir: options.profileDir ? join(options.profileDir, 'raw') : null },
+    { kind: 'raw', label: 'raw Socket.IO', args: programArgs('raw-server'), env: { NODE_ENV: 'production', ...options.env }, ready: /"msg":"listening","port":(\d+)/, what: 'the raw Socket.IO server' },
+    { cpus: options.cpus, profileDir: options.profileDir ? join(options.profileDir, 'raw') : null, ...(options.nodeArgs !== undefined && { nodeArgs: options.nodeArgs }) },
     async (url) => {
       const body = (await (await fetch(`${url}/heap`)).json()) as { heapUsed: number };
       return body.heapUsed;

@@ -86,6 +86,15 @@ export function programArgs(program: Program): string[] {
 }
 
 /**
+ * The node arguments that preload `probe.ts` (event-loop delay, GC pauses, memory) into a
+ * server process; it reports to the file named by `BENCH_PROBE_FILE` in its environment.
+ */
+export function probeNodeArgs(): string[] {
+  if (fromSource) return ['--import', 'tsx', '--import', join(benchRoot, 'src/processes/probe.ts')];
+  return ['--import', join(benchRoot, 'dist', 'probe.js')];
+}
+
+/**
  * How to run the Tavern server: the built `apps/server/dist/main.js`, or (only when allowed,
  * for the smoke test from a checkout without a build) its source through tsx.
  */

@@ -100,6 +100,10 @@ function sizes(o: SuiteOptions): string {
   if (ran.has('soak')) {
     parts.push(`soak ${o.soak.clients} clients in ${o.soak.channels} channels, ${o.soak.churnPerSec} reconnects/s, ${o.soak.chatPerSec} msgs/s, ${Math.round(o.soak.warmupMs / 1000)} s warm-up, ${Math.round(o.soak.durationMs / 1000)} s measured`);
   }
+  if (ran.has('seeds')) {
+    const s = o.seeds;
+    parts.push(`seeds ${s.connections} conns in rooms of ${s.roomSize}${s.redis ? ' (Tavern over Redis)' : ''}, ${s.chatPerSec} chat/s, ${Math.round(s.durationMs / 1000)} s measured${s.rampChatPerSec.length ? `, ramp ${s.rampChatPerSec.join('/')} chat/s × ${Math.round(s.rampStepMs / 1000)} s` : ''}`);
+  }
   const env = Object.entries(o.tavernEnv);
   if (env.length > 0) parts.push(`Tavern env ${env.map(([k, v]) => `${k}=${v}`).join(' ')}`);
   return parts.join('; ');

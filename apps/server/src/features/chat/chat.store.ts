@@ -9,6 +9,7 @@
  */
 import { ErrorCode, type Message } from '@tavern/protocol';
 import { AppError, defineScript, defineWriteScript, type RedisConnections } from '../../api.js';
+import { MessageLog } from './chat.message-log.js';
 
 export interface ChannelMeta {
   epoch: string;
@@ -140,22 +141,39 @@ interface MemoryChannel {
   epoch: string;
   seq: number;
   /**
-   * The kept messages in a ring: message `seq` sits at `seq % capacity`, so appending
-   * overwrites the one that left the history. `capacity` is the retention of the first append.
+   * The kept messages, as JSON off the V8 heap (`MessageLog`): message `seq` is kept while
+   * `seq > lastSeq - capacity`. `capacity` is the retention of the first append.
    */
-  ring: (Message | undefined)[];
+  log: MessageLog | null;
   capacity: number;
-  /** `${senderId}:${clientMsgId}` -> seq (the message's `createdAt` says when it expires) */
-  keys: Map<string, number>;
+  /**
+   * Idempotency: a 30-bit hash of `senderId` and `clientMsgId` -> seq (a small integer both
+   * ways, so no heap object per message; the message itself says whose key it is). A key whose
+   * hash another kept message holds goes to `collided`, by its full text. Both maps are in the
+   * order the messages were stored; the message's `createdAt` says when a key expires.
+   */
+  keys: Map<number, number>;
+  collided: Map<string, number>;
   recent: Map<string, number>;
   reads: Map<string, number>;
   expiresAt: number;
 }
 
+/** FNV-1a over both strings, cut to 30 bits: a small integer (Smi) on every V8 build. */
+function keyHash(senderId: string, clientMsgId: string): number {
+  let hash = 0x811c9dc5;
+  for (let index = 0; index < senderId.length; index++) hash = Math.imul(hash ^ senderId.charCodeAt(index), 0x01000193);
+  hash = Math.imul(hash ^ 0x3a, 0x01000193);
+  for (let index = 0; index < clientMsgId.length; index++) hash = Math.imul(hash ^ clientMsgId.charCodeAt(index), 0x01000193);
+  return (hash >>> 0) & 0x3fffffff;
+}
+
+const isKeyOf = (message: Message | undefined, draft: MessageDraft) => message !== undefined && message.senderId === draft.senderId && message.clientMsgId === draft.clientMsgId;
+
 /**
- * The in-memory store: one process, every step synchronous, so atomic. An append allocates
- * the message and little else (the ring slot, one idempotency entry, one duplicate entry):
- * it runs on every send, and what it keeps is what the garbage collector walks.
+ * The in-memory store: one process, every step synchronous, so atomic. What it keeps per
+ * message is bytes in its channel's `MessageLog` and two small integers in `keys`: nothing the
+ * garbage collector walks. An append allocates the message it returns (short-lived) and its JSON.
  */
 export class MemoryChatStore implements ChatStore {
   private readonly channels = new Map<string, MemoryChannel>();
@@ -176,16 +194,41 @@ export class MemoryChatStore implements ChatStore {
     let channel = this.channels.get(channelId);
     if (channel && channel.expiresAt <= Date.now()) channel = undefined;
     if (!channel) {
-      channel = { id: channelId, epoch: newEpoch(), seq: 0, ring: [], capacity: 0, keys: new Map(), recent: new Map(), reads: new Map(), expiresAt: Infinity };
+      channel = {
+        id: channelId,
+        epoch: newEpoch(),
+        seq: 0,
+        log: null,
+        capacity: 0,
+        keys: new Map(),
+        collided: new Map(),
+        recent: new Map(),
+        reads: new Map(),
+        expiresAt: Infinity,
+      };
       this.channels.set(channelId, channel);
     }
     return channel;
   }
 
-  /** The kept message with this seq, if any. */
+  /** The kept message with this seq, if any (decoded: a fresh object each time). */
   private at(channel: MemoryChannel, seq: number): Message | undefined {
     if (seq < 1 || seq > channel.seq || seq <= channel.seq - channel.capacity) return undefined;
-    return channel.ring[seq % channel.capacity];
+    const json = channel.log?.get(seq);
+    return json === undefined ? undefined : (JSON.parse(json) as Message);
+  }
+
+  private store(channel: MemoryChannel, message: Message): void {
+    channel.log ??= new MessageLog(channel.capacity);
+    channel.log.set(message.seq, JSON.stringify(message), Math.min(channel.seq, channel.capacity));
+  }
+
+  /** The seq of the kept message with this sender's clientMsgId, if any. */
+  private knownSeq(channel: MemoryChannel, hash: number, draft: MessageDraft): number | undefined {
+    const seq = channel.keys.get(hash);
+    if (seq === undefined) return undefined;
+    if (isKeyOf(this.at(channel, seq), draft)) return seq;
+    return channel.collided.get(`${draft.senderId}:${draft.clientMsgId}`);
   }
 
   async meta(channelId: string): Promise<ChannelMeta> {
@@ -196,12 +239,11 @@ export class MemoryChatStore implements ChatStore {
   async append(channelId: string, draft: MessageDraft, contentKey: string, options: AppendOptions): Promise<AppendOutcome> {
     const channel = this.channel(channelId);
     const now = Date.now();
-    const key = `${draft.senderId}:${draft.clientMsgId}`;
-    const knownSeq = channel.keys.get(key);
+    const hash = keyHash(draft.senderId, draft.clientMsgId);
+    const knownSeq = this.knownSeq(channel, hash, draft);
     if (knownSeq !== undefined) {
       const original = this.at(channel, knownSeq);
-      if (original && original.createdAt + options.idempotencyMs > now) return { kind: 'retry', message: original };
-      channel.keys.delete(key); // set again below, at the end (the sweep relies on the order)
+      if (isKeyOf(original, draft) && (original as Message).createdAt + options.idempotencyMs > now) return { kind: 'retry', message: original as Message };
     }
     if (options.duplicateWindowMs > 0 && (channel.recent.get(contentKey) ?? 0) > now) return { kind: 'duplicate-content' };
     const seq = ++channel.seq;
@@ -219,8 +261,18 @@ export class MemoryChatStore implements ChatStore {
       reactions: draft.reactions,
     };
     if (channel.capacity === 0) channel.capacity = options.retention;
-    channel.ring[seq % channel.capacity] = message;
-    channel.keys.set(key, seq);
+    this.store(channel, message);
+    // Set again at the end (the sweep relies on the order): the hash's own slot unless another
+    // kept message's key holds it.
+    const holder = channel.keys.get(hash);
+    if (holder !== undefined && holder !== knownSeq && this.at(channel, holder) !== undefined) {
+      const key = `${draft.senderId}:${draft.clientMsgId}`;
+      channel.collided.delete(key);
+      channel.collided.set(key, seq);
+    } else {
+      channel.keys.delete(hash);
+      channel.keys.set(hash, seq);
+    }
     if (options.duplicateWindowMs > 0) {
       channel.recent.delete(contentKey);
       channel.recent.set(contentKey, now + options.duplicateWindowMs);
@@ -231,20 +283,25 @@ export class MemoryChatStore implements ChatStore {
   }
 
   /**
-   * Both maps are in expiry order (constant windows, re-set keys moved to the end), so a sweep
+   * The maps are in expiry order (constant windows, re-set keys moved to the end), so a sweep
    * stops at the first live entry. An idempotency key also goes once its message has left the
    * history: a retry could not be answered with the original any more, and without this a
    * busy channel would hold a day of keys in memory (a soak showed it).
    */
   private sweep(channel: MemoryChannel, now: number, idempotencyMs: number): void {
-    for (const [key, seq] of channel.keys) {
-      const message = this.at(channel, seq);
-      if (message && message.createdAt + idempotencyMs > now) break;
-      channel.keys.delete(key);
-    }
+    this.sweepKeys(channel, channel.keys, now, idempotencyMs);
+    this.sweepKeys(channel, channel.collided, now, idempotencyMs);
     for (const [key, until] of channel.recent) {
       if (until > now) break;
       channel.recent.delete(key);
+    }
+  }
+
+  private sweepKeys<K>(channel: MemoryChannel, keys: Map<K, number>, now: number, idempotencyMs: number): void {
+    for (const [key, seq] of keys) {
+      const message = this.at(channel, seq);
+      if (message && message.createdAt + idempotencyMs > now) break;
+      keys.delete(key);
     }
   }
 
@@ -284,8 +341,7 @@ export class MemoryChatStore implements ChatStore {
     const message = this.find(channelId, messageId);
     if (!message) return null;
     const updated = applyChange(message, change);
-    const channel = this.channel(channelId);
-    channel.ring[message.seq % channel.capacity] = updated;
+    this.store(this.channel(channelId), updated);
     return updated;
   }
 
