@@ -21,7 +21,8 @@ import { tallyTotal, type ClientSpec, type MixResult, type MixStats } from '../l
 import { Histogram, type HistogramData } from '../load/histogram.js';
 import { collectStats, resetAll, Worker } from '../load/workers.js';
 import type { ProbeSample } from '../processes/probe.js';
-import { startRaw, startRedisServer, startTavern, type RedisHandle, type ServerHandle, type TargetKind } from '../processes/servers.js';
+import { startRedisServer, type RedisHandle } from '../processes/redis.js';
+import { startRaw, startTavern, type ServerHandle, type TargetKind } from '../processes/servers.js';
 import { probeNodeArgs } from '../processes/spawn.js';
 import { pairedFigure, pairRuns, type Goal, type ScenarioResult } from '../results.js';
 import {
