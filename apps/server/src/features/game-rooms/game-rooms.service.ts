@@ -78,6 +78,8 @@ export class GameRoomService {
   private readonly rooms = new Map<string, GameRoom>();
   /** Room ids each user holds a seat in. */
   private readonly seatsOf = new Map<string, Set<string>>();
+  /** Per user: the last of its per-user count updates in Redis still running. */
+  private readonly countUpdates = new Map<string, Promise<void>>();
   private readonly reservations = new Map<string, Reservation>();
   private hooks: GameRoomHooks | null = null;
   /** Over Redis: seats of this node's sockets in rooms of other nodes, by room and user. */
@@ -281,10 +283,20 @@ export class GameRoomService {
     const directory = this.cluster?.directory;
     if (!directory) return;
     const ttlMs = Math.max(1, room.type.limits.maxLifetimeMs - (this.now() - room.createdAt));
-    (add ? directory.addUserRoom(kind, userId, room.id, ttlMs) : directory.removeUserRoom(kind, userId, room.id)).catch((error: unknown) => {
+    const update = (add ? directory.addUserRoom(kind, userId, room.id, ttlMs) : directory.removeUserRoom(kind, userId, room.id)).catch((error: unknown) => {
       // Unreachable registry: a stale member is pruned once its room's entry is gone.
       this.logger.debug({ err: error, userId, roomId: room.id, kind }, 'per-user room count not updated');
     });
+    const pending = (this.countUpdates.get(userId) ?? Promise.resolve()).then(() => update);
+    this.countUpdates.set(userId, pending);
+    void pending.then(() => {
+      if (this.countUpdates.get(userId) === pending) this.countUpdates.delete(userId);
+    });
+  }
+
+  /** Waits for the user's per-user counts in Redis to reflect what happened here (a leave acked is a seat free on every node). */
+  private async countsSettled(userId: string): Promise<void> {
+    await this.countUpdates.get(userId);
   }
 
   private assertSeatQuota(userId: string): void {
@@ -309,16 +321,17 @@ export class GameRoomService {
       this.forgetRemoteSeat(roomId, user.userId, true);
       return;
     }
-    this.leaveHere(user, roomId);
+    await this.leaveHere(user, roomId);
   }
 
-  private leaveHere(user: SeatUser, roomId: string): void {
+  private async leaveHere(user: SeatUser, roomId: string): Promise<void> {
     const room = this.roomOf(roomId);
     const seat = room.seats.get(user.userId);
     if (!seat) throw notFound(`you hold no seat in room ${roomId}`);
     const socketId = seat.connection?.socketId;
     room.release(seat, true);
     if (socketId) this.hooks?.leaveSocket(socketId, roomId);
+    await this.countsSettled(user.userId);
   }
 
   async sync(user: SeatUser, roomId: string, connection: SeatConnection): Promise<RoomState> {
@@ -596,7 +609,7 @@ export class GameRoomService {
         return this.seat(caller, room, typeof args['reservation'] === 'string' ? args['reservation'] : undefined);
       }
       case 'leave':
-        this.leaveHere(call.user, call.roomId);
+        await this.leaveHere(call.user, call.roomId);
         return {};
       case 'sync':
         return this.syncHere(call.user, call.roomId, connection);
