@@ -77,6 +77,32 @@ describe('chat membership in memory', () => {
     expect(joined.data.members.findIndex((member) => member.status !== 'online')).toBe(joined.data.members.filter((member) => member.status === 'online').length);
   });
 
+  it('in memory, a join storm reads no status until one changes, and then shows it', async () => {
+    await using server = await startTestServer({ config: small });
+    const members = await joinAll(server, ['m0', 'm1', 'm2', 'm3', 'm4'], 'global:main');
+    // Connected before the first of their joins: no connect changes a status in between.
+    const [late1, late2, late3] = [await server.connect('late1'), await server.connect('late2'), await server.connect('late3')];
+    const presence = server.tavern.context.services.find('presence')!;
+    let reads = 0;
+    const statuses = presence.statuses.bind(presence);
+    presence.statuses = (userIds) => (reads++, statuses(userIds));
+    const statusOf = async (socket: ClientSocket) => {
+      const joined = await request(socket, 'chat:join', { channelId: 'global:main', historyLimit: 0 });
+      if (!joined.ok) throw new Error(joined.error.message);
+      return new Map(joined.data.members.map((member) => [member.userId, member.status]));
+    };
+    // late1's join builds the list (the connects since the last join changed statuses);
+    // late2's, with nothing changed, is that list again without reading a status.
+    expect((await statusOf(late1)).get('m0')).toBe('online');
+    const readsBefore = reads;
+    expect((await statusOf(late2)).get('m0')).toBe('online');
+    expect(reads).toBe(readsBefore);
+    // A status set since then is shown at once.
+    expect((await request(members[0]!, 'presence:set', { status: 'invisible' })).ok).toBe(true);
+    expect((await statusOf(late3)).get('m0')).toBe('offline');
+    expect(reads).toBe(readsBefore + 1);
+  });
+
   it('a small channel hears one joined per user and a left when its last socket goes, disconnect included', async () => {
     await using server = await startTestServer({ config: small });
     const [watcher] = await joinAll(server, ['watcher'], 'global:main');

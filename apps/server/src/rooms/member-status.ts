@@ -7,6 +7,12 @@ import type { Member, PresenceStatus } from '@tavern/protocol';
 /** What answers visible statuses (the presence service, when that feature runs). */
 export interface StatusSource {
   statuses(userIds: readonly string[]): Promise<ReadonlyMap<string, PresenceStatus>>;
+  /**
+   * Changes whenever an answer of `statuses` may have changed; undefined when the source
+   * cannot tell (other nodes change statuses too). Lets a caller that lists the same members
+   * again and again reuse its last answer while this stays the same.
+   */
+  version?(): number | undefined;
 }
 
 /**

@@ -16,6 +16,13 @@ const LIST_REUSE_MS = 1_000;
 /** Large channels whose list is kept at once; beyond it (after a sweep of the stale) lists are not kept. */
 const MAX_CACHED_LISTS = 1_000;
 
+/** A list as sent, and the version of the statuses it shows. */
+interface Listing {
+  version: number;
+  /** Sent in acks as it is, so never changed once built. */
+  members: Member[];
+}
+
 export interface RosterOptions {
   store: ChannelMembership;
   nodeId: string;
@@ -35,8 +42,11 @@ export interface RosterOptions {
 export class ChannelRoster {
   /** socketId -> channels it joined with `chat:join`. */
   private readonly joined = new Map<string, { socket: TavernSocket; channels: Set<string> }>();
-  /** Large channels' listed members (picked from a sample by status), reused for `LIST_REUSE_MS`. */
-  private readonly listed = new Map<string, { members: readonly ChannelMember[]; until: number }>();
+  /**
+   * Large channels' listed members (picked from a sample by status), reused for
+   * `LIST_REUSE_MS`, and the list last built from them with the statuses' version it showed.
+   */
+  private readonly listed = new Map<string, { members: readonly ChannelMember[]; until: number; shown: Listing | null }>();
   /** Channels with an occupancy announcement due, and its timer. */
   private readonly pending = new Map<string, NodeJS.Timeout>();
 
@@ -91,29 +101,38 @@ export class ChannelRoster {
    * cost, where sorting the whole channel would grow with it. In a large channel the members
    * picked are reused for up to a second (a join storm reads the store and the sample's
    * statuses once, not once per join); the count and the statuses shown are always fresh, so
-   * a member who just went invisible is never listed as online.
+   * a member who just went invisible is never listed as online. Fresh means re-read, unless
+   * the status source's version says that no status changed since the last list was built
+   * (in memory: then that list is sent again as it is).
    */
   async list(channelId: string): Promise<{ members: Member[]; memberCount: number }> {
     const { listedMembers, largeChannelMembers, store } = this.options;
     const statuses = this.options.statuses();
+    // Read before the statuses: a change while they are read makes the next list read again.
+    const version = statuses?.version?.();
     const now = Date.now();
     const cached = this.listed.get(channelId);
     if (cached !== undefined && cached.until > now) {
-      const [members, count] = await Promise.all([listByStatus(statuses, cached.members, listedMembers), store.count(channelId)]);
+      const shown = cached.shown;
+      const [members, count] = await Promise.all([
+        version !== undefined && shown?.version === version ? shown.members : listByStatus(statuses, cached.members, listedMembers),
+        store.count(channelId),
+      ]);
+      if (version !== undefined) cached.shown = { version, members };
       return { members, memberCount: count };
     }
     const { members: sample, count } = await store.list(channelId, listedMembers * 2);
     const members = await listByStatus(statuses, sample, listedMembers);
-    if (count > largeChannelMembers) this.cacheList(channelId, members, now);
+    if (count > largeChannelMembers) this.cacheList(channelId, members, version === undefined ? null : { version, members }, now);
     return { members, memberCount: count };
   }
 
-  private cacheList(channelId: string, members: readonly ChannelMember[], now: number): void {
+  private cacheList(channelId: string, members: readonly ChannelMember[], shown: Listing | null, now: number): void {
     if (this.listed.size >= MAX_CACHED_LISTS) {
       for (const [id, entry] of this.listed) if (entry.until <= now) this.listed.delete(id);
       if (this.listed.size >= MAX_CACHED_LISTS) return;
     }
-    this.listed.set(channelId, { members, until: now + LIST_REUSE_MS });
+    this.listed.set(channelId, { members, until: now + LIST_REUSE_MS, shown });
   }
 
   /** Removes what a dead node held, and tells the members of the channels it was in. */

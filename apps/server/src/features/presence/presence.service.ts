@@ -15,6 +15,8 @@ export class PresenceService {
    * this copy at this node's next read of the user.
    */
   private readonly local = new Map<string, PresenceEntry | null>();
+  /** Users who came online or went offline on this node so far (see `version`). */
+  private arrivals = 0;
 
   constructor(
     private readonly store: PresenceStore,
@@ -52,12 +54,24 @@ export class PresenceService {
 
   /** Keeps a copy of the user's entry while they have a socket on this node (see `restore`). */
   track(userId: string): void {
-    if (!this.local.has(userId)) this.local.set(userId, null);
+    if (this.local.has(userId)) return;
+    this.local.set(userId, null);
+    this.arrivals++;
   }
 
   /** The user's last socket on this node closed. */
   untrack(userId: string): void {
-    this.local.delete(userId);
+    if (this.local.delete(userId)) this.arrivals++;
+  }
+
+  /**
+   * A number that changes whenever a status `statuses` answers may have changed: a store
+   * write, or a user's first socket on this node connecting or last one closing. Undefined
+   * when the store is shared with other nodes, whose changes this node does not see.
+   */
+  version(): number | undefined {
+    const writes = this.store.writes?.();
+    return writes === undefined ? undefined : writes + this.arrivals;
   }
 
   /**

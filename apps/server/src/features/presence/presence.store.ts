@@ -43,6 +43,11 @@ export interface PresenceStore {
   announce(userId: string, next: VisibleStatus): Promise<boolean>;
   /** Writes each entry back unless its user has one already (Redis lost its data). */
   restore(entries: ReadonlyMap<string, PresenceEntry>): Promise<void>;
+  /**
+   * A count of the writes so far, for a store whose every write is made through this object (in
+   * memory): unchanged, so are its entries. Absent when other nodes write too (Redis).
+   */
+  readonly writes?: () => number;
 }
 
 /** The hash fields of a change: booleans as 1/0, nulls as fields to remove. */
@@ -58,6 +63,9 @@ function encode(change: Partial<PresenceEntry>): { fields: Record<string, string
 
 export class MemoryPresenceStore implements PresenceStore {
   private readonly entries = new Map<string, PresenceEntry>();
+  private written = 0;
+
+  readonly writes = () => this.written;
 
   async get(userIds: readonly string[]) {
     const found = new Map<string, PresenceEntry>();
@@ -66,17 +74,20 @@ export class MemoryPresenceStore implements PresenceStore {
   }
 
   async update(userId: string, change: Partial<PresenceEntry>): Promise<void> {
+    this.written++;
     this.entries.set(userId, { ...(this.entries.get(userId) ?? DEFAULT_ENTRY), ...change });
   }
 
   async announce(userId: string, next: VisibleStatus): Promise<boolean> {
     const entry = this.entries.get(userId) ?? DEFAULT_ENTRY;
     if (entry.announced === next) return false;
+    this.written++;
     this.entries.set(userId, { ...entry, announced: next });
     return true;
   }
 
   async restore(entries: ReadonlyMap<string, PresenceEntry>): Promise<void> {
+    this.written++;
     for (const [userId, entry] of entries) if (!this.entries.has(userId)) this.entries.set(userId, entry);
   }
 }
