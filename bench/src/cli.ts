@@ -17,7 +17,8 @@ const HELP = `Tavern benchmark suite: Tavern against raw Socket.IO (and Colyseus
 
   pnpm bench                      the full suite (scenarios 1-5, 7 and 8), results in bench/results/
   pnpm bench:smoke                seconds-long run with tiny sizes, results in a temp folder
-  pnpm bench:soak                 connection churn and chat: a warm-up, then 10 measured minutes (scenario 6)
+  pnpm bench:soak                 connection churn and chat: a warm-up, then 10 measured minutes (scenario 6);
+                                  then the seeds' mixed load for 10 minutes, Tavern and raw Socket.IO (scenario 8)
 
 Options (after \`pnpm bench --\`):
   --scenarios idle,fanout,ack,zone,cluster,soak,rooms,seeds   which scenarios (default: all but soak)
@@ -34,7 +35,8 @@ Options (after \`pnpm bench --\`):
   --cluster-redis single,cluster  what its nodes share: one redis-server, a Redis Cluster, or both (default)
   --cluster-replicas N            replicas per master of that Redis Cluster (3 masters; default 1)
   --rooms-configs 100x8,10x64     rooms x players for the game-room scenario
-  --soak-minutes M                the soak's measured window (default 10; the warm-up comes first)
+  --soak-minutes M                the soak's measured window (default 10; the warm-up comes first), and in
+                                  pnpm bench:soak the seeds' mixed load's window too
   --seeds-connections N           seeds scenario: connections, in rooms of --seeds-room-size (default 10000, 10)
   --seeds-room-size N
   --seeds-chat-rate R             chat:send per second in the measured window (default 1000)
@@ -50,7 +52,7 @@ Options (after \`pnpm bench --\`):
   --out DIR                       where latest.md/json and latency.svg go
   --profile DIR                   write a V8 CPU profile (--cpu-prof) of every server process to DIR
                                   (raw Socket.IO's in DIR/raw, Colyseus's in DIR/colyseus)
-  --max-minutes M                 stop everything after M minutes (default 60; soak: warm-up + window + 10)
+  --max-minutes M                 stop everything after M minutes (default 60; soak: its warm-up, windows + 10)
 `;
 
 const list = (value: string | undefined) =>
@@ -173,7 +175,11 @@ function parseOptions(argv: string[]): { options: SuiteOptions; maxMinutes: numb
     options.cluster.shape.replicas = Number(replicas);
   }
   const soakMinutes = positive(values['soak-minutes'], '--soak-minutes');
-  if (soakMinutes !== undefined) options.soak.durationMs = soakMinutes * 60_000;
+  if (soakMinutes !== undefined) {
+    options.soak.durationMs = soakMinutes * 60_000;
+    // The soak's seeds window is the soak's length.
+    if (options.mode === 'soak') options.seeds.durationMs = options.soak.durationMs;
+  }
   const seeds = options.seeds;
   const roomSize = positive(values['seeds-room-size'], '--seeds-room-size');
   if (roomSize !== undefined) seeds.roomSize = Math.max(2, Math.round(roomSize));
@@ -208,7 +214,9 @@ function parseOptions(argv: string[]): { options: SuiteOptions; maxMinutes: numb
     options.profileDir = resolve(values.profile);
     mkdirSync(options.profileDir, { recursive: true });
   }
-  const defaultMax = options.mode === 'smoke' ? 3 : options.scenarios.includes('soak') ? (options.soak.warmupMs + options.soak.durationMs) / 60_000 + 10 : 60;
+  // The soak's seeds window runs once per target after it, each with its connect and warm-up (~2 min).
+  const soakSeedsMs = options.scenarios.includes('seeds') ? options.targets.length * (options.seeds.durationMs + 120_000) : 0;
+  const defaultMax = options.mode === 'smoke' ? 3 : options.scenarios.includes('soak') ? (options.soak.warmupMs + options.soak.durationMs + soakSeedsMs) / 60_000 + 10 : 60;
   const maxMinutes = positive(values['max-minutes'], '--max-minutes') ?? defaultMax;
   return { options, maxMinutes };
 }

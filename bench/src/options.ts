@@ -234,6 +234,12 @@ export function smokeOptions(): SuiteOptions {
   };
 }
 
+/**
+ * The soak: scenario 6 (churn, Tavern alone), then the seeds' mixed load (scenario 8) held for
+ * the same 10 minutes against Tavern and raw Socket.IO, without its ramp: a window long enough
+ * to hold several of either server's mark-compact cycles, which a 60-s window may miss.
+ */
 export function soakOptions(): SuiteOptions {
-  return { ...fullOptions(), mode: 'soak', scenarios: ['soak'], repeats: 1 };
+  const full = fullOptions();
+  return { ...full, mode: 'soak', scenarios: ['soak', 'seeds'], repeats: 1, seeds: { ...full.seeds, durationMs: full.soak.durationMs, rampChatPerSec: [] } };
 }
