@@ -184,7 +184,7 @@ export async function createRealtimeServer(httpServer: HttpServer, options: Real
       isShuttingDown: () => shuttingDown,
     }),
   );
-  attachConnectionLifecycle({
+  const lifecycle = attachConnectionLifecycle({
     io,
     logger,
     metrics,
@@ -225,6 +225,7 @@ export async function createRealtimeServer(httpServer: HttpServer, options: Real
         logger,
         features: composition.features,
         dispatcher,
+        lifecycle,
         closeShared: async () => {
           revocations.stop();
           stats.stop();

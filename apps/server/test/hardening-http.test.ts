@@ -5,6 +5,7 @@
  * ends every session with `session:ended { reason: 'SERVER_SHUTDOWN' }` as PROTOCOL.md says.
  */
 import { describe, expect, it } from 'vitest';
+import { builtInFeatures, defineFeature } from '../src/index.js';
 import { next, request, startTestServer, type ClientSocket } from './support/start-test-server.js';
 
 describe('the admin API on bad requests', () => {
@@ -46,6 +47,30 @@ describe('graceful shutdown', () => {
     expect(await ended).toEqual({ reason: 'SERVER_SHUTDOWN', message: expect.any(String) });
     await gone;
     expect(order).toEqual(['server:shutdown']);
+  });
+
+  it('resolves only once what every close started has finished (a slow onDisconnect, 600 sockets in batches)', async () => {
+    // A studio's hook whose store write takes a while: the drain must not close the shared parts
+    // (Redis) under it. 600 sockets span two of the drain's batches.
+    const finished = new Set<string>();
+    const slowGoodbye = defineFeature({
+      name: 'slow-goodbye',
+      create: () => ({
+        async onDisconnect(socket) {
+          await new Promise((resolve) => setTimeout(resolve, 300));
+          finished.add(socket.id);
+        },
+      }),
+    });
+    await using server = await startTestServer({ features: [...builtInFeatures, slowGoodbye], config: { limits: { handshakesPerIp: 10_000, engineOpensPerIp: { ratePerSec: 10_000, burst: 10_000 } } } });
+    const ids: (string | undefined)[] = [];
+    for (let start = 0; start < 600; start += 50) {
+      const clients = await Promise.all(Array.from({ length: 50 }, (_, index) => server.connect(`user-${start + index}`)));
+      ids.push(...clients.map((client) => client.id));
+    }
+    await server.tavern.shutdown();
+    expect(ids.filter((id) => id !== undefined && !finished.has(id))).toEqual([]);
+    expect(finished.size).toBe(600);
   });
 });
 

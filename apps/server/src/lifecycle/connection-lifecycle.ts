@@ -2,7 +2,9 @@
  * What happens to every socket between the handshake and its close: it is metered, guarded
  * against slow reads, routed through the dispatcher, joined to its user room, shown to every
  * feature's `onConnect` (concurrently) before `session:ready`, and on close handed to every
- * feature's `onDisconnect` with the rooms it was in.
+ * feature's `onDisconnect` with the rooms it was in. What a close starts (the registry's
+ * removal, every `onDisconnect`) is tracked until it settles, so a shutdown can wait for it
+ * before it closes Redis.
  */
 import { rooms } from '@tavern/protocol';
 import { armExpiry, clearExpiry, type ExpiryOptions } from '../auth/session-expiry.js';
@@ -27,8 +29,15 @@ export interface LifecycleDeps {
   expiry: ExpiryOptions;
 }
 
-export function attachConnectionLifecycle(deps: LifecycleDeps): void {
+export interface ConnectionLifecycle {
+  /** Resolves once the work of every close so far (registry, `onDisconnect` hooks) has settled. */
+  closesSettled(): Promise<void>;
+}
+
+export function attachConnectionLifecycle(deps: LifecycleDeps): ConnectionLifecycle {
   const { io, logger, metrics, clock, features, dispatcher, registry, slowConsumers, expiry } = deps;
+  /** The work of closes still running (each settles: runHook and unregister never reject). */
+  const closing = new Set<Promise<unknown>>();
 
   async function runHook(socket: TavernSocket, feature: ComposedFeature, hook: 'onConnect' | 'onDisconnect', run: () => void | Promise<void>) {
     try {
@@ -60,11 +69,14 @@ export function attachConnectionLifecycle(deps: LifecycleDeps): void {
       roomsAtClose.delete(socket);
       metrics.connections.dec();
       clearExpiry(socket);
-      void registry.unregister(socket);
+      const unregistered = registry.unregister(socket);
       registry.releaseSession(socket);
-      for (const feature of disconnectHooks) {
-        void runHook(socket, feature, 'onDisconnect', () => feature.parts.onDisconnect?.(socket, reason, joined));
-      }
+      const work = Promise.all([
+        unregistered,
+        ...disconnectHooks.map((feature) => runHook(socket, feature, 'onDisconnect', () => feature.parts.onDisconnect?.(socket, reason, joined))),
+      ]);
+      closing.add(work);
+      void work.finally(() => closing.delete(work));
     });
     void (async () => {
       await socket.join(rooms.user(user.userId));
@@ -84,4 +96,10 @@ export function attachConnectionLifecycle(deps: LifecycleDeps): void {
       });
     })();
   });
+
+  return {
+    async closesSettled() {
+      while (closing.size > 0) await Promise.all(closing);
+    },
+  };
 }

@@ -123,11 +123,14 @@ export class RedisPresenceStore implements PresenceStore {
 
   async update(userId: string, change: Partial<PresenceEntry>): Promise<void> {
     const { fields, removed } = encode(change);
+    const key = this.key(userId);
+    const setting = Object.keys(fields).length > 0;
     await this.redis.run(async (client) => {
-      const multi = client.multi();
-      if (Object.keys(fields).length > 0) multi.hset(this.key(userId), fields);
-      if (removed.length > 0) multi.hdel(this.key(userId), ...removed);
-      await multi.exec();
+      // One command needs no MULTI: alone it is atomic, and it joins the tick's pipeline
+      // (a disconnect's lastSeen is one HSET; a MULTI is a write of its own).
+      if (setting && removed.length > 0) await client.multi().hset(key, fields).hdel(key, ...removed).exec();
+      else if (setting) await client.hset(key, fields);
+      else if (removed.length > 0) await client.hdel(key, ...removed);
     });
   }
 
