@@ -204,5 +204,8 @@ http.listen(0, '127.0.0.1', () => {
   process.stdout.write(`${JSON.stringify({ msg: 'listening', port })}\n`);
 });
 
-// A graceful exit on SIGTERM, so that `--cpu-prof` (bench --profile) writes its profile.
-process.on('SIGTERM', () => process.exit(0));
+// Socket.IO's own graceful shutdown on SIGTERM (every client disconnected, the port closed),
+// which the seeds scenario times; exiting also lets `--cpu-prof` (bench --profile) write its profile.
+process.once('SIGTERM', () => {
+  io.close(() => process.exit(0));
+});

@@ -6,7 +6,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { killChild, programArgs, spawnNode, tavernServerArgs, waitForOutput } from './spawn.js';
+import { exitOf, killChild, programArgs, spawnNode, tavernServerArgs, waitForOutput } from './spawn.js';
 import { cpuMs, rssBytes } from './proc-stats.js';
 
 export type TargetKind = 'tavern' | 'raw';
@@ -29,6 +29,11 @@ export interface ServerHandle extends AsyncDisposable {
   /** The last 64 KiB the process printed. */
   output(): string;
   stop(): Promise<void>;
+  /**
+   * SIGTERM, as a deploy stops a node, and the milliseconds until the process has exited (its
+   * graceful shutdown with every client still connected); SIGKILL after `limitMs`.
+   */
+  terminate(limitMs: number): Promise<number>;
 }
 
 /** The HS256 secret the bench signs with and its Tavern servers verify with. */
@@ -79,6 +84,15 @@ function handle(
     alive: () => child.exitCode === null && child.signalCode === null,
     output,
     stop,
+    async terminate(limitMs) {
+      const started = performance.now();
+      const exited = exitOf(child);
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), limitMs);
+      await exited;
+      clearTimeout(timer);
+      return performance.now() - started;
+    },
     [Symbol.asyncDispose]: stop,
   };
 }

@@ -6,7 +6,9 @@
  * the receipt to the channel). After a warm-up, one measured window (60 s), then an optional
  * ramp of chat rates with the other rates unchanged: the highest chat rate that holds every
  * target (p99 chat < 100 ms, typing < 50, presence < 200, receipts < 150, max event-loop
- * delay < 50 ms, every message delivered).
+ * delay < 50 ms, every message delivered), and how the first rate past it degrades (its p99
+ * against the held rate's, its RSS growth). Last, SIGTERM with every client still connected:
+ * how long the graceful shutdown takes (raw Socket.IO: `io.close()`).
  *
  * Latency: chat delivery = receive − the send time in the content; typing, presence and
  * receipts = receive − when the same worker sent it (every room's members live in one
@@ -55,6 +57,14 @@ export const SEEDS_TARGETS = { chat: 100, typing: 50, presence: 200, receipts: 1
 
 const below = (limit: number): Goal => ({ text: `< ${limit} ms`, on: 'value', op: '<=', limit });
 const HOLDING_RATE: Goal = { text: '≥ 1.0×', on: 'ratio', op: '>=', limit: 1 };
+/** Connect + join at ≥ 0.8× raw Socket.IO's rate: at most 1.25× its time. */
+const JOIN_RATE: Goal = { text: '≤ 1.25× (≥ 0.8× the rate)', on: 'ratio', op: '<=', limit: 1.25 };
+const SHUTDOWN: Goal = { text: '< 1,000 ms', on: 'value', op: '<=', limit: 1_000 };
+/** One step past the highest holding rate: p99 at most twice the holding rate's, RSS up at most 20%. */
+const PAST_P99: Goal = { text: '≤ 2×', on: 'value', op: '<=', limit: 2 };
+const PAST_RSS: Goal = { text: '≤ 20%', on: 'value', op: '<=', limit: 20 };
+/** The longest a graceful shutdown is waited for before SIGKILL. */
+const SHUTDOWN_LIMIT_MS = 30_000;
 
 interface Percentiles {
   count: number;
@@ -107,6 +117,14 @@ export interface SeedsRun {
   ramp: SeedsWindow[];
   /** Highest ramp chat rate that held every target (0 when none did, NaN without a ramp). */
   maxHoldingChatPerSec: number;
+  /**
+   * The first ramp step that missed against the last one that held (the measured window when
+   * no step did): its chat p99 as a multiple of the held one's, and its RSS growth in percent.
+   * Null when the ramp held throughout or did not run.
+   */
+  pastHolding: { chatPerSec: number; p99Ratio: number; rssGrowthPct: number } | null;
+  /** SIGTERM to exit with every client connected, after the ramp (the graceful shutdown of a deploy). */
+  shutdownMs: number;
   /** Seconds since the window started (negative: warm-up), RSS and heap in MB, every 5 s. */
   memory: { s: number; rssMb: number; heapMb: number }[];
 }
@@ -160,7 +178,10 @@ export async function runSeeds(ctx: SuiteContext): Promise<ScenarioResult> {
   const raw = runs.filter((run) => run.target !== 'Tavern');
   const pairs = (pick: (run: SeedsRun) => number) => pairRuns(tavern, raw, pick);
   const size = `${connections.toLocaleString('en')} conns, ${seeds.chatPerSec.toLocaleString('en')} chat/s`;
-  const figures = [pairedFigure(`connect + join ${connections.toLocaleString('en')} clients`, 'ms', pairs((run) => run.connectMs + run.joinMs), null)];
+  const figures = [
+    pairedFigure(`connect + join ${connections.toLocaleString('en')} clients`, 'ms', pairs((run) => run.connectMs + run.joinMs), JOIN_RATE),
+    pairedFigure(`shut down with ${connections.toLocaleString('en')} clients connected (SIGTERM to exit)`, 'ms', pairs((run) => run.shutdownMs), SHUTDOWN),
+  ];
   const targets: Partial<Record<Kind, number>> = { chat: SEEDS_TARGETS.chat, typing: SEEDS_TARGETS.typing, presence: SEEDS_TARGETS.presence, receipts: SEEDS_TARGETS.receipts };
   for (const kind of KINDS) {
     for (const p of ['p50', 'p95', 'p99', 'max'] as const) {
@@ -178,6 +199,9 @@ export async function runSeeds(ctx: SuiteContext): Promise<ScenarioResult> {
   figures.push(pairedFigure('server CPU per delivered event', 'µs', pairs((run) => run.window.cpuUsPerDelivery), null));
   if (seeds.rampChatPerSec.length > 0) {
     figures.push(pairedFigure('highest chat rate holding every target (ramp)', '/s', pairs((run) => run.maxHoldingChatPerSec), HOLDING_RATE));
+    const past = (pick: (step: NonNullable<SeedsRun['pastHolding']>) => number) => pairs((run) => (run.pastHolding ? pick(run.pastHolding) : Number.NaN));
+    figures.push(pairedFigure('one step past the highest holding rate: chat p99 against the holding rate’s', '×', past((step) => step.p99Ratio), PAST_P99));
+    figures.push(pairedFigure('one step past the highest holding rate: RSS growth over the step', '%', past((step) => step.rssGrowthPct), PAST_RSS));
   }
   const notes: string[] = [
     `${connections / seeds.roomSize} rooms of ${seeds.roomSize} (${[...new Set(runs.map((run) => run.channelKind))].join(', ')} channels), Tavern ${seeds.redis ? 'over Redis' : 'in memory'}; per second: ${seeds.chatPerSec} chat:send, ${seeds.typingPerSec} chat:typing signals (starts held ${seeds.typingHoldMs} ms, then stopped), ${seeds.presencePerSec} presence:set, ${seeds.readPerSec} chat:read; ${seeds.prefillPerRoom > 0 ? `${Math.ceil(seeds.prefillPerRoom / seeds.roomSize) * seeds.roomSize} messages per room sent to Tavern first (its history), then ` : ''}${seeds.warmupMs / 1000} s warm-up, ${seeds.durationMs / 1000} s measured`,
@@ -385,6 +409,8 @@ async function seedsOnce(ctx: SuiteContext, target: TargetKind, connections: num
       if (step.missed.length > 0) break;
     }
     const held = ramp.filter((step) => step.missed.length === 0).map((step) => step.chatPerSec);
+    const shutdownMs = round(await server.terminate(SHUTDOWN_LIMIT_MS), 0);
+    ctx.log(`    shut down with ${connections} clients in ${shutdownMs} ms`);
     const memory = readProbe(probeFile)
       .filter((sample) => sample.t >= warmStart)
       .filter((_, index) => index % 5 === 4)
@@ -402,11 +428,26 @@ async function seedsOnce(ctx: SuiteContext, target: TargetKind, connections: num
       window,
       ramp,
       maxHoldingChatPerSec: seeds.rampChatPerSec.length === 0 ? Number.NaN : held.length ? Math.max(...held) : 0,
+      pastHolding: pastHolding(window, ramp),
+      shutdownMs,
       memory,
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The first ramp step that missed, against the step before it (the measured window for the first). */
+function pastHolding(window: SeedsWindow, ramp: readonly SeedsWindow[]): SeedsRun['pastHolding'] {
+  const index = ramp.findIndex((step) => step.missed.length > 0);
+  if (index < 0) return null;
+  const step = ramp[index] as SeedsWindow;
+  const before = index === 0 ? window : (ramp[index - 1] as SeedsWindow);
+  return {
+    chatPerSec: step.chatPerSec,
+    p99Ratio: round(step.latency.chat.p99 / before.latency.chat.p99, 2),
+    rssGrowthPct: round((step.rssEndMb / step.rssStartMb - 1) * 100, 1),
+  };
 }
 
 function workersOf(ctx: SuiteContext, count: number): { workers: Worker[] } & AsyncDisposable {
