@@ -73,6 +73,8 @@ export function createEngineAdmission(config: Config, metrics: Metrics): EngineA
       if (settled) return;
       settled = true;
       clearTimeout(deadline);
+      // Connected: nothing of this wait stays with the session for its lifetime.
+      conn.off('close', settle);
       release(ip);
     };
     const deadline = setTimeout(() => {
