@@ -207,5 +207,5 @@ http.listen(0, '127.0.0.1', () => {
 // Socket.IO's own graceful shutdown on SIGTERM (every client disconnected, the port closed),
 // which the seeds scenario times; exiting also lets `--cpu-prof` (bench --profile) write its profile.
 process.once('SIGTERM', () => {
-  io.close(() => process.exit(0));
+  void io.close(() => process.exit(0));
 });
