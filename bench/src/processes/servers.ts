@@ -6,7 +6,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { exitOf, killChild, programArgs, spawnNode, tavernServerArgs, waitForOutput } from './spawn.js';
+import { killChild, programArgs, spawnNode, tavernServerArgs, waitForOutput } from './spawn.js';
 import { cpuMs, rssBytes } from './proc-stats.js';
 
 export type TargetKind = 'tavern' | 'raw';
@@ -86,11 +86,7 @@ function handle(
     stop,
     async terminate(limitMs) {
       const started = performance.now();
-      const exited = exitOf(child);
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), limitMs);
-      await exited;
-      clearTimeout(timer);
+      await killChild(child, limitMs);
       return performance.now() - started;
     },
     [Symbol.asyncDispose]: stop,
