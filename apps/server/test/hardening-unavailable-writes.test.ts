@@ -56,8 +56,8 @@ describe('a write answered UNAVAILABLE is not made when Redis wakes', () => {
 
   it('channel membership', async () => {
     const members = new RedisChannelMembership(connections, 60_000);
-    await members.join('room:warm', { userId: 'ann', name: 'Ann' }, 'n1');
-    await frozen(() => [members.join('room:r1', { userId: 'ben', name: 'Ben' }, 'n1'), members.leave('room:warm', 'ann', 'n1')]);
+    await members.join('room:warm', { userId: 'ann', name: 'Ann' }, 'n1', 0);
+    await frozen(() => [members.join('room:r1', { userId: 'ben', name: 'Ben' }, 'n1', 0), members.leave('room:warm', 'ann', 'n1')]);
     expect(await members.count('room:r1')).toBe(0);
     expect(await members.count('room:warm')).toBe(1);
   });

@@ -123,9 +123,9 @@ export class MemoryConnectionStore implements ConnectionStore {
  * On a Redis Cluster these keys live in different slots, so no script or transaction touches
  * two of them: each step writes one key, and the steps are ordered so that an interruption
  * leaves nothing that counts wrongly. A user's hash may keep a field of a dead node (every
- * read checks the node's heartbeat, and the user's next `add` drops it); a node's set may keep
- * a member whose user field is gone (a reap skips it: it deletes a field only where it still
- * names that node). `nodes` is one small set (one member per node, written by heartbeats),
+ * read checks the node's heartbeat; the reap of that node, or an `add` the field would
+ * refuse, drops it); a node's set may keep a member whose user field is gone (a reap skips
+ * it: it deletes a field only where it still names that node). `nodes` is one small set (one member per node, written by heartbeats),
  * not a hot slot: sockets are never added to it.
  */
 
@@ -163,24 +163,36 @@ return 0
 export class RedisConnectionStore implements ConnectionStore {
   constructor(private readonly redis: RedisConnections) {}
 
+  /**
+   * Tries the add first as if every node in the user's hash were alive: a user below the cap
+   * (nearly every handshake) costs one SADD and one script. Only a refused add reads which
+   * nodes the hash names and tries again without the dead ones' fields, which a crashed node
+   * may have left until it is reaped.
+   */
   async add(entry: SocketEntry, maxPerUser: number): Promise<boolean> {
     const userKey = this.userKey(entry.userId);
+    const nodeSet = this.key(`node:${entry.nodeId}:sockets`);
     const member = `${entry.userId} ${entry.socketId}`;
+    const max = Math.min(maxPerUser, 1_000_000);
     return this.redis.run(async (client, deadline) => {
-      const nodes = [...new Set(await client.hvals(userKey))];
-      const alive = await this.alive(client, nodes);
       // The node's set first: a member left there by a failure below is skipped by a reap,
       // whereas a user field without it would outlive this node.
-      await client.sadd(this.key(`node:${entry.nodeId}:sockets`), member);
-      // A write script: an add the handshake gave up on is not made later (no ghost socket).
-      const added = await ADD(client, [userKey], [entry.socketId, entry.nodeId, Math.min(maxPerUser, 1_000_000), ...nodes.filter((node) => !alive.has(node))], deadline).catch(
-        async (error: unknown) => {
-          await client.srem(this.key(`node:${entry.nodeId}:sockets`), member).catch(() => undefined);
-          throw error;
-        },
-      );
-      if (added !== 1) await client.srem(this.key(`node:${entry.nodeId}:sockets`), member);
-      return added === 1;
+      await client.sadd(nodeSet, member);
+      try {
+        // A write script: an add the handshake gave up on is not made later (no ghost socket).
+        let added = await ADD(client, [userKey], [entry.socketId, entry.nodeId, max], deadline);
+        if (added !== 1) {
+          const nodes = [...new Set(await client.hvals(userKey))];
+          const alive = await this.alive(client, nodes);
+          const dead = nodes.filter((node) => !alive.has(node));
+          if (dead.length > 0) added = await ADD(client, [userKey], [entry.socketId, entry.nodeId, max, ...dead], deadline);
+        }
+        if (added !== 1) await client.srem(nodeSet, member);
+        return added === 1;
+      } catch (error) {
+        await client.srem(nodeSet, member).catch(() => undefined);
+        throw error;
+      }
     });
   }
 

@@ -76,20 +76,33 @@ export function createClusterAdapter(redis: RedisConnections, metrics: Metrics):
 
 /**
  * Resolves once this node's subscription to a room's channel is in place. The adapter
- * subscribes when a room is created but does not wait; a client told "joined" before that
- * could miss a broadcast from another node. A second SSUBSCRIBE on the same connection is
- * answered after the adapter's, so awaiting it is a barrier. Bounded, and a no-op while
- * Redis is down (nothing crosses nodes then anyway).
+ * subscribes when a room is created (its first socket on this node) but does not wait; a
+ * client told "joined" before that could miss a broadcast from another node. A second
+ * SSUBSCRIBE on the same connection is answered after the adapter's, so awaiting it is a
+ * barrier. Only a join that created the room, or that came while that room's barrier is still
+ * pending, waits: a room this node already had is subscribed already, so a join storm into
+ * one channel sends one SSUBSCRIBE, not one per join. Bounded, and a no-op while Redis is down
+ * (nothing crosses nodes then anyway).
  */
-export function subscriptionBarrier(redis: RedisConnections, timeoutMs = 1_000): (room: string) => Promise<void> {
+export function subscriptionBarrier(redis: RedisConnections, timeoutMs = 1_000): (room: string, created: boolean) => Promise<void> {
   const channelPrefix = `${redis.keyPrefix}sio#/#`;
-  return async (room) => {
-    if (!redis.healthy) return;
+  /** Rooms whose barrier is on its way; removed when it settles, so at most one per room created in the last `timeoutMs`. */
+  const pending = new Map<string, Promise<void>>();
+  const barrier = async (room: string): Promise<void> => {
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
       redis.sub.ssubscribe(`${channelPrefix}${room}#`).catch(() => undefined),
       new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs))),
     ]);
     clearTimeout(timer);
+  };
+  return (room, created) => {
+    let waiting = pending.get(room);
+    if (waiting === undefined) {
+      if (!created || !redis.healthy) return Promise.resolve();
+      waiting = barrier(room).finally(() => pending.delete(room));
+      pending.set(room, waiting);
+    }
+    return waiting;
   };
 }

@@ -31,8 +31,11 @@ export class RoomService {
     private readonly io: TavernServer,
     private readonly config: Config,
     private readonly metrics: Metrics,
-    /** Resolves when broadcasts from other nodes to the room reach this node (cluster only). */
-    private readonly subscribed: (room: string) => Promise<void> = async () => undefined,
+    /**
+     * Resolves when broadcasts from other nodes to the room reach this node (cluster only);
+     * `created`: the join made the room on this node.
+     */
+    private readonly subscribed: (room: string, created: boolean) => Promise<void> = async () => undefined,
   ) {
     this.setPolicy('user', (user, room) => room.id === user.userId);
     this.setPolicy('global', () => true);
@@ -129,9 +132,10 @@ export class RoomService {
     const parsed = await this.assertAccess(socket.data.user, roomName);
     if (socket.rooms.has(roomName)) return parsed;
     this.assertCanJoin(socket, roomName);
+    const created = !this.io.of('/').adapter.rooms.has(roomName);
     await socket.join(roomName);
     // Only then is the join acknowledged: nothing sent to the room afterwards is missed.
-    await this.subscribed(roomName);
+    await this.subscribed(roomName, created);
     return parsed;
   }
 

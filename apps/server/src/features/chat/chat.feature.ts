@@ -1,7 +1,7 @@
 /** Chat over sockets: every `chat:*` command, typing indicators with a server-side expiry. */
 import { chatSlice, ErrorCode } from '@tavern/protocol';
 import { AppError, defineFeature, DistributedLimiter, type EmitTo, type TavernSocket } from '../../api.js';
-import { MemoryChannelMembership, RedisChannelMembership } from './chat.members.js';
+import { MemoryChannelMembership, RedisChannelMembership, type JoinOutcome } from './chat.members.js';
 import { ChannelRoster } from './chat.roster.js';
 import { chatSettings } from './chat.settings.js';
 import { ChatService } from './chat.service.js';
@@ -120,8 +120,9 @@ export const chatFeature = defineFeature({
           const parsed = await chat.assertAccess(user, channelId);
           const alreadyHere = socket.rooms.has(channelId);
           await rooms.join(socket, channelId);
+          let joined: JoinOutcome | null;
           try {
-            await roster.join(socket, channelId);
+            joined = await roster.join(socket, channelId);
           } catch (error) {
             // Not counted, so not in: the join changes nothing.
             if (!alreadyHere) await rooms.leave(socket, channelId);
@@ -131,7 +132,7 @@ export const chatFeature = defineFeature({
             chat.touch(parsed).then(() => chat.channelInfo(channelId, parsed)),
             chat.recent(channelId, historyLimit ?? DEFAULT_HISTORY),
             chat.lastRead(channelId, user.userId),
-            roster.list(channelId),
+            roster.list(channelId, joined),
           ]);
           return { channel, members, memberCount, history, lastReadSeq };
         },

@@ -32,6 +32,12 @@ export interface MembershipChange {
   count: number;
 }
 
+/** A join, and members read in the same step: what `list` would give right after it. */
+export interface JoinOutcome extends MembershipChange {
+  /** At most the `sample` members the join asked for (all of a smaller channel). */
+  sample: ChannelMember[];
+}
+
 /** A node's share of one channel: the sockets each of its users has there. */
 export interface NodeShare {
   channelId: string;
@@ -39,7 +45,8 @@ export interface NodeShare {
 }
 
 export interface ChannelMembership {
-  join(channelId: string, member: ChannelMember, nodeId: string): Promise<MembershipChange>;
+  /** Counts a socket in; lists up to `sample` members with it (0: none), saving the join ack a `list`. */
+  join(channelId: string, member: ChannelMember, nodeId: string, sample: number): Promise<JoinOutcome>;
   leave(channelId: string, userId: string, nodeId: string): Promise<MembershipChange>;
   /** At most `limit` members, and how many there are. */
   list(channelId: string, limit: number): Promise<{ members: ChannelMember[]; count: number }>;
@@ -60,13 +67,22 @@ interface MemoryChannel {
 export class MemoryChannelMembership implements ChannelMembership {
   private readonly channels = new Map<string, MemoryChannel>();
 
-  async join(channelId: string, member: ChannelMember): Promise<MembershipChange> {
+  async join(channelId: string, member: ChannelMember, _nodeId: string, sample: number): Promise<JoinOutcome> {
     let channel = this.channels.get(channelId);
     if (!channel) this.channels.set(channelId, (channel = { members: new Map() }));
     const current = channel.members.get(member.userId);
     if (current) current.sockets++;
     else channel.members.set(member.userId, { name: member.name, sockets: 1 });
-    return { changed: current === undefined, count: channel.members.size };
+    return { changed: current === undefined, count: channel.members.size, sample: sample > 0 ? this.pick(channel, sample) : [] };
+  }
+
+  private pick(channel: MemoryChannel | undefined, limit: number): ChannelMember[] {
+    const members: ChannelMember[] = [];
+    for (const [userId, { name }] of channel?.members ?? []) {
+      if (members.length >= limit) break;
+      members.push({ userId, name });
+    }
+    return members;
   }
 
   async leave(channelId: string, userId: string): Promise<MembershipChange> {
@@ -80,13 +96,8 @@ export class MemoryChannelMembership implements ChannelMembership {
   }
 
   async list(channelId: string, limit: number) {
-    const members: ChannelMember[] = [];
     const channel = this.channels.get(channelId);
-    for (const [userId, { name }] of channel?.members ?? []) {
-      if (members.length >= limit) break;
-      members.push({ userId, name });
-    }
-    return { members, count: channel?.members.size ?? 0 };
+    return { members: this.pick(channel, limit), count: channel?.members.size ?? 0 };
   }
 
   async count(channelId: string) {
@@ -103,14 +114,26 @@ export class MemoryChannelMembership implements ChannelMembership {
   async refresh() {}
 }
 
-/** KEYS: members, sockets, shares. ARGV: userId, share field, name, ttl ms. */
+/**
+ * KEYS: members, sockets, shares. ARGV: userId, share field, name, ttl ms, sample size. Returns
+ * whether the user's first socket joined, the member count and, for a sample size above 0,
+ * that many members at most (HRANDFIELD: distinct, all of a smaller hash) as field, value pairs.
+ */
 const JOIN = defineWriteScript(`
 redis.call('HINCRBY', KEYS[3], ARGV[2], 1)
 local sockets = redis.call('HINCRBY', KEYS[2], ARGV[1], 1)
 if sockets == 1 then redis.call('HSET', KEYS[1], ARGV[1], ARGV[3]) end
 for i = 1, 3 do redis.call('PEXPIRE', KEYS[i], ARGV[4]) end
-return {sockets == 1 and 1 or 0, redis.call('HLEN', KEYS[1])}
+local sample = {}
+if tonumber(ARGV[5]) > 0 then sample = redis.call('HRANDFIELD', KEYS[1], ARGV[5], 'WITHVALUES') end
+return {sockets == 1 and 1 or 0, redis.call('HLEN', KEYS[1]), sample}
 `);
+
+function membersOf(pairs: readonly string[]): ChannelMember[] {
+  const members: ChannelMember[] = [];
+  for (let i = 0; i + 1 < pairs.length; i += 2) members.push({ userId: pairs[i]!, name: pairs[i + 1]! });
+  return members;
+}
 
 /** KEYS: members, sockets, shares. ARGV: userId, share field, ttl ms. */
 const LEAVE = defineWriteScript(`
@@ -158,6 +181,14 @@ return 1
 `);
 
 export class RedisChannelMembership implements ChannelMembership {
+  /**
+   * Channels this process noted in a node's channel set since that set's last `refresh`
+   * (which notes all of the node's channels again): a join storm into one channel notes it
+   * once, not once per join. Replaced at each `refresh` and cleared by `dropNode`, so it holds
+   * at most the channels joined on this node in one refresh period.
+   */
+  private noted = new Map<string, Set<string>>();
+
   constructor(
     private readonly redis: RedisConnections,
     private readonly ttlMs: number,
@@ -172,18 +203,23 @@ export class RedisChannelMembership implements ChannelMembership {
     return this.redis.key('chat', 'node', nodeId, 'channels');
   }
 
-  async join(channelId: string, member: ChannelMember, nodeId: string): Promise<MembershipChange> {
-    const [[first, count]] = await Promise.all([
-      this.redis.run((client, deadline) => JOIN(client, this.keys(channelId), [member.userId, `${member.userId} ${nodeId}`, member.name, this.ttlMs], deadline)) as Promise<[number, number]>,
-      this.noteChannel(nodeId, [channelId]),
+  async join(channelId: string, member: ChannelMember, nodeId: string, sample: number): Promise<JoinOutcome> {
+    const [[first, count, picked]] = await Promise.all([
+      this.redis.run((client, deadline) => JOIN(client, this.keys(channelId), [member.userId, `${member.userId} ${nodeId}`, member.name, this.ttlMs, sample], deadline)) as Promise<
+        [number, number, string[]]
+      >,
+      this.noted.get(nodeId)?.has(channelId) ? undefined : this.noteChannel(nodeId, [channelId]),
     ]);
-    return { changed: first === 1, count };
+    return { changed: first === 1, count, sample: membersOf(picked) };
   }
 
   /** Records that `nodeId` holds shares in these channels, so whoever reaps it finds them. */
   private async noteChannel(nodeId: string, channelIds: readonly string[]): Promise<void> {
     const key = this.nodeKey(nodeId);
     await this.redis.run((client) => client.multi().sadd(key, ...channelIds).pexpire(key, this.ttlMs).exec());
+    let noted = this.noted.get(nodeId);
+    if (!noted) this.noted.set(nodeId, (noted = new Set()));
+    for (const channelId of channelIds) noted.add(channelId);
   }
 
   async leave(channelId: string, userId: string, nodeId: string): Promise<MembershipChange> {
@@ -198,9 +234,7 @@ export class RedisChannelMembership implements ChannelMembership {
       const [fields, size] = await Promise.all([client.hrandfield(members, limit, 'WITHVALUES') as Promise<string[]>, client.hlen(members)]);
       return [fields, size] as const;
     });
-    const result: ChannelMember[] = [];
-    for (let i = 0; i + 1 < listed.length; i += 2) result.push({ userId: listed[i]!, name: listed[i + 1]! });
-    return { members: result, count };
+    return { members: membersOf(listed), count };
   }
 
   async count(channelId: string) {
@@ -214,6 +248,7 @@ export class RedisChannelMembership implements ChannelMembership {
       const [count, userIds] = (await this.redis.run((client) => DROP_SHARES(client, this.keys(channelId), [nodeId]))) as [number, string[]];
       dropped.push({ channelId, userIds, count });
     }
+    this.noted.delete(nodeId);
     await this.redis.run((client) => client.del(this.nodeKey(nodeId)));
     return dropped;
   }
@@ -228,6 +263,7 @@ export class RedisChannelMembership implements ChannelMembership {
   }
 
   async refresh(nodeId: string, channelIds: readonly string[]) {
+    this.noted.delete(nodeId);
     if (channelIds.length === 0) return;
     await this.noteChannel(nodeId, channelIds);
     // Channels are in different slots on a cluster: the PEXPIREs are sent together, not as one pipeline.

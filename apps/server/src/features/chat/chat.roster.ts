@@ -9,7 +9,7 @@
  */
 import { GLOBAL_ROOM, type chatSlice, type Member } from '@tavern/protocol';
 import { listByStatus, withStatus, type EmitTo, type RedisConnections, type StatusSource, type TavernSocket } from '../../api.js';
-import type { ChannelMember, ChannelMembership, MembershipChange, NodeShare } from './chat.members.js';
+import type { ChannelMember, ChannelMembership, JoinOutcome, MembershipChange, NodeShare } from './chat.members.js';
 
 const OCCUPANCY_INTERVAL_MS = 1_000;
 const LIST_REUSE_MS = 1_000;
@@ -55,22 +55,26 @@ export class ChannelRoster {
   /**
    * Counts a socket in (once per socket and channel) and tells the others. The channel is
    * claimed before the store call, so two joins of one socket at once count it once, and
-   * joins of two channels at once both stay tracked.
+   * joins of two channels at once both stay tracked. Returns what the store read with the
+   * join, for `list` (null: the socket was in already).
    */
-  async join(socket: TavernSocket, channelId: string): Promise<void> {
+  async join(socket: TavernSocket, channelId: string): Promise<JoinOutcome | null> {
     let entry = this.joined.get(socket.id);
-    if (entry?.channels.has(channelId)) return;
+    if (entry?.channels.has(channelId)) return null;
     if (!entry) this.joined.set(socket.id, (entry = { socket, channels: new Set() }));
     entry.channels.add(channelId);
     const { userId, name } = socket.data.user;
-    let change: MembershipChange;
+    // A large channel's pick in use: only the count is news.
+    const sample = this.freshPick(channelId, Date.now()) ? 0 : this.options.listedMembers * 2;
+    let outcome: JoinOutcome;
     try {
-      change = await this.options.store.join(channelId, { userId, name }, this.options.nodeId);
+      outcome = await this.options.store.join(channelId, { userId, name }, this.options.nodeId, sample);
     } catch (error) {
       this.forget(socket.id, channelId);
       throw error;
     }
-    await this.announce(channelId, change, { joined: { userId, name }, except: socket.id });
+    await this.announce(channelId, outcome, { joined: { userId, name }, except: socket.id });
+    return outcome;
   }
 
   /** Drops a channel from a socket's tracked joins; false if it was not there. */
@@ -103,28 +107,36 @@ export class ChannelRoster {
    * statuses once, not once per join); the count and the statuses shown are always fresh, so
    * a member who just went invisible is never listed as online. Fresh means re-read, unless
    * the status source's version says that no status changed since the last list was built
-   * (in memory: then that list is sent again as it is).
+   * (in memory: then that list is sent again as it is). `joined`: what the socket's join just
+   * read, used instead of reading the store again.
    */
-  async list(channelId: string): Promise<{ members: Member[]; memberCount: number }> {
+  async list(channelId: string, joined: JoinOutcome | null = null): Promise<{ members: Member[]; memberCount: number }> {
     const { listedMembers, largeChannelMembers, store } = this.options;
     const statuses = this.options.statuses();
     // Read before the statuses: a change while they are read makes the next list read again.
     const version = statuses?.version?.();
     const now = Date.now();
-    const cached = this.listed.get(channelId);
-    if (cached !== undefined && cached.until > now) {
+    const cached = this.freshPick(channelId, now);
+    if (cached !== undefined) {
       const shown = cached.shown;
       const [members, count] = await Promise.all([
         version !== undefined && shown?.version === version ? shown.members : listByStatus(statuses, cached.members, listedMembers),
-        store.count(channelId),
+        joined?.count ?? store.count(channelId),
       ]);
       if (version !== undefined) cached.shown = { version, members };
       return { members, memberCount: count };
     }
-    const { members: sample, count } = await store.list(channelId, listedMembers * 2);
+    // A join always leaves one member at least: an empty sample is one it did not ask for.
+    const { members: sample, count } = joined !== null && joined.sample.length > 0 ? { members: joined.sample, count: joined.count } : await store.list(channelId, listedMembers * 2);
     const members = await listByStatus(statuses, sample, listedMembers);
     if (count > largeChannelMembers) this.cacheList(channelId, members, version === undefined ? null : { version, members }, now);
     return { members, memberCount: count };
+  }
+
+  /** A large channel's pick of members while it is reused. */
+  private freshPick(channelId: string, now: number) {
+    const cached = this.listed.get(channelId);
+    return cached !== undefined && cached.until > now ? cached : undefined;
   }
 
   private cacheList(channelId: string, members: readonly ChannelMember[], shown: Listing | null, now: number): void {

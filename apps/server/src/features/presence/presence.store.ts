@@ -18,6 +18,13 @@ end
 return 0
 `);
 
+/** KEYS: a user's presence hash. ARGV: the status to announce. Sets `announced`; returns what it was (nil: never set). */
+const ANNOUNCE = defineScript(`
+local old = redis.call('HGET', KEYS[1], 'announced')
+if old ~= ARGV[1] then redis.call('HSET', KEYS[1], 'announced', ARGV[1]) end
+return old
+`);
+
 /** Keys per RESTORE round trip, so that restoring a busy node does not hold Redis for long. */
 const RESTORE_BATCH = 500;
 
@@ -135,11 +142,9 @@ export class RedisPresenceStore implements PresenceStore {
   }
 
   async announce(userId: string, next: VisibleStatus): Promise<boolean> {
-    const previous = await this.redis.run(async (client) => {
-      const [[, old]] = (await client.multi().hget(this.key(userId), 'announced').hset(this.key(userId), 'announced', next).exec()) as [[null, string | null]];
-      return old ?? DEFAULT_ENTRY.announced;
-    });
-    return previous !== next;
+    // One script, not MULTI/HGET/HSET/EXEC: a handshake announces, so this is four commands fewer on each.
+    const previous = (await this.redis.run((client) => ANNOUNCE(client, [this.key(userId)], [next]))) as string | null;
+    return (previous ?? DEFAULT_ENTRY.announced) !== next;
   }
 
   async restore(entries: ReadonlyMap<string, PresenceEntry>): Promise<void> {
