@@ -111,6 +111,8 @@ export interface SeedsRun {
   backend: 'memory' | 'redis';
   connectMs: number;
   joinMs: number;
+  /** The server's CPU (user + system) over the connects and the joins, per client. */
+  connectJoinCpuUs: number;
   /** History sent before the warm-up (`--seeds-prefill`), Tavern only. */
   prefill: { messages: number; elapsedMs: number } | null;
   window: SeedsWindow;
@@ -180,6 +182,7 @@ export async function runSeeds(ctx: SuiteContext): Promise<ScenarioResult> {
   const size = `${connections.toLocaleString('en')} conns, ${seeds.chatPerSec.toLocaleString('en')} chat/s`;
   const figures = [
     pairedFigure(`connect + join ${connections.toLocaleString('en')} clients`, 'ms', pairs((run) => run.connectMs + run.joinMs), JOIN_RATE),
+    pairedFigure('server CPU per client connected and joined', 'µs', pairs((run) => run.connectJoinCpuUs), null),
     pairedFigure(`shut down with ${connections.toLocaleString('en')} clients connected (SIGTERM to exit)`, 'ms', pairs((run) => run.shutdownMs), SHUTDOWN),
   ];
   const targets: Partial<Record<Kind, number>> = { chat: SEEDS_TARGETS.chat, typing: SEEDS_TARGETS.typing, presence: SEEDS_TARGETS.presence, receipts: SEEDS_TARGETS.receipts };
@@ -265,6 +268,7 @@ async function seedsOnce(ctx: SuiteContext, target: TargetKind, connections: num
       for (let member = 0; member < seeds.roomSize; member++) specs.push(memberSpec(`${tag}-r${room}-m${member}`, server.url, channels, room));
     }
     const connectStarted = performance.now();
+    const connectCpu = server.cpuMs();
     await Promise.all(
       workers.map(async (worker, index) => {
         const specs = specsOf[index] as ClientSpec[];
@@ -272,10 +276,13 @@ async function seedsOnce(ctx: SuiteContext, target: TargetKind, connections: num
       }),
     );
     const connectMs = performance.now() - connectStarted;
+    const joinCpu = server.cpuMs();
     const joinStarted = performance.now();
     await Promise.all(workers.map((worker, index) => joinAll(ctx, worker, (specsOf[index] as ClientSpec[]).length, server.label)));
     const joinMs = performance.now() - joinStarted;
-    ctx.log(`    ${connections} connected in ${Math.round(connectMs)} ms, joined in ${Math.round(joinMs)} ms`);
+    const joinedCpu = server.cpuMs();
+    const cpuOf = (from: number, to: number) => `server CPU ${Math.round(to - from)} ms`;
+    ctx.log(`    ${connections} connected in ${Math.round(connectMs)} ms (${cpuOf(connectCpu, joinCpu)}), joined in ${Math.round(joinMs)} ms (${cpuOf(joinCpu, joinedCpu)})`);
 
     const traceSeen = new Set<string>();
     const measure = async (chatPerSec: number, durationMs: number): Promise<SeedsWindow> => {
@@ -424,6 +431,7 @@ async function seedsOnce(ctx: SuiteContext, target: TargetKind, connections: num
       backend: redis ? 'redis' : 'memory',
       connectMs: round(connectMs, 0),
       joinMs: round(joinMs, 0),
+      connectJoinCpuUs: round(((joinedCpu - connectCpu) * 1000) / connections, 0),
       prefill,
       window,
       ramp,
